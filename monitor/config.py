@@ -1,0 +1,144 @@
+"""Deployment settings from MONITOR_* environment variables.
+
+Domain configuration (rules/, feeds.yaml, alerts/) is data in git and is loaded by the
+stage that uses it; this module only knows where it lives.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "MONITOR_"
+# A checkout keeps rules/, alerts/ and feeds.yaml beside the package; used when the
+# configured relative path does not exist in the working directory.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported to the user as one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///monitor.db",
+        description="SQLAlchemy database URL; SQLite file or postgresql://...",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="Secret key for the keyed hash (HMAC-SHA256) that replaces client ids.",
+    )
+    feeds_file: Path = Field(Path("feeds.yaml"), description="The media feeds file.")
+    rules_dir: Path = Field(Path("rules"), description="Folder of YAML rule files.")
+    templates_dir: Path = Field(Path("alerts"), description="Folder of email templates.")
+    outbox_dir: Path = Field(
+        Path("outbox"), description="Where emails are written as .eml when no SMTP host is set."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server; unset means write to outbox.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(30.0, description="SMTP connect and command timeout.")
+    mail_from: str = Field("monitor@localhost", description="Sender address of emails.")
+    digest_recipients: str = Field(
+        "", description="Comma-separated addresses of the follow-up team."
+    )
+    language: Literal["sv", "en"] = Field("sv", description="Language of emails and output.")
+    log_format: Literal["text", "json"] = Field("text", description="Log line format.")
+    log_level: str = Field("INFO", description="Logging level.")
+    import_batch_rows: int = Field(
+        20_000, ge=100, description="Rows per bulk insert during CSV import."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings() reads the environment it is given, so tests can pass a dict
+        # instead of patching os.environ.
+        return (init_settings,)
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a.strip() for a in self.digest_recipients.split(",") if a.strip()]
+
+    def pseudonym_key_bytes(self) -> bytes:
+        if self.pseudonym_key is None or not self.pseudonym_key.get_secret_value():
+            raise ConfigError(
+                "No pseudonymisation key: set MONITOR_PSEUDONYM_KEY or MONITOR_PSEUDONYM_KEY_FILE "
+                "(client ids are replaced by a keyed hash at import and cannot be stored without one)"
+            )
+        return self.pseudonym_key.get_secret_value().encode("utf-8")
+
+    def resolved(self, name: Literal["feeds_file", "rules_dir", "templates_dir"]) -> Path:
+        path: Path = getattr(self, name)
+        if not path.is_absolute() and not path.exists() and (PROJECT_DIR / path).exists():
+            return PROJECT_DIR / path
+        return path
+
+    def redacted(self) -> dict[str, str]:
+        """Every setting as text, secrets shown as <redacted>."""
+        out = {}
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                shown = "<redacted>" if value.get_secret_value() else ""
+            else:
+                shown = "" if value is None else str(value)
+            out[ENV_PREFIX + name.upper()] = shown
+        if "@" in self.database_url and ":" in self.database_url.split("@")[0].split("//")[-1]:
+            scheme, rest = self.database_url.split("//", 1)
+            creds, host = rest.split("@", 1)
+            out[ENV_PREFIX + "DATABASE_URL"] = f"{scheme}//{creds.split(':')[0]}:<redacted>@{host}"
+        return out
+
+
+SECRET_FIELDS = ("pseudonym_key", "smtp_password")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from an environment mapping; `overrides` (CLI options) win.
+
+    Each secret may instead be read from a file named by MONITOR_<NAME>_FILE, so it can
+    come from a Docker/Kubernetes secret rather than the environment.
+    """
+    environ = os.environ if environ is None else environ
+    fields = Settings.model_fields
+    values: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name in fields:
+            values[name] = raw
+    for name in SECRET_FIELDS:
+        file_var = f"{ENV_PREFIX}{name.upper()}_FILE"
+        if file_var in environ and name not in values:
+            try:
+                values[name] = Path(environ[file_var]).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{file_var}: cannot read {environ[file_var]}: {exc}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise ConfigError(f"{name}: {err['msg']}") from exc

@@ -1,0 +1,120 @@
+"""Reading municipal CSV exports: UTF-8 with or without BOM, ';' or ',' separated."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+DELIMITERS = (";", ",", "\t")
+
+
+class CsvImportError(Exception):
+    """The file as a whole cannot be imported; nothing was applied."""
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read, so a progress bar can follow a streaming read."""
+
+    def __init__(self, raw: BinaryIO, on_bytes: Callable[[bytes], None] | None) -> None:
+        self._raw = raw
+        self._on_bytes = on_bytes
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = self._raw.readinto(buffer) or 0  # type: ignore[attr-defined]
+        self.bytes_read += n
+        if self._on_bytes and n:
+            self._on_bytes(bytes(buffer[:n]))
+        return n
+
+
+@dataclass
+class CsvFile:
+    path: Path
+    delimiter: str
+    header: list[str]
+    _rows: Iterator[tuple[int, list[str]]]
+    _counter: _CountingReader
+
+    @property
+    def bytes_read(self) -> int:
+        return self._counter.bytes_read
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number where the record starts, fields); blank lines are skipped."""
+        return self._rows
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def open_csv(
+    path: Path,
+    raw: BinaryIO,
+    encoding: str = "utf-8-sig",
+    on_bytes: Callable[[bytes], None] | None = None,
+) -> CsvFile:
+    """Read the header and return a streaming reader; `on_bytes` sees every byte read."""
+    counter = _CountingReader(raw, on_bytes)
+    text = io.TextIOWrapper(
+        io.BufferedReader(counter, buffer_size=1 << 20), encoding=encoding, newline=""
+    )
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as exc:
+        raise CsvImportError(_decode_message(path, 1, exc)) from exc
+    if not first.strip():
+        raise CsvImportError(f"{path}: the file is empty (expected a header line)")
+    delimiter = sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        previous_end = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise CsvImportError(_decode_message(path, previous_end + 1, exc)) from exc
+            except csv.Error as exc:
+                raise CsvImportError(f"{path}:{reader.line_num + 1}: {exc}") from exc
+            start = previous_end + 1
+            previous_end = reader.line_num + 1  # +1: the header was read outside the reader
+            if not any(f.strip() for f in fields):
+                continue
+            yield start, fields
+
+    return CsvFile(path=path, delimiter=delimiter, header=header, _rows=rows(), _counter=counter)
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    # The text layer decodes in large chunks, so its error does not know the line.
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _decode_message(path: Path, line: int, exc: UnicodeDecodeError) -> str:
+    if path.is_file():
+        line = _first_undecodable_line(path, exc.encoding) or line
+    return (
+        f"{path}:{line}: the file is not UTF-8 ({exc.reason}); in Excel, save it as "
+        "'CSV UTF-8', or pass --encoding (e.g. cp1252)"
+    )

@@ -1,0 +1,182 @@
+"""Field parsers shared by the importers. Each raises ValueError with a reason a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TypeVar
+
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.se import orgnr
+
+from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_interval
+
+T = TypeVar("T")
+
+# Sweden's extent with a margin; catches swapped or zeroed coordinates.
+SWEDEN_LAT = (55.0, 69.2)
+SWEDEN_LON = (10.5, 24.3)
+
+TRUE_WORDS = frozenset({"ja", "yes", "true", "j", "y", "1", "sant"})
+FALSE_WORDS = frozenset({"nej", "no", "false", "n", "0", "falskt"})
+
+
+class RowErrors(Exception):
+    """Everything wrong with one row, as (column, reason) pairs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, column: str, reason: str) -> None:
+        self.errors.append((column, reason))
+
+    def check(self, column: str, parse: Callable[[str], T], value: str) -> T | None:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            self.add(column, str(exc))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise self
+
+
+def required(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("missing value")
+    return value
+
+
+def optional(value: str) -> str | None:
+    return value.strip() or None
+
+
+@lru_cache(maxsize=65_536)
+def org_number(value: str) -> str:
+    """NNNNNN-NNNN, with or without the hyphen, Luhn-checked."""
+    text = value.strip()
+    if not text:
+        raise ValueError("missing value")
+    try:
+        return str(orgnr.format(orgnr.validate(text)))
+    except StdnumError as exc:
+        raise ValueError(f"invalid organisation number {text!r}: {exc.message}") from None
+
+
+def decimal(value: str) -> float | None:
+    """A number that may use a Swedish decimal comma; empty is None."""
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"not a number: {value.strip()!r}") from None
+
+
+def coordinates(errors: RowErrors, lat_text: str, lon_text: str) -> tuple[float | None, ...]:
+    lat = errors.check("latitude", decimal, lat_text)
+    lon = errors.check("longitude", decimal, lon_text)
+    if lat is None and lon is None:
+        return None, None
+    if lat is None or lon is None:
+        if not lat_text.strip() or not lon_text.strip():
+            missing = "latitude" if not lat_text.strip() else "longitude"
+            errors.add(missing, "missing while the other coordinate is given")
+        return None, None
+    if _inside(lon, SWEDEN_LAT) and _inside(lat, SWEDEN_LON):
+        errors.add("latitude", f"latitude {lat} and longitude {lon} look swapped")
+    elif not _inside(lat, SWEDEN_LAT):
+        errors.add("latitude", f"latitude {lat} is outside Sweden ({SWEDEN_LAT[0]}-{SWEDEN_LAT[1]})")
+    elif not _inside(lon, SWEDEN_LON):
+        errors.add(
+            "longitude", f"longitude {lon} is outside Sweden ({SWEDEN_LON[0]}-{SWEDEN_LON[1]})"
+        )
+    else:
+        return lat, lon
+    return None, None
+
+
+def _inside(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    lookup = {a.casefold(): a for a in allowed}
+
+    def parse(value: str) -> str:
+        text = value.strip()
+        try:
+            return lookup[text.casefold()]
+        except KeyError:
+            raise ValueError(
+                f"unknown value {text!r}; expected one of {', '.join(allowed)} "
+                "(or map it in the --mapping file under values:)"
+            ) from None
+
+    return parse
+
+
+def yes_no(value: str) -> bool:
+    text = value.strip().casefold()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"expected ja/nej (yes/no, true/false), got {value.strip()!r}")
+
+
+def calendar_date(value: str) -> date | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} (expected e.g. 2026-01-31)") from None
+
+
+def split_list(value: str) -> list[str]:
+    """A ';'-separated list; '|' also works, since a ';'-separated file must quote ';'."""
+    return [part.strip() for part in value.replace("|", ";").split(";") if part.strip()]
+
+
+def non_negative(value: str) -> float | None:
+    number = decimal(value)
+    if number is not None and number < 0:
+        raise ValueError(f"must not be negative: {value.strip()!r}")
+    return number
+
+
+def instant(value: str) -> datetime | None:
+    """An optional single timestamp; local time unless it carries an offset."""
+    if not value.strip():
+        return None
+    return parse_instant(value)
+
+
+def interval(
+    errors: RowErrors, prefix: str, start_text: str, end_text: str, optional: bool = False
+) -> tuple[datetime, datetime] | tuple[None, None]:
+    """Start and end columns `<prefix>_start`/`<prefix>_end` as UTC instants."""
+    start_col, end_col = f"{prefix}_start", f"{prefix}_end"
+    if optional and not start_text.strip() and not end_text.strip():
+        return None, None
+    ok = True
+    for column, text in ((start_col, start_text), (end_col, end_text)):
+        try:
+            instant_candidates(text.strip())
+        except TimestampError as exc:
+            errors.add(column, str(exc))
+            ok = False
+    if not ok:
+        return None, None
+    try:
+        return resolve_interval(start_text.strip(), end_text.strip())
+    except TimestampError as exc:
+        errors.add(end_col, f"{exc} ({end_text.strip()} is before {start_text.strip()})")
+        return None, None

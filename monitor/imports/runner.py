@@ -1,0 +1,292 @@
+"""Streams a CSV export into the store: parse, validate, upsert in batches, report rejects.
+
+One file is one transaction: either every valid row is applied, or (with --strict, or on a
+file-level error) nothing is. Rejected rows go to `<file>.rejected.csv` with their line
+numbers and reasons, so they can be fixed and the file imported again; re-importing is
+safe because every row is upserted on its natural key and unchanged rows are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.db import utcnow
+from monitor.imports.csvfile import CsvImportError, open_csv
+from monitor.imports.fields import RowErrors, org_number
+from monitor.imports.mapping import ColumnMapping
+from monitor.models import ImportBatch, Supplier
+from monitor.pseudonyms import Pseudonymiser
+
+logger = logging.getLogger(__name__)
+
+SHOWN_REJECTS = 50
+# Columns whose values are never echoed in an error message, log line or summary.
+SENSITIVE_COLUMNS = frozenset({"client_id", "relative_of_client_ids"})
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    kind: str
+    table: Table
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...]
+    conflict_keys: tuple[str, ...]
+    parse_row: Callable[[dict[str, str], ImportContext], dict[str, Any]]
+
+    @property
+    def all_columns(self) -> set[str]:
+        return set(self.required_columns) | set(self.optional_columns)
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    errors: list[tuple[str, str]]
+
+    def describe(self) -> str:
+        return "; ".join(f"column {col}: {reason}" for col, reason in self.errors)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    path: Path
+    sha256: str = ""
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_changed: int = 0  # inserted or updated; 0 when the same file is imported again
+    strict: bool = False
+    applied: bool = False
+    batch_id: int | None = None
+    rejected: list[RejectedRow] = field(default_factory=list)  # the first SHOWN_REJECTS
+    rejected_file: Path | None = None
+
+    @property
+    def status(self) -> str:
+        if not self.applied:
+            return "rejected"
+        return "partial" if self.rows_rejected else "applied"
+
+
+class ImportContext:
+    """What a row parser may look up: suppliers, the pseudonymiser, the target dialect."""
+
+    def __init__(self, conn: Connection, pseudonymise: Pseudonymiser) -> None:
+        self.conn = conn
+        self.pseudonymise = pseudonymise
+        self._supplier_ids: dict[str, int] | None = None
+
+    def supplier_id(self, errors: RowErrors, text: str) -> int | None:
+        org = errors.check("supplier_org_number", org_number, text)
+        if org is None:
+            return None
+        if self._supplier_ids is None:
+            rows = self.conn.execute(select(Supplier.id, Supplier.org_number))  # type: ignore[call-overload]
+            self._supplier_ids = {o: i for i, o in rows}
+        supplier = self._supplier_ids.get(org)
+        if supplier is None:
+            errors.add(
+                "supplier_org_number",
+                f"unknown supplier {org} (import the supplier register first)",
+            )
+        return supplier
+
+    def client_ref(self, errors: RowErrors, column: str, text: str) -> str | None:
+        if not text.strip():
+            errors.add(column, "missing value")
+            return None
+        return self.pseudonymise(text)
+
+
+def upsert_statement(conn: Connection, spec: ImportSpec, columns: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (natural key) DO UPDATE, touching only rows that changed."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(spec.table)
+    changing = [c for c in columns if c not in spec.conflict_keys and c != "import_batch_id"]
+    if not changing:
+        return stmt.on_conflict_do_nothing(index_elements=list(spec.conflict_keys))
+    return stmt.on_conflict_do_update(
+        index_elements=list(spec.conflict_keys),
+        set_={c: stmt.excluded[c] for c in changing},
+        where=or_(*(spec.table.c[c].is_distinct_from(stmt.excluded[c]) for c in changing)),
+    )
+
+
+class _RejectWriter:
+    def __init__(self, source: Path, delimiter: str, header: list[str]) -> None:
+        self.path = source.with_name(source.name + ".rejected.csv")
+        self._delimiter = delimiter
+        self._header = header
+        self._file: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, rejected: RejectedRow, fields: list[str]) -> None:
+        if self._writer is None:
+            self._file = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._file, delimiter=self._delimiter)
+            self._writer.writerow(["line", "column", "reason", *self._header])
+        columns = "; ".join(c for c, _ in rejected.errors)
+        reasons = "; ".join(r for _, r in rejected.errors)
+        self._writer.writerow([rejected.line, columns, reasons, *fields])
+
+    def close(self) -> Path | None:
+        if self._file is not None:
+            self._file.close()
+            return self.path
+        if self.path.exists():
+            self.path.unlink()  # a stale list from an earlier run would mislead
+        return None
+
+
+def _column_positions(
+    spec: ImportSpec, header: list[str], mapping: ColumnMapping, path: Path
+) -> dict[str, int]:
+    by_name = {h.casefold(): i for i, h in enumerate(header)}
+    positions: dict[str, int] = {}
+    missing = []
+    for column in (*spec.required_columns, *spec.optional_columns):
+        wanted = mapping.header_for(column)
+        index = by_name.get(wanted.casefold())
+        if index is not None:
+            positions[column] = index
+        elif column in spec.required_columns:
+            missing.append(column if wanted == column else f"{column} (mapped to {wanted!r})")
+    if missing:
+        raise CsvImportError(
+            f"{path}:1: missing required column(s): {', '.join(missing)}; "
+            f"the file has: {', '.join(header)}"
+        )
+    return positions
+
+
+def import_csv(
+    engine: Engine,
+    spec: ImportSpec,
+    path: Path,
+    *,
+    pseudonymise: Pseudonymiser,
+    mapping: ColumnMapping | None = None,
+    strict: bool = False,
+    batch_rows: int = 20_000,
+    encoding: str = "utf-8-sig",
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import one CSV file. Raises CsvImportError when the file as a whole is unusable."""
+    mapping = mapping or ColumnMapping()
+    result = ImportResult(kind=spec.kind, path=path, strict=strict)
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise CsvImportError(f"{path}: cannot open: {exc.strerror}") from exc
+    digest = hashlib.sha256()
+    with raw:
+        csv_file = open_csv(path, raw, encoding, on_bytes=digest.update)
+        positions = _column_positions(spec, csv_file.header, mapping, path)
+        rejects = _RejectWriter(path, csv_file.delimiter, csv_file.header)
+        translated = [c for c in positions if c in mapping.values]
+        try:
+            with engine.begin() as conn:
+                ctx = ImportContext(conn, pseudonymise)
+                batch_id = conn.execute(
+                    insert(ImportBatch.__table__)  # type: ignore[arg-type]
+                    .values(kind=spec.kind, file_name=str(path), sha256="", status="running",
+                            strict=strict, started_at=utcnow())
+                    .returning(ImportBatch.__table__.c.id)  # type: ignore[attr-defined]
+                ).scalar_one()
+                pending: list[dict[str, Any]] = []
+                statement = None
+                for line, fields in csv_file.rows():
+                    result.rows_read += 1
+                    values = {c: (fields[i] if i < len(fields) else "") for c, i in positions.items()}
+                    for column in translated:
+                        values[column] = mapping.translate(column, values[column])
+                    try:
+                        record = spec.parse_row(values, ctx)
+                    except RowErrors as exc:
+                        rejected = RejectedRow(line, exc.errors)
+                        result.rows_rejected += 1
+                        if len(result.rejected) < SHOWN_REJECTS:
+                            result.rejected.append(rejected)
+                        rejects.write(rejected, fields)
+                        continue
+                    record["import_batch_id"] = batch_id
+                    pending.append(record)
+                    if len(pending) >= batch_rows:
+                        statement = statement or upsert_statement(conn, spec, list(record))
+                        result.rows_changed += conn.execute(statement, pending).rowcount
+                        result.rows_accepted += len(pending)
+                        pending = []
+                        if on_progress:
+                            on_progress(csv_file.bytes_read)
+                if pending:
+                    statement = statement or upsert_statement(conn, spec, list(pending[0]))
+                    result.rows_changed += conn.execute(statement, pending).rowcount
+                    result.rows_accepted += len(pending)
+                result.sha256 = digest.hexdigest()
+                result.applied = not (strict and result.rows_rejected)
+                if not result.applied:
+                    raise _StrictRollback
+                conn.execute(
+                    update(ImportBatch.__table__)  # type: ignore[arg-type]
+                    .where(ImportBatch.__table__.c.id == batch_id)  # type: ignore[attr-defined]
+                    .values(**_batch_counts(result), finished_at=utcnow())
+                )
+                result.batch_id = batch_id
+        except _StrictRollback:
+            result.batch_id = _record_failed_batch(engine, spec, path, result, None)
+        except CsvImportError as exc:
+            _record_failed_batch(engine, spec, path, result, str(exc))
+            raise
+        finally:
+            result.rejected_file = rejects.close()
+            if on_progress:
+                on_progress(csv_file.bytes_read)
+    logger.info(
+        "Imported file kind=%s file=%s status=%s read=%d accepted=%d changed=%d rejected=%d",
+        spec.kind, path.name, result.status, result.rows_read,
+        result.rows_accepted if result.applied else 0,
+        result.rows_changed if result.applied else 0, result.rows_rejected,
+    )
+    return result
+
+
+class _StrictRollback(Exception):
+    pass
+
+
+def _batch_counts(result: ImportResult) -> dict[str, Any]:
+    return {
+        "sha256": result.sha256,
+        "rows_read": result.rows_read,
+        "rows_accepted": result.rows_accepted if result.applied else 0,
+        "rows_rejected": result.rows_rejected,
+        "status": result.status,
+    }
+
+
+def _record_failed_batch(
+    engine: Engine, spec: ImportSpec, path: Path, result: ImportResult, message: str | None
+) -> int:
+    """Keep a trace of imports that applied nothing, in a transaction of its own."""
+    counts = _batch_counts(result)
+    if message is not None:
+        counts["status"] = "failed"
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(ImportBatch.__table__)  # type: ignore[arg-type]
+                .values(kind=spec.kind, file_name=str(path), strict=result.strict,
+                        message=message, started_at=utcnow(), finished_at=utcnow(), **counts)
+                .returning(ImportBatch.__table__.c.id)  # type: ignore[attr-defined]
+            ).scalar_one()
+        )
