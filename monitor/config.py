@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     )
     language: Literal["sv", "en"] = Field("sv", description="Language of emails and output.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
-    log_level: str = Field("INFO", description="Logging level.")
+    log_level: str = Field("WARNING", description="Logging level (services usually want INFO).")
     import_batch_rows: int = Field(
         20_000, ge=100, description="Rows per bulk insert during CSV import."
     )

@@ -160,7 +160,7 @@ class Finding(SQLModel, table=True):
     title: str = Field(max_length=300)
     strength: float = 1.0
     weight: float = 1.0
-    detail: str = Field(default="", sa_type=Text)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
     first_seen_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")
     last_seen_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:16:02.145821
+Create Date: 2026-11-26 01:19:03.315028
 """
 
 from collections.abc import Sequence
@@ -125,7 +125,7 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('strength', sa.Float(), nullable=False),
     sa.Column('weight', sa.Float(), nullable=False),
-    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('first_seen_run_id', sa.Integer(), nullable=True),
     sa.Column('last_seen_run_id', sa.Integer(), nullable=True),

@@ -1,0 +1,119 @@
+"""Rendering emails from alerts/ and delivering them: SMTP if configured, else an .eml outbox."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from monitor.config import Settings
+from monitor.yamlfile import ConfigFileError, load_yaml
+
+logger = logging.getLogger(__name__)
+
+STRINGS_FILE = "strings.yaml"
+# Connection-level failures are worth retrying; a refused recipient or bad login is not.
+TRANSIENT_SMTP = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)
+
+
+class MailError(Exception):
+    pass
+
+
+def template_environment(templates_dir: Path) -> Environment:
+    if not templates_dir.is_dir():
+        raise ConfigFileError(f"{templates_dir}: templates folder not found (set MONITOR_TEMPLATES_DIR)")
+    return Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def load_strings(templates_dir: Path, language: str) -> dict[str, str]:
+    """The phrases the templates use, in one language (alerts/strings.yaml)."""
+    data, _ = load_yaml(templates_dir / STRINGS_FILE)
+    if not isinstance(data, dict) or language not in data:
+        raise ConfigFileError(f"{templates_dir / STRINGS_FILE}: no strings for language '{language}'")
+    fallback = data.get("sv", {})
+    return {**fallback, **data[language]}
+
+
+def render_email(templates_dir: Path, name: str, context: Any) -> tuple[str, str, str]:
+    """(subject, text, html) from `<name>.subject.txt`, `<name>.body.txt`, `<name>.body.html`."""
+    env = template_environment(templates_dir)
+    values = asdict(context) if is_dataclass(context) else dict(context)
+    try:
+        subject = env.get_template(f"{name}.subject.txt").render(values)
+        text = env.get_template(f"{name}.body.txt").render(values)
+        html = env.get_template(f"{name}.body.html").render(values)
+    except TemplateError as exc:
+        where = f"{getattr(exc, 'filename', None) or name}:{getattr(exc, 'lineno', '') or ''}"
+        raise ConfigFileError(f"{templates_dir}/{where}: template error: {exc}") from exc
+    return " ".join(subject.split()), text, html
+
+
+def build_message(
+    settings: Settings, recipients: list[str], subject: str, text: str, html: str, now: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.mail_from
+    message["To"] = ", ".join(recipients) if recipients else "undisclosed-recipients:;"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def deliver(settings: Settings, message: EmailMessage, file_stem: str) -> str:
+    """Send by SMTP, or with no SMTP host write `<outbox>/<file_stem>.eml`. Returns where it went."""
+    if settings.smtp_host:
+        _send_smtp(settings, message)
+        return f"smtp://{settings.smtp_host}:{settings.smtp_port}"
+    settings.outbox_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.outbox_dir / f"{file_stem}.eml"
+    counter = 1
+    while path.exists():
+        counter += 1
+        path = settings.outbox_dir / f"{file_stem}-{counter}.eml"
+    path.write_bytes(bytes(message))
+    return str(path)
+
+
+@retry(
+    retry=retry_if_exception_type(TRANSIENT_SMTP),
+    stop=stop_after_attempt(3),
+    wait=wait_exponential(multiplier=1, max=10),
+    reraise=True,
+)
+def _send_smtp_once(settings: Settings, message: EmailMessage) -> None:
+    assert settings.smtp_host
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            smtp.login(settings.smtp_user, password)
+        smtp.send_message(message)
+
+
+def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+    try:
+        _send_smtp_once(settings, message)
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("Unable to send email smtp_host=%s error=%s", settings.smtp_host, exc)
+        raise MailError(f"cannot send email via {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc

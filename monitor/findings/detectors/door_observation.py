@@ -1,0 +1,100 @@
+"""door_observation_mismatch: visits registered at an address while observers watching its
+entrance saw no staff.
+
+The strongest evidence the team has (category plan 5.1.4). A visit is contradicted when its
+registered start or end falls inside the observation window, since someone would then have
+been seen arriving or leaving. A visit that began before the watch and ended after it is not
+contradicted: the carer was inside all along.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, and_, or_, select
+
+from monitor.addresses import haversine_m
+from monitor.findings.detectors import FindingDraft
+from monitor.models import DoorObservation, Visit
+
+KIND = "door_observation_mismatch"
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_distance_m: float = Field(
+        40.0, ge=0, description="Visits within this distance of the observed entrance count."
+    )
+    edge_margin_minutes: float = Field(
+        2.0, ge=0, description="A start or end this close to the window's edges may have been missed."
+    )
+    max_visit_hours: float = Field(
+        24.0, gt=0, description="Longest visit considered; bounds the search window."
+    )
+
+
+def detect(conn: Connection, params: Params, supplier_ids: list[int] | None) -> list[FindingDraft]:
+    v = Visit.__table__.c  # type: ignore[attr-defined]
+    o = DoorObservation.__table__.c  # type: ignore[attr-defined]
+    observations = conn.execute(select(DoorObservation.__table__).where(o.staff_seen.is_(False))).all()
+    margin = timedelta(minutes=params.edge_margin_minutes)
+    # Degrees of latitude per metre; the box is widened in longitude by 2 at Swedish latitudes.
+    box = params.max_distance_m / 111_000
+    hits: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
+    windows = {}
+    for obs in observations:
+        near = v.address_key == obs.address_key
+        if obs.latitude is not None and params.max_distance_m > 0:
+            near = or_(
+                near,
+                and_(
+                    v.latitude.between(obs.latitude - box, obs.latitude + box),
+                    v.longitude.between(obs.longitude - 2 * box, obs.longitude + 2 * box),
+                ),
+            )
+        query = select(v.visit_id, v.supplier_id, v.staff_id, v.address_key, v.latitude, v.longitude,
+                       v.registered_start, v.registered_end).where(
+            near,
+            v.registered_start >= obs.observed_from - timedelta(hours=params.max_visit_hours),
+            v.registered_start <= obs.observed_to,
+            v.registered_end >= obs.observed_from,
+        )
+        if supplier_ids is not None:
+            query = query.where(v.supplier_id.in_(supplier_ids))
+        inner_from, inner_to = obs.observed_from + margin, obs.observed_to - margin
+        for visit in conn.execute(query):
+            if visit.address_key != obs.address_key and (
+                visit.latitude is None
+                or haversine_m(obs.latitude, obs.longitude, visit.latitude, visit.longitude)
+                > params.max_distance_m
+            ):
+                continue
+            start_seen = inner_from <= visit.registered_start <= inner_to
+            end_seen = inner_from <= visit.registered_end <= inner_to
+            if start_seen or end_seen:
+                hits[(visit.supplier_id, obs.observation_id)].append((visit.visit_id, visit.staff_id))
+        windows[obs.observation_id] = (obs.observed_from, obs.observed_to)
+    drafts = []
+    for (supplier_id, observation_id), visits in sorted(hits.items()):
+        start, end = windows[observation_id]
+        drafts.append(
+            FindingDraft(
+                supplier_id=supplier_id,
+                period_start=start,
+                period_end=end,
+                strength=float(len(visits)),
+                detail={
+                    "key": KIND,
+                    "args": {"visits": len(visits), "minutes": round((end - start).total_seconds() / 60)},
+                },
+                evidence={
+                    "observation_ids": [observation_id],
+                    "visit_ids": sorted(vid for vid, _ in visits),
+                    "staff_ids": sorted({sid for _, sid in visits}),
+                },
+            )
+        )
+    return drafts

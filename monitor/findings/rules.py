@@ -1,0 +1,127 @@
+"""Rules: YAML definitions in rules/*.yaml, validated before anything runs.
+
+A rule names a built-in detector (`kind`) and tunes it (`params`). Each rule's version is a
+hash of its effective definition, stored on every finding, so a threshold change is visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from monitor.findings.detectors import DETECTORS
+from monitor.yamlfile import ConfigFileError, load_yaml, node_line
+
+Severity = Literal["low", "medium", "high", "critical"]
+SCORING_FILE = "scoring.yaml"
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id, stored on findings.")
+    title: str = Field(min_length=1, description="Short Swedish title shown to the team.")
+    description: str = ""
+    kind: str
+    enabled: bool = True
+    severity: Severity
+    weight: float = Field(1.0, gt=0, le=10)
+    params: dict[str, Any] = {}
+    scope: list[str] = Field(default_factory=list, description="Contract areas; empty means all.")
+    source_file: str = Field("", exclude=True)
+    source_line: int = Field(0, exclude=True)
+
+    @property
+    def effective_params(self) -> BaseModel:
+        return DETECTORS[self.kind].Params.model_validate(self.params)
+
+    @property
+    def version(self) -> str:
+        definition = {
+            "kind": self.kind,
+            "severity": self.severity,
+            "weight": self.weight,
+            "scope": sorted(self.scope),
+            "params": self.effective_params.model_dump(mode="json"),
+        }
+        blob = json.dumps(definition, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[dict[str, Any]] = []
+
+
+def _rule_files(rules_dir: Path) -> list[Path]:
+    if not rules_dir.is_dir():
+        raise ConfigFileError(f"{rules_dir}: rules folder not found (set MONITOR_RULES_DIR or --rules-dir)")
+    return sorted(
+        p for p in (*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")) if p.name != SCORING_FILE
+    )
+
+
+def load_rules(rules_dir: Path) -> list[Rule]:
+    """Every rule in the folder, or ConfigFileError naming file, line, rule and field."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in _rule_files(rules_dir):
+        data, tree = load_yaml(path)
+        if data is None:
+            continue
+        try:
+            RuleFile.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = [str(p) for p in err["loc"]]
+            raise ConfigFileError(
+                f"{path}:{node_line(tree, *loc[:1])}: {'.'.join(loc)}: {_msg(err)}"
+            ) from exc
+        for index, raw in enumerate(data.get("rules") or []):
+            rules.append(_parse_rule(path, tree, index, raw, seen))
+    return rules
+
+
+def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str]) -> Rule:
+    line = node_line(tree, "rules", index)
+    name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    where = f"{path}:{line}: rule '{name}'"
+    if not isinstance(raw, dict):
+        raise ConfigFileError(f"{where}: expected a mapping of fields")
+    if raw.get("kind") not in DETECTORS:
+        kinds = ", ".join(sorted(DETECTORS))
+        raise ConfigFileError(
+            f"{path}:{node_line(tree, 'rules', index, 'kind')}: rule '{name}': "
+            f"unknown kind {raw.get('kind')!r}; valid kinds: {kinds}"
+        )
+    try:
+        rule = Rule.model_validate({**raw, "source_file": str(path), "source_line": line or 0})
+        rule.effective_params  # noqa: B018  (validates params against the detector)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        if err["type"] == "extra_forbidden" or exc.title != "Rule":
+            loc = ["params", *loc] if exc.title != "Rule" else loc
+        field_line = node_line(tree, "rules", index, *loc)
+        raise ConfigFileError(f"{path}:{field_line}: rule '{name}': {_field_msg(err, loc)}") from exc
+    if rule.id in seen:
+        raise ConfigFileError(f"{where}: duplicate rule id (first defined at {seen[rule.id]})")
+    seen[rule.id] = f"{path}:{line}"
+    return rule
+
+
+def _msg(err: Any) -> str:
+    return "unknown field" if err["type"] == "extra_forbidden" else str(err["msg"])
+
+
+def _field_msg(err: Any, loc: list[str]) -> str:
+    field = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{field}'"
+    if err["type"] == "missing":
+        return f"missing field '{field}'"
+    return f"field '{field}': {err['msg']}"

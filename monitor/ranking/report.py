@@ -1,0 +1,83 @@
+"""Reading the ranking back: the latest scoring run, with each supplier's change in rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from monitor.models import ScoringRun, Supplier, SupplierScore
+
+
+@dataclass
+class RankedSupplier:
+    rank: int
+    org_number: str
+    name: str
+    contract_area: str
+    score: float
+    change: int | None  # places moved up since the previous run; None if not ranked then
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "org_number": self.org_number,
+            "name": self.name,
+            "contract_area": self.contract_area,
+            "score": self.score,
+            "rank": self.rank,
+            "change": self.change,
+            "reasons": [
+                {k: r[k] for k in ("source", "id", "title", "detail") if k in r} for r in self.reasons
+            ],
+        }
+
+
+@dataclass
+class Ranking:
+    run_id: int
+    scored_at: datetime
+    suppliers: list[RankedSupplier]
+
+
+def latest_ranking(conn: Connection, top: int | None = None, area: str | None = None) -> Ranking | None:
+    runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
+    ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
+    suppliers_table = Supplier.__table__  # type: ignore[attr-defined]
+    s = suppliers_table.c
+    finished = select(runs.id, runs.finished_at).where(runs.finished_at.is_not(None))
+    latest = conn.execute(finished.order_by(runs.id.desc()).limit(1)).first()
+    if latest is None:
+        return None
+    previous_id = conn.execute(
+        select(func.max(runs.id)).where(runs.finished_at.is_not(None), runs.id < latest.id)
+    ).scalar()
+    previous = {}
+    if previous_id is not None:
+        previous = dict(conn.execute(select(ss.supplier_id, ss.rank).where(ss.run_id == previous_id)).all())
+    query = (
+        select(ss.supplier_id, ss.rank, ss.score, ss.reasons, s.org_number, s.name, s.contract_area)
+        .join(suppliers_table, s.id == ss.supplier_id)
+        .where(ss.run_id == latest.id)
+        .order_by(ss.rank)
+    )
+    if area:
+        query = query.where(func.lower(s.contract_area) == area.lower())
+    rows = conn.execute(query).all()
+    suppliers = []
+    for position, row in enumerate(rows, start=1):
+        before = previous.get(row.supplier_id)
+        suppliers.append(
+            RankedSupplier(
+                rank=position if area else row.rank,
+                org_number=row.org_number,
+                name=row.name,
+                contract_area=row.contract_area,
+                score=row.score,
+                change=None if before is None else before - row.rank,
+                reasons=list(row.reasons),
+            )
+        )
+    return Ranking(latest.id, latest.finished_at, suppliers[:top] if top else suppliers)

@@ -1,0 +1,48 @@
+"""YAML config files that report errors as `file:line: what`.
+
+Users edit rules/*.yaml and feeds.yaml by hand; an error must point at the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigFileError(Exception):
+    """A user-edited config file is invalid; the message is one line naming file and line."""
+
+
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The parsed data and its node tree (which knows the line of every key)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigFileError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigFileError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+
+
+def node_line(node: yaml.Node | None, *path: str | int) -> int | None:
+    """1-based line of the value at `path` inside a composed node, as deep as it exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == step:
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
