@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from monitor.db import utcnow
 from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
+from monitor.imports.writers import BatchWriter, batch_writer
 from monitor.models import ImportBatch, Supplier
 from monitor.pseudonyms import Pseudonymiser
 
@@ -108,20 +108,6 @@ class ImportContext:
         return self.pseudonymise(text)
 
 
-def upsert_statement(conn: Connection, spec: ImportSpec, columns: list[str]) -> Any:
-    """INSERT ... ON CONFLICT (natural key) DO UPDATE, touching only rows that changed."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(spec.table)
-    changing = [c for c in columns if c not in spec.conflict_keys and c != "import_batch_id"]
-    if not changing:
-        return stmt.on_conflict_do_nothing(index_elements=list(spec.conflict_keys))
-    return stmt.on_conflict_do_update(
-        index_elements=list(spec.conflict_keys),
-        set_={c: stmt.excluded[c] for c in changing},
-        where=or_(*(spec.table.c[c].is_distinct_from(stmt.excluded[c]) for c in changing)),
-    )
-
-
 class _RejectWriter:
     def __init__(self, source: Path, delimiter: str, header: list[str]) -> None:
         self.path = source.with_name(source.name + ".rejected.csv")
@@ -204,7 +190,7 @@ def import_csv(
                     .returning(ImportBatch.__table__.c.id)  # type: ignore[attr-defined]
                 ).scalar_one()
                 pending: list[dict[str, Any]] = []
-                statement = None
+                writer: BatchWriter | None = None
                 for line, fields in csv_file.rows():
                     result.rows_read += 1
                     values = {c: (fields[i] if i < len(fields) else "") for c, i in positions.items()}
@@ -222,15 +208,15 @@ def import_csv(
                     record["import_batch_id"] = batch_id
                     pending.append(record)
                     if len(pending) >= batch_rows:
-                        statement = statement or upsert_statement(conn, spec, list(record))
-                        result.rows_changed += conn.execute(statement, pending).rowcount
+                        writer = writer or batch_writer(conn, spec.table, spec.conflict_keys, list(record))
+                        result.rows_changed += writer.write(pending)
                         result.rows_accepted += len(pending)
                         pending = []
                         if on_progress:
                             on_progress(csv_file.bytes_read)
                 if pending:
-                    statement = statement or upsert_statement(conn, spec, list(pending[0]))
-                    result.rows_changed += conn.execute(statement, pending).rowcount
+                    writer = writer or batch_writer(conn, spec.table, spec.conflict_keys, list(pending[0]))
+                    result.rows_changed += writer.write(pending)
                     result.rows_accepted += len(pending)
                 result.sha256 = digest.hexdigest()
                 result.applied = not (strict and result.rows_rejected)

@@ -1,0 +1,648 @@
+"""Benchmark: importing a home-care visits export, against the fastest raw insert of the same rows.
+
+Generates a visits CSV shaped like a real export from the time-registration system (and the
+supplier register it refers to), then, per backend:
+
+* "monitor import": `monitor.imports.import_csv` of the file into a fresh, migrated database;
+* "raw floor": the same rows, already in the form the importer stores them, inserted with the
+  bare driver and no parsing or validation (sqlite3 `executemany`, psycopg `COPY ... FROM STDIN`).
+
+The importer is judged on the ratio import rate / floor rate; the project aims for >= 0.5.
+Each measured step runs in a fresh Python subprocess, so its peak RSS is its own rather than
+the high-water mark of generating the file or of an earlier step. After each step the table
+is counted, and the import and the floor must have stored exactly the same values, otherwise
+the floor would not be a floor for this import.
+
+    python benchmarks/import_visits.py                          # 1,000,000 rows, both backends
+    python benchmarks/import_visits.py --rows 20000             # a quick check
+    python benchmarks/import_visits.py --backends sqlite --keep # keep the CSVs and databases
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Measure the checkout this script lives in, not whatever copy of `monitor` is installed.
+sys.path.insert(0, str(PROJECT_DIR))
+
+BACKENDS = ("sqlite", "postgresql")
+DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+BENCH_KEY = b"benchmark-only pseudonymisation key"
+RESULT_MARKER = "BENCH_RESULT "
+
+# The shape of the data: about what one large municipality's home care produces in four weeks.
+N_SUPPLIERS = 40
+N_STAFF = 2_000
+N_CLIENTS = 20_000
+N_DAYS = 28
+# Spans the autumn clock change (2026-10-25), so the ambiguous 02:00-03:00 hour is exercised.
+FIRST_DAY = date(2026, 10, 5)
+
+VISIT_HEADER = (
+    "visit_id", "supplier_org_number", "staff_id", "client_id", "address", "latitude", "longitude",
+    "planned_start", "planned_end", "registered_start", "registered_end", "registration_method",
+    "service_type",
+)
+SUPPLIER_HEADER = (
+    "org_number", "name", "contract_area", "contract_form", "subcategory", "contract_start",
+    "contract_end",
+)
+# The importer's record order (visits.parse_visit + import_batch_id), so both insert alike.
+STORED_COLUMNS = (
+    "visit_id", "supplier_id", "staff_id", "client_ref", "address", "address_key", "latitude",
+    "longitude", "planned_start", "planned_end", "registered_start", "registered_end",
+    "registration_method", "service_type", "device_id", "recorded_at", "decided_minutes",
+    "import_batch_id",
+)
+# import_batch_id differs between the two databases by construction; everything else must not.
+COMPARED_COLUMNS = tuple(c for c in STORED_COLUMNS if c != "import_batch_id")
+
+STREETS = (
+    "Trångsundsvägen", "Solgårdsvägen", "Storgatan", "Kvarnbergsplan", "Sjödalsvägen",
+    "Häggvägen", "Tomtberga gränd", "Fullersta torg", "Glömstavägen", "Segeltorpsvägen",
+    "Vårby allé", "Stensättravägen", "Skogåsvägen", "Lingonvägen", "Björkvägen", "Ekvägen",
+    "Fruängsgången", "Masmovägen", "Kästa allé", "Flemingsbergsvägen", "Hälsovägen",
+    "Diagnosvägen", "Visättravägen", "Kommunalvägen", "Patron Pehrs väg", "Tallvägen",
+    "Rådjursstigen", "Älvsjövägen", "Gymnastikvägen", "Östra Lindvägen",
+)
+SUPPLIER_WORDS = (
+    "Stilla", "Trygg", "Varma", "Goda", "Lugna", "Omtänksamma", "Nära", "Hela", "Ljusa", "Sköna",
+)
+SUPPLIER_SUFFIXES = ("händer AB", "omsorg AB", "stunden AB", "hemtjänst AB")
+# Weights as percentages, expanded into lookup lists so each row costs one randrange.
+METHOD_WEIGHTS = {"nfc": 55, "digital_lock": 20, "app": 15, "manual": 7, "phone": 3}
+SERVICE_WEIGHTS = {
+    "hemtjänst": 80, "dubbelbemanning": 8, "trygghetslarm": 6, "delegerad HSL-insats": 4,
+    "ledsagning": 2,
+}
+PLANNED_MINUTES = (10, 15, 20, 30, 30, 45, 60, 90)
+
+
+def _expand(weights: dict[str, int]) -> list[str]:
+    return [value for value, weight in weights.items() for _ in range(weight)]
+
+
+# --------------------------------------------------------------------------- generation
+
+
+@dataclass(frozen=True)
+class GeneratedFiles:
+    visits: Path
+    suppliers: Path
+    rows: int
+
+
+def _org_numbers(rng: random.Random, count: int) -> list[str]:
+    from stdnum import luhn
+
+    found: set[str] = set()
+    while len(found) < count:
+        body = f"5595{rng.randrange(100_000):05d}"  # 559...: the range newer ABs are given
+        found.add(body + luhn.calc_check_digit(body))
+    return [f"{n[:6]}-{n[6:]}" for n in sorted(found)]
+
+
+def _personnummer(rng: random.Random, count: int) -> list[str]:
+    """Well-formed (Luhn-checked) 12-digit personnummer of people born 1925-1955; synthetic."""
+    from stdnum import luhn
+
+    found: set[str] = set()
+    first, span = date(1925, 1, 1), (date(1955, 12, 31) - date(1925, 1, 1)).days
+    while len(found) < count:
+        born = first + timedelta(days=rng.randrange(span))
+        serial = f"{rng.randrange(1000):03d}"
+        check = luhn.calc_check_digit(born.strftime("%y%m%d") + serial)
+        found.add(f"{born:%Y%m%d}-{serial}{check}")
+    pnr = sorted(found)
+    rng.shuffle(pnr)
+    return pnr
+
+
+def _address(rng: random.Random) -> str:
+    street = f"{rng.choice(STREETS)} {rng.randrange(1, 180)}"
+    kind = rng.random()
+    # Exports mix bare street addresses with entrance letters, apartments and post towns,
+    # which is what address_key has to normalise.
+    if kind < 0.6:
+        return street
+    if kind < 0.85:
+        return f"{street} {rng.choice('ABCD')}, lgh {rng.randrange(1001, 1405)}"
+    return f"{street}, {rng.randrange(141, 145)} {rng.randrange(10, 99)} Huddinge"
+
+
+def _decimal_comma(value: float) -> str:
+    return f"{value:.6f}".replace(".", ",")
+
+
+def generate(directory: Path, rows: int) -> GeneratedFiles:
+    """Write visits.csv and suppliers.csv; deterministic for a given row count."""
+    rng = random.Random(42)
+    orgs = _org_numbers(rng, N_SUPPLIERS)
+    suppliers_path = directory / "suppliers.csv"
+    with suppliers_path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(SUPPLIER_HEADER)
+        for i, org in enumerate(orgs):
+            name = f"{SUPPLIER_WORDS[i % 10]}{SUPPLIER_SUFFIXES[i // 10 % 4]}"
+            writer.writerow([org, name, "Hemtjänst", "LOV", "Äldreomsorg", "2024-01-01", ""])
+
+    staff_by_supplier: list[list[str]] = [[] for _ in orgs]
+    for i in range(N_STAFF):
+        staff_by_supplier[i % N_SUPPLIERS].append(f"S{i + 1:05d}")
+    # Each client has one supplier, chosen under LOV, and is visited at one address.
+    clients = [
+        (
+            rng.randrange(N_SUPPLIERS),
+            pnr,
+            _address(rng),
+            _decimal_comma(rng.uniform(59.18, 59.30)),
+            _decimal_comma(rng.uniform(17.85, 18.10)),
+        )
+        for pnr in _personnummer(rng, N_CLIENTS)
+    ]
+    methods = _expand(METHOD_WEIGHTS)
+    services = _expand(SERVICE_WEIGHTS)
+
+    # Formatting 4 timestamps per row dominates generation unless looked up: one string per
+    # minute from a day before the first day to two days after the last.
+    origin = datetime.combine(FIRST_DAY - timedelta(days=1), datetime.min.time())
+    minutes = [
+        (origin + timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M")
+        for m in range((N_DAYS + 3) * 1440)
+    ]
+
+    visits_path = directory / "visits.csv"
+    visit_number = 1_000
+    with visits_path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(VISIT_HEADER)
+        for day in range(N_DAYS):
+            count = rows // N_DAYS + (day < rows % N_DAYS)
+            day_offset = (day + 1) * 1440
+            starts = sorted(
+                # ~6% night patrol visits, 22:00-07:00; the rest in the day, 07:00-22:00.
+                rng.randrange(1320, 1860) if rng.random() < 0.06 else rng.randrange(420, 1320)
+                for _ in range(count)
+            )
+            batch = []
+            for start in starts:
+                supplier, pnr, address, lat, lon = clients[rng.randrange(N_CLIENTS)]
+                planned = day_offset + start - start % 5
+                length = PLANNED_MINUTES[rng.randrange(len(PLANNED_MINUTES))]
+                registered = planned + rng.randrange(-10, 16)
+                registered_end = registered + max(1, length + rng.randrange(-10, 11))
+                has_plan = rng.random() >= 0.03  # unplanned (extra) visits have no plan
+                visit_number += 1
+                batch.append((
+                    f"V{visit_number:08d}",
+                    orgs[supplier],
+                    staff_by_supplier[supplier][rng.randrange(len(staff_by_supplier[supplier]))],
+                    pnr,
+                    address,
+                    lat,
+                    lon,
+                    minutes[planned] if has_plan else "",
+                    minutes[planned + length] if has_plan else "",
+                    minutes[registered],
+                    minutes[registered_end],
+                    methods[rng.randrange(100)],
+                    services[rng.randrange(100)],
+                ))
+            writer.writerows(batch)
+    return GeneratedFiles(visits=visits_path, suppliers=suppliers_path, rows=rows)
+
+
+# --------------------------------------------------------------------------- measured steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """One measurement, handed to a child process as JSON."""
+
+    method: str  # "import" or "floor"
+    backend: str
+    url: str  # SQLAlchemy URL of the prepared database
+    visits_csv: str
+    rows: int
+    batch_rows: int
+
+
+@dataclass(frozen=True)
+class Measurement:
+    backend: str
+    method: str
+    rows: int
+    seconds: float
+    start_rss_mb: float  # high-water mark just before the timed part
+    peak_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB."""
+    # Not ru_maxrss on Linux: exec() carries the spawning parent's high-water mark into it,
+    # so every child would report at least the parent's peak. VmHWM belongs to this image.
+    with contextlib.suppress(OSError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
+
+
+def _measure_import(step: Step) -> dict[str, float]:
+    from monitor.db import make_engine
+    from monitor.imports import SPECS, import_csv
+    from monitor.pseudonyms import Pseudonymiser
+
+    engine = make_engine(step.url)
+    pseudonymise = Pseudonymiser(BENCH_KEY)
+    start_rss = _peak_rss_mb()
+    started = time.perf_counter()
+    result = import_csv(
+        engine, SPECS["visits"], Path(step.visits_csv), pseudonymise=pseudonymise,
+        batch_rows=step.batch_rows,
+    )
+    seconds = time.perf_counter() - started
+    peak = _peak_rss_mb()
+    engine.dispose()
+    assert result.status == "applied" and result.rows_accepted == step.rows, (
+        f"{step.backend}: the import {result.status} {result.rows_accepted:,} of {step.rows:,} rows "
+        f"({result.rows_rejected:,} rejected, e.g. "
+        f"{[(r.line, r.describe()) for r in result.rejected[:3]]}); fix the generator"
+    )
+    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak}
+
+
+def _stored_rows(step: Step, supplier_ids: dict[str, int], batch_id: int) -> list[tuple[Any, ...]]:
+    """The visits as the importer stores them, built with the project's own conversions.
+
+    Deliberately light on imports (no SQLAlchemy), so the floor's RSS is the driver's and
+    the tuples'. Caches share equal values between rows, as a real bulk loader would.
+    """
+    from monitor.addresses import address_key
+    from monitor.pseudonyms import Pseudonymiser
+    from monitor.timestamps import resolve_interval
+
+    pseudonymise = Pseudonymiser(BENCH_KEY)
+    keys: dict[str, str] = {}
+    stored: dict[datetime, Any] = {}
+
+    def as_stored(instant: datetime) -> Any:
+        try:
+            return stored[instant]
+        except KeyError:
+            pass
+        utc = instant.astimezone(UTC)
+        # SQLite keeps instants as sortable UTC text, as monitor.db.format_sqlite_utc writes
+        # whole minutes (the content comparison afterwards proves the two agree).
+        value = utc.strftime("%Y-%m-%d %H:%M:%S") if step.backend == "sqlite" else utc
+        stored[instant] = value
+        return value
+
+    out: list[tuple[Any, ...]] = []
+    with open(step.visits_csv, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=";")
+        at = {name: i for i, name in enumerate(next(reader))}
+        for row in reader:
+            address = row[at["address"]]
+            key = keys.get(address)
+            if key is None:
+                key = keys[address] = address_key(address)
+            if row[at["planned_start"]]:
+                planned = resolve_interval(row[at["planned_start"]], row[at["planned_end"]])
+                planned_start, planned_end = as_stored(planned[0]), as_stored(planned[1])
+            else:
+                planned_start = planned_end = None
+            registered = resolve_interval(row[at["registered_start"]], row[at["registered_end"]])
+            out.append((
+                row[at["visit_id"]],
+                supplier_ids[row[at["supplier_org_number"]]],
+                row[at["staff_id"]],
+                pseudonymise(row[at["client_id"]]),
+                address,
+                key,
+                float(row[at["latitude"]].replace(",", ".")),
+                float(row[at["longitude"]].replace(",", ".")),
+                planned_start,
+                planned_end,
+                as_stored(registered[0]),
+                as_stored(registered[1]),
+                row[at["registration_method"]],
+                row[at["service_type"]],
+                None,
+                None,
+                None,
+                batch_id,
+            ))
+    return out
+
+
+def _measure_floor_sqlite(step: Step) -> dict[str, float]:
+    import sqlite3
+
+    conn = sqlite3.connect(step.url.removeprefix("sqlite:///"))
+    # The same pragmas monitor.db sets on every connection: the floor must pay for the same
+    # foreign-key checks and durability as the import, or the ratio flatters the driver.
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    supplier_ids = dict(conn.execute("SELECT org_number, id FROM suppliers").fetchall())
+    batch_id = conn.execute("SELECT max(id) FROM import_batches").fetchone()[0]
+    rows = _stored_rows(step, supplier_ids, batch_id)
+    sql = (
+        f"INSERT INTO visits ({', '.join(STORED_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})"
+    )
+    start_rss = _peak_rss_mb()
+    started = time.perf_counter()
+    conn.executemany(sql, rows)
+    conn.commit()
+    seconds = time.perf_counter() - started
+    peak = _peak_rss_mb()
+    conn.close()
+    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak}
+
+
+def _measure_floor_postgresql(step: Step) -> dict[str, float]:
+    import psycopg
+
+    with psycopg.connect(_libpq_url(step.url)) as conn:
+        supplier_ids = dict(conn.execute("SELECT org_number, id FROM suppliers").fetchall())
+        batch_id = conn.execute("SELECT max(id) FROM import_batches").fetchone()[0]  # type: ignore[index]
+        conn.commit()
+        rows = _stored_rows(step, supplier_ids, batch_id)
+        start_rss = _peak_rss_mb()
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(
+            f"COPY visits ({', '.join(STORED_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        peak = _peak_rss_mb()
+    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak}
+
+
+def child_main(step: Step) -> int:
+    if step.method == "import":
+        numbers = _measure_import(step)
+    elif step.backend == "sqlite":
+        numbers = _measure_floor_sqlite(step)
+    else:
+        numbers = _measure_floor_postgresql(step)
+    print(RESULT_MARKER + json.dumps(numbers), flush=True)
+    return 0
+
+
+def run_step(step: Step) -> Measurement:
+    """Run one step in a fresh interpreter; its stderr goes straight to ours."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps(asdict(step))],
+        stdout=subprocess.PIPE, text=True, check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_MARKER)]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"{step.backend} {step.method}: the measuring process failed (exit {proc.returncode}); "
+            "see its error output above"
+        )
+    numbers = json.loads(lines[-1].removeprefix(RESULT_MARKER))
+    return Measurement(backend=step.backend, method=step.method, rows=step.rows, **numbers)
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def _libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def postgres_unreachable(server: str) -> str | None:
+    """Why the server cannot be used, or None if it can."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{server}/postgres", connect_timeout=5):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, workdir: Path, label: str, pg_server: str) -> Iterator[str]:
+    """A new, empty database for one step; PostgreSQL ones are dropped whatever happens."""
+    if backend == "sqlite":
+        path = workdir / f"{label}.sqlite"
+        for stale in workdir.glob(f"{label}.sqlite*"):
+            stale.unlink()
+        yield f"sqlite:///{path}"
+        return
+    import psycopg
+
+    name = f"monitor_bench_{os.getpid()}"
+    admin = f"{pg_server}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{pg_server.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    finally:
+        # FORCE: a child that died mid-import may still hold a connection.
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def prepare_database(url: str, suppliers_csv: Path) -> None:
+    from monitor.db import make_engine, upgrade_database
+    from monitor.imports import SPECS, import_csv
+    from monitor.pseudonyms import Pseudonymiser
+
+    engine = make_engine(url)
+    try:
+        upgrade_database(engine)
+        result = import_csv(engine, SPECS["suppliers"], suppliers_csv, pseudonymise=Pseudonymiser(BENCH_KEY))
+        assert result.rows_accepted == N_SUPPLIERS, (
+            f"supplier register: {result.rows_accepted} of {N_SUPPLIERS} rows accepted "
+            f"({[(r.line, r.describe()) for r in result.rejected[:3]]})"
+        )
+    finally:
+        engine.dispose()
+
+
+def check_contents(url: str, expected_rows: int, what: str) -> str:
+    """Assert the row count; return a digest of every stored value, in visit_id order."""
+    from sqlalchemy import text
+
+    from monitor.db import make_engine
+
+    engine = make_engine(url)
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM visits")).scalar_one()
+            assert count == expected_rows, (
+                f"{what}: the visits table holds {count:,} rows after the insert, expected {expected_rows:,}"
+            )
+            result = conn.execution_options(yield_per=20_000).execute(
+                text(f"SELECT {', '.join(COMPARED_COLUMNS)} FROM visits ORDER BY visit_id")
+            )
+            for row in result:
+                digest.update(repr(tuple(row)).encode())
+    finally:
+        engine.dispose()
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- driver
+
+
+FLOOR_NAMES = {"sqlite": "executemany", "postgresql": "COPY"}
+
+
+def bench_backend(
+    backend: str, files: GeneratedFiles, workdir: Path, args: argparse.Namespace
+) -> list[Measurement]:
+    measurements = []
+    digests = {}
+    for method in ("import", "floor"):
+        with fresh_database(backend, workdir, f"{backend}-{method}", args.pg_server) as url:
+            prepare_database(url, files.suppliers)
+            step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows)
+            measurement = run_step(step)
+            label = f"{backend} {'monitor import' if method == 'import' else 'raw ' + FLOOR_NAMES[backend]}"
+            digests[method] = check_contents(url, files.rows, label)
+        print(
+            f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
+            f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
+            flush=True,
+        )
+        measurements.append(measurement)
+    assert digests["import"] == digests["floor"], (
+        f"{backend}: the raw floor stored different values from the importer, so it is not a "
+        "floor for this import; compare the two databases (run with --keep) and fix _stored_rows"
+    )
+    return measurements
+
+
+def print_report(measurements: list[Measurement]) -> None:
+    header = (
+        f"{'backend':<11} {'method':<26} {'rows':>10} {'seconds':>9} {'rows/s':>10} "
+        f"{'start RSS MB':>13} {'peak RSS MB':>12}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for m in measurements:
+        method = "monitor import" if m.method == "import" else f"raw floor ({FLOOR_NAMES[m.backend]})"
+        print(
+            f"{m.backend:<11} {method:<26} {m.rows:>10,} {m.seconds:>9.2f} {m.rate:>10,.0f} "
+            f"{m.start_rss_mb:>13,.0f} {m.peak_rss_mb:>12,.0f}"
+        )
+    print()
+    print("start RSS: the process before the timed part (for the floor, with all rows prebuilt in memory)")
+    by_backend: dict[str, dict[str, Measurement]] = {}
+    for m in measurements:
+        by_backend.setdefault(m.backend, {})[m.method] = m
+    for backend, pair in by_backend.items():
+        ratio = pair["import"].rate / pair["floor"].rate
+        verdict = "meets" if ratio >= 0.5 else "BELOW"
+        print(
+            f"{backend}: import {pair['import'].rate:,.0f} rows/s = {ratio:.2f} x "
+            f"raw {FLOOR_NAMES[backend]} floor ({pair['floor'].rate:,.0f} rows/s); "
+            f"{verdict} the aim of >= 0.5"
+        )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="visit rows to generate (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--backends", default=",".join(BACKENDS),
+        help="comma-separated, from: sqlite, postgresql (default both)",
+    )
+    parser.add_argument(
+        "--batch-rows", type=int, default=20_000, help="import_csv batch_rows (default 20,000)"
+    )
+    parser.add_argument(
+        "--pg-server", default=DEFAULT_PG_SERVER,
+        help=f"PostgreSQL server to create the scratch database on (default {DEFAULT_PG_SERVER})",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp dir with the CSVs and SQLite databases"
+    )
+    parser.add_argument("--_child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(args.backends) - set(BACKENDS))
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args._child:
+        return child_main(Step(**json.loads(args._child)))
+
+    backends = list(args.backends)
+    if "postgresql" in backends:
+        reason = postgres_unreachable(args.pg_server)
+        if reason:
+            print(f"postgresql: SKIPPED, cannot connect to {args.pg_server}: {reason}", flush=True)
+            backends.remove("postgresql")
+    if not backends:
+        print("No backend to benchmark.")
+        return 1
+
+    workdir = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
+    try:
+        started = time.perf_counter()
+        files = generate(workdir, args.rows)
+        size_mb = files.visits.stat().st_size / 1e6
+        print(
+            f"Generated {files.rows:,} visit rows ({size_mb:,.1f} MB) and {N_SUPPLIERS} suppliers in "
+            f"{time.perf_counter() - started:.1f} s (not timed below) in {workdir}",
+            flush=True,
+        )
+        measurements = []
+        for backend in backends:
+            print(f"{backend}:", flush=True)
+            measurements += bench_backend(backend, files, workdir, args)
+        print_report(measurements)
+    finally:
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
