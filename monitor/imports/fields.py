@@ -160,10 +160,11 @@ def instant(value: str) -> datetime | None:
 
 
 def interval(
-    errors: RowErrors, prefix: str, start_text: str, end_text: str, optional: bool = False
+    errors: RowErrors, columns: tuple[str, str], row: dict[str, str], optional: bool = False
 ) -> tuple[datetime, datetime] | tuple[None, None]:
-    """Start and end columns `<prefix>_start`/`<prefix>_end` as UTC instants."""
-    start_col, end_col = f"{prefix}_start", f"{prefix}_end"
+    """The row's start and end columns as UTC instants (see timestamps.resolve_interval)."""
+    start_col, end_col = columns
+    start_text, end_text = row.get(start_col, ""), row.get(end_col, "")
     if optional and not start_text.strip() and not end_text.strip():
         return None, None
     ok = True

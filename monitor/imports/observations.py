@@ -14,7 +14,7 @@ def parse_observation(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]
     e = RowErrors()
     address = e.check("address", required, row["address"])
     latitude, longitude = coordinates(e, row.get("latitude", ""), row.get("longitude", ""))
-    observed_from, observed_to = interval(e, "observed", row["observed_from"], row["observed_to"])
+    observed_from, observed_to = interval(e, ("observed_from", "observed_to"), row)
     record = {
         "observation_id": e.check("observation_id", required, row["observation_id"]),
         "address": address,

@@ -25,12 +25,8 @@ def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
     address = e.check("address", required, row["address"])
     latitude, longitude = coordinates(e, row["latitude"], row["longitude"])
-    planned_start, planned_end = interval(
-        e, "planned", row["planned_start"], row["planned_end"], optional=True
-    )
-    registered_start, registered_end = interval(
-        e, "registered", row["registered_start"], row["registered_end"]
-    )
+    planned_start, planned_end = interval(e, ("planned_start", "planned_end"), row, optional=True)
+    registered_start, registered_end = interval(e, ("registered_start", "registered_end"), row)
     record = {
         "visit_id": e.check("visit_id", required, row["visit_id"]),
         "supplier_id": ctx.supplier_id(e, row["supplier_org_number"]),
