@@ -1,0 +1,112 @@
+"""The command line as a user meets it: exit codes, messages, output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.config import PROJECT_DIR
+from tests.conftest import ASTRID_HOME, HONEST, SUSPECT, TEST_KEY, supplier_row, visit_row
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url, tmp_path):
+    return {
+        "MONITOR_DATABASE_URL": db_url,
+        "MONITOR_PSEUDONYM_KEY": TEST_KEY,
+        "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"),
+        "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
+    }
+
+
+def invoke(env, *args):
+    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def scored(env, write_csv):
+    """Both personas imported; Hemtjänst Beta registered a visit during a door observation."""
+    invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST), supplier_row(**SUSPECT)])))
+    invoke(env, "import", "visits", str(write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])))
+    observation = {"observation_id": "O1", "address": ASTRID_HOME, "observed_from": "2026-10-06 07:30",
+                   "observed_to": "2026-10-06 09:00", "staff_seen": "nej"}
+    invoke(env, "import", "observations", str(write_csv("o.csv", [observation])))
+    result = invoke(env, "score")
+    assert result.exit_code == 0, result.output
+    return env
+
+
+def test_import_refuses_to_run_without_a_pseudonymisation_key(env, write_csv):
+    del env["MONITOR_PSEUDONYM_KEY"]
+    result = invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST)])))
+    assert result.exit_code == 2
+    assert "MONITOR_PSEUDONYM_KEY" in result.output
+
+
+def test_import_exits_1_and_lists_rejected_rows(env, write_csv):
+    path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
+    result = invoke(env, "import", "suppliers", str(path))
+    assert result.exit_code == 1
+    assert "1 of 2 rows applied" in result.output
+    assert "s.csv:3: column org_number: invalid organisation number" in result.output
+    assert "s.csv.rejected.csv" in result.output
+
+
+def test_import_of_a_missing_file_is_one_clear_line(env, tmp_path):
+    result = invoke(env, "import", "visits", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 2
+    assert "nope.csv: cannot open" in result.output and "Traceback" not in result.output
+
+
+def test_rank_before_any_scoring_says_what_to_do(env):
+    result = invoke(env, "rank")
+    assert result.exit_code == 2
+    assert "run `monitor score` first" in result.output
+
+
+def test_rank_as_json_lists_suppliers_highest_risk_first_with_reasons(scored):
+    rows = json.loads(invoke(scored, "rank", "--format", "json").stdout)
+    assert [r["org_number"] for r in rows] == [SUSPECT["org_number"], HONEST["org_number"]]
+    assert {"org_number", "name", "score", "rank", "change", "reasons"} <= set(rows[0])
+    assert rows[0]["score"] > rows[1]["score"] == 0
+    assert rows[0]["reasons"][0]["id"] == "door-observation-mismatch"
+    assert rows[0]["reasons"][0]["source"] == "rule"
+
+
+def test_rank_top_and_csv(scored):
+    out = invoke(scored, "rank", "--format", "csv", "--top", "1").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 1 and rows[0]["name"] == SUSPECT["name"]
+
+
+def test_rank_shows_movement_since_the_previous_run(scored):
+    invoke(scored, "score")
+    rows = json.loads(invoke(scored, "rank", "--format", "json").stdout)
+    assert rows[0]["change"] == 0
+
+
+def test_digest_writes_an_eml_to_the_outbox_without_smtp(scored, tmp_path):
+    result = invoke(scored, "digest")
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert "Hemtj=C3=A4nst Beta AB" in eml.read_text() or "Hemtjänst Beta AB" in eml.read_text()
+
+
+def test_config_hides_the_key(env):
+    result = invoke(env, "config")
+    assert "MONITOR_PSEUDONYM_KEY=<redacted>" in result.output and TEST_KEY not in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["import"], ["score"], ["rank"], ["digest"], ["demo"], ["init"],
+                                     ["rules", "check"], ["rules", "list"], ["config"]])
+def test_every_command_explains_itself(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
