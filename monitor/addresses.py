@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 _APARTMENT = re.compile(r"\b(lgh|lägenhet|lägh)\.?\s*(nr\.?\s*)?\d+\b")
 _HOUSE_LETTER = re.compile(r"(\d+)\s+([a-zåäö])\b")
@@ -12,6 +13,7 @@ _NON_WORD = re.compile(r"[^\w]+")
 EARTH_RADIUS_M = 6_371_000.0
 
 
+@lru_cache(maxsize=65_536)
 def address_key(address: str) -> str:
     """A comparison key for the street entrance of an address.
 

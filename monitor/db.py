@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +27,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=65_536)  # visit exports repeat the same minutes many times
 def format_sqlite_utc(value: datetime) -> str:
     """UTC text that sorts chronologically, so SQL comparisons on SQLite stay correct."""
     value = value.astimezone(UTC)

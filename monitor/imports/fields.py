@@ -67,6 +67,7 @@ def org_number(value: str) -> str:
         raise ValueError(f"invalid organisation number {text!r}: {exc.message}") from None
 
 
+@lru_cache(maxsize=65_536)
 def decimal(value: str) -> float | None:
     """A number that may use a Swedish decimal comma; empty is None."""
     text = value.strip().replace("\u00a0", "").replace(" ", "")

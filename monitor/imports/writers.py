@@ -36,14 +36,26 @@ def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[s
 
 
 class SqliteWriter:
+    """Compiles the upsert once and feeds the driver plain tuples: SQLAlchemy's per-row
+    parameter handling would otherwise cost more than SQLite's own insert."""
+
     def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
         self._conn = conn
-        self._statement = _on_conflict(sqlite.insert(table), table, keys, columns).execution_options(
-            preserve_rowcount=True
-        )
+        statement = _on_conflict(sqlite.insert(table), table, keys, columns)
+        compiled = statement.compile(dialect=conn.dialect, column_keys=columns)
+        self._sql = str(compiled)
+        order = list(compiled.positiontup or [])
+        processors = [table.c[name].type.bind_processor(conn.dialect) for name in order]
+        self._fields = list(zip(order, processors, strict=True))
 
     def write(self, rows: list[dict[str, Any]]) -> int:
-        return int(self._conn.execute(self._statement, rows).rowcount)
+        fields = self._fields
+        params = [
+            tuple(row[name] if process is None else process(row[name]) for name, process in fields)
+            for row in rows
+        ]
+        result = self._conn.exec_driver_sql(self._sql, params, execution_options={"preserve_rowcount": True})
+        return int(result.rowcount)
 
 
 class PostgresWriter:
