@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
@@ -58,7 +59,7 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
-            err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True)
+            err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -194,13 +195,13 @@ def _print_import(result: ImportResult) -> None:
                     f"({result.rows_changed} new or changed)")
         if result.rows_rejected:
             headline += f", [bold red]{result.rows_rejected} rejected[/]"
-    out.print(f"{result.kind}: {result.path.name}: {headline}", highlight=False)
+    out.print(f"{result.kind}: {escape(result.path.name)}: {headline}", highlight=False)
     for rejected in result.rejected:
         out.print(f"  {result.path}:{rejected.line}: {rejected.describe()}", highlight=False, markup=False)
     if result.rows_rejected > len(result.rejected):
         out.print(f"  ... and {result.rows_rejected - len(result.rejected)} more", highlight=False)
     if result.rejected_file:
-        out.print(f"Rejected rows with reasons: {result.rejected_file}", highlight=False)
+        out.print(f"Rejected rows with reasons: {result.rejected_file}", highlight=False, markup=False)
 
 
 @app.command()
@@ -268,8 +269,9 @@ def rank(
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for r in rows:
             reasons = "\n".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
-            table.add_row(str(r["rank"]), r["org_number"], r["name"], r["contract_area"],
-                          f"{r['score']:.0f}", reasons)
+            # Names come from CSV files: shown as text, never as Rich markup.
+            table.add_row(str(r["rank"]), r["org_number"], escape(r["name"]), escape(r["contract_area"]),
+                          f"{r['score']:.0f}", escape(reasons))
         console.print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import traceback
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -15,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from monitor.config import Settings
+from monitor.config import ConfigError, Settings
 from monitor.yamlfile import ConfigFileError, load_yaml
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,23 @@ def render_email(templates_dir: Path, name: str, context: Any) -> tuple[str, str
         text = env.get_template(f"{name}.body.txt").render(values)
         html = env.get_template(f"{name}.body.html").render(values)
     except TemplateError as exc:
-        where = f"{getattr(exc, 'filename', None) or name}:{getattr(exc, 'lineno', '') or ''}"
-        raise ConfigFileError(f"{templates_dir}/{where}: template error: {exc}") from exc
+        raise ConfigFileError(f"{_template_location(exc, templates_dir, name)}: template error: {exc}") from exc
     return " ".join(subject.split()), text, html
+
+
+def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> str:
+    """file:line of a template error. Syntax errors carry it; for errors while rendering,
+    Jinja rewrites the traceback so that its frames point into the templates."""
+    filename, lineno = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not filename:
+        root = str(templates_dir.resolve())
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if str(Path(f.filename).resolve()).startswith(root)]
+        if frames:
+            filename, lineno = frames[-1].filename, frames[-1].lineno
+    if not filename:
+        return str(templates_dir / name)
+    return f"{filename}:{lineno}" if lineno else str(filename)
 
 
 def build_message(
@@ -100,7 +115,7 @@ def deliver(settings: Settings, message: EmailMessage, file_stem: str) -> str:
     wait=wait_exponential(multiplier=1, max=10),
     reraise=True,
 )
-def _send_smtp_once(settings: Settings, message: EmailMessage) -> None:
+def _send_smtp_once(settings: Settings, message: EmailMessage, recipients: list[str]) -> None:
     assert settings.smtp_host
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
         if settings.smtp_starttls:
@@ -108,12 +123,14 @@ def _send_smtp_once(settings: Settings, message: EmailMessage) -> None:
         if settings.smtp_user:
             password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
             smtp.login(settings.smtp_user, password)
-        smtp.send_message(message)
+        smtp.send_message(message, to_addrs=recipients)
 
 
 def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+    if not settings.recipients:
+        raise ConfigError("MONITOR_DIGEST_RECIPIENTS is empty: set the follow-up team's addresses to send by SMTP")
     try:
-        _send_smtp_once(settings, message)
+        _send_smtp_once(settings, message, settings.recipients)
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("Unable to send email smtp_host=%s error=%s", settings.smtp_host, exc)
         raise MailError(f"cannot send email via {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc

@@ -77,7 +77,9 @@ def store_findings(
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["fingerprint"], set_={"last_seen_run_id": stmt.excluded.last_seen_run_id}
+        # The title is not part of the rule version, so a renamed rule renames its findings.
+        index_elements=["fingerprint"],
+        set_={"last_seen_run_id": stmt.excluded.last_seen_run_id, "title": stmt.excluded.title},
     )
     conn.execute(stmt, rows)
     return EvaluationSummary(len(rows), sum(r["fingerprint"] not in known for r in rows))

@@ -73,6 +73,8 @@ def load_rules(rules_dir: Path) -> list[Rule]:
         data, tree = load_yaml(path)
         if data is None:
             continue
+        if not isinstance(data, dict):
+            raise ConfigFileError(f"{path}:1: expected 'rules:' followed by a list of rules")
         try:
             RuleFile.model_validate(data)
         except ValidationError as exc:
@@ -92,11 +94,12 @@ def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str
     where = f"{path}:{line}: rule '{name}'"
     if not isinstance(raw, dict):
         raise ConfigFileError(f"{where}: expected a mapping of fields")
-    if raw.get("kind") not in DETECTORS:
+    kind = raw.get("kind")
+    if not isinstance(kind, str) or kind not in DETECTORS:
         kinds = ", ".join(sorted(DETECTORS))
+        problem = "missing field 'kind'" if kind is None else f"unknown kind {kind!r}"
         raise ConfigFileError(
-            f"{path}:{node_line(tree, 'rules', index, 'kind')}: rule '{name}': "
-            f"unknown kind {raw.get('kind')!r}; valid kinds: {kinds}"
+            f"{path}:{node_line(tree, 'rules', index, 'kind')}: rule '{name}': {problem}; valid kinds: {kinds}"
         )
     try:
         rule = Rule.model_validate({**raw, "source_file": str(path), "source_line": line or 0})

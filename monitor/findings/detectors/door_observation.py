@@ -9,6 +9,7 @@ contradicted: the carer was inside all along.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import timedelta
 
@@ -23,7 +24,8 @@ KIND = "door_observation_mismatch"
 
 
 class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML `yes` must not quietly become a distance of 1 m.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     max_distance_m: float = Field(
         40.0, ge=0, description="Visits within this distance of the observed entrance count."
@@ -41,18 +43,19 @@ def detect(conn: Connection, params: Params, supplier_ids: list[int] | None) -> 
     o = DoorObservation.__table__.c  # type: ignore[attr-defined]
     observations = conn.execute(select(DoorObservation.__table__).where(o.staff_seen.is_(False))).all()
     margin = timedelta(minutes=params.edge_margin_minutes)
-    # Degrees of latitude per metre; the box is widened in longitude by 2 at Swedish latitudes.
-    box = params.max_distance_m / 111_000
+    box = params.max_distance_m / 111_000  # degrees of latitude
     hits: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
     windows = {}
     for obs in observations:
         near = v.address_key == obs.address_key
         if obs.latitude is not None and params.max_distance_m > 0:
+            # A degree of longitude shrinks towards the pole: widen the box by 1/cos(latitude).
+            box_lon = box / max(math.cos(math.radians(obs.latitude)), 0.01)
             near = or_(
                 near,
                 and_(
                     v.latitude.between(obs.latitude - box, obs.latitude + box),
-                    v.longitude.between(obs.longitude - 2 * box, obs.longitude + 2 * box),
+                    v.longitude.between(obs.longitude - box_lon, obs.longitude + box_lon),
                 ),
             )
         query = select(v.visit_id, v.supplier_id, v.staff_id, v.address_key, v.latitude, v.longitude,

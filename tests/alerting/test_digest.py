@@ -1,0 +1,269 @@
+"""The weekly digest: what the follow-up team receives, by outbox file or over SMTP."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
+
+from monitor.alerting.digest import DigestContext, DigestImport, DigestReason, DigestSupplier, send_digest
+from monitor.alerting.mail import MailError, load_strings, render_email
+from monitor.config import PROJECT_DIR, ConfigError, Settings, load_settings
+from monitor.findings.rules import load_rules
+from monitor.imports import SPECS, import_csv
+from monitor.pseudonyms import Pseudonymiser
+from monitor.ranking.score import load_scoring_config
+from monitor.scoring import run_scoring
+from monitor.timestamps import STOCKHOLM
+from monitor.yamlfile import ConfigFileError
+from tests.conftest import (
+    ASTRID,
+    ASTRID_HOME,
+    BERTIL,
+    BERTIL_HOME,
+    HONEST,
+    SUSPECT,
+    supplier_row,
+    visit_row,
+)
+
+RULES_DIR = PROJECT_DIR / "rules"
+TEMPLATES_DIR = PROJECT_DIR / "alerts"
+RECIPIENT = "uppfoljning@kommun.example"  # set by the settings fixture
+REASON = "Besök registrerade under portobservation utan synlig personal"  # the shipped rule's title
+SCRIPTED = {"org_number": "556036-0793", "name": "<script>alert(1)</script> Omsorg AB"}
+
+
+@pytest.fixture
+def now() -> datetime:
+    # The digest lists the imports of the last seven days, which are stamped with the real clock.
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def scored(engine: Engine, write_csv: Callable[..., Path], pseudonymise: Pseudonymiser):
+    """Evidence for one week, scored: `flagged` registered a visit at Astrid's door while it was watched."""
+
+    def score(flagged: dict[str, str] = SUSPECT) -> Engine:
+        suppliers = [supplier_row(**s) for s in (HONEST, SUSPECT, SCRIPTED)]
+        observation = {"observation_id": "O1", "address": ASTRID_HOME, "latitude": "59.2301",
+                       "longitude": "17.9802", "observed_from": "2026-10-06 08:00",
+                       "observed_to": "2026-10-06 10:00", "staff_seen": "nej", "observer": "Team Syd",
+                       "note": f"Ingen personal vid {ASTRID_HOME}"}
+        visits = [visit_row("V1", "2026-10-06 08:30", "2026-10-06 09:00",
+                            supplier_org_number=flagged["org_number"]),
+                  visit_row("V2", "2026-10-06 12:00", "2026-10-06 12:30", supplier_org_number=HONEST["org_number"],
+                            client_id=BERTIL, address=BERTIL_HOME, latitude="59.3000", longitude="18.1000")]
+        for kind, rows in (("suppliers", suppliers), ("observations", [observation]), ("visits", visits)):
+            result = import_csv(engine, SPECS[kind], write_csv(f"{kind}.csv", rows), pseudonymise=pseudonymise)
+            assert result.rows_rejected == 0, result.rejected
+        run_scoring(engine, load_rules(RULES_DIR), load_scoring_config(RULES_DIR))
+        return engine
+
+    return score
+
+
+def send(engine: Engine, settings: Settings, now: datetime, force: bool = False):
+    return send_digest(engine, settings, load_scoring_config(RULES_DIR), now, force=force)
+
+
+def parse(raw: bytes) -> tuple[str, str, str]:
+    """(subject, text part, html part) of an email, decoded."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    return str(message["Subject"]), text.get_content(), html.get_content()
+
+
+def outbox(settings: Settings) -> list[Path]:
+    return sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
+
+
+def test_it_writes_one_eml_without_smtp_with_supplier_and_reason_in_both_parts(scored, settings, now):
+    outcome = send(scored(), settings, now)
+    (eml,) = outbox(settings)
+    assert outcome.location == str(eml) and outcome.suppliers == 1
+    subject, text, html = parse(eml.read_bytes())
+    for part in (text, html):
+        assert SUSPECT["name"] in part
+        assert REASON in part
+    assert "1 leverantör att granska" in subject
+
+
+def test_it_leaves_out_suppliers_below_the_threshold(scored, settings, now):
+    send(scored(), settings, now)
+    _, text, html = parse(outbox(settings)[0].read_bytes())
+    assert HONEST["name"] not in text and HONEST["name"] not in html
+
+
+def test_it_never_carries_client_ids_addresses_or_pseudonyms(scored, settings, now, pseudonymise):
+    send(scored(), settings, now)
+    raw = outbox(settings)[0].read_bytes()
+    everything = "\n".join([raw.decode("ascii", errors="replace"), *parse(raw)]).casefold()
+    digits = ASTRID.replace("-", "")  # 193001010001
+    forms = [ASTRID, digits, digits[2:], ASTRID[2:], ASTRID_HOME, pseudonymise(ASTRID)]
+    assert [f for f in forms if f.casefold() in everything] == []
+
+
+def test_it_escapes_a_supplier_name_with_markup_in_html_but_not_in_text(scored, settings, now):
+    send(scored(flagged=SCRIPTED), settings, now)
+    _, text, html = parse(outbox(settings)[0].read_bytes())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Omsorg AB" in html
+    assert SCRIPTED["name"] in text
+
+
+def test_it_sends_once_a_week_unless_forced(scored, settings, now):
+    engine = scored()
+    first = send(engine, settings, now)
+    again = send(engine, settings, now)
+    assert (again.period, again.location) == (first.period, None)
+    assert len(outbox(settings)) == 1
+    assert send(engine, settings, now, force=True).location is not None
+    assert len(outbox(settings)) == 2
+
+
+def test_it_writes_english_when_the_language_is_english(scored, settings, now, db_url):
+    english = load_settings({
+        "MONITOR_DATABASE_URL": db_url, "MONITOR_OUTBOX_DIR": str(settings.outbox_dir),
+        "MONITOR_TEMPLATES_DIR": str(TEMPLATES_DIR), "MONITOR_DIGEST_RECIPIENTS": RECIPIENT,
+        "MONITOR_LANGUAGE": "en",
+    })
+    send(scored(), english, now)
+    subject, text, _ = parse(outbox(settings)[0].read_bytes())
+    year, week, _ = now.astimezone(STOCKHOLM).isocalendar()
+    assert subject == f"Weekly welfare-crime report, week {week}, {year}: 1 supplier to review"
+    assert "Suppliers ranked by risk of welfare crime" in text
+
+
+def test_it_says_to_score_first_when_nothing_was_scored(engine, settings, now):
+    with pytest.raises(LookupError, match="run `monitor score` first"):
+        send(engine, settings, now)
+    assert outbox(settings) == []
+
+
+@dataclass
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope it is given."""
+
+    envelopes: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def test_it_delivers_over_smtp_to_the_configured_recipient(scored, settings, now, smtp_server):
+    inbox, port = smtp_server
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    outcome = send(scored(), smtp, now)
+    (envelope,) = inbox.envelopes
+    assert envelope.rcpt_tos == [RECIPIENT]
+    assert envelope.mail_from == settings.mail_from
+    assert SUSPECT["name"] in parse(envelope.content)[1]
+    assert outcome.location == f"smtp://127.0.0.1:{port}"
+    assert outbox(settings) == []
+
+
+def test_it_refuses_to_send_over_smtp_to_nobody(scored, settings, now, smtp_server):
+    inbox, port = smtp_server
+    nobody = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "digest_recipients": ""})
+    with pytest.raises((ConfigError, MailError)):
+        send(scored(), nobody, now)
+    assert inbox.envelopes == []
+
+
+def test_it_raises_a_mail_error_and_marks_nothing_sent_when_smtp_is_down(scored, settings, now):
+    # Slow by design: the connection is retried three times with waits of 1 s and 2 s.
+    engine, port = scored(), free_port()
+    down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout_seconds": 2})
+    with pytest.raises(MailError, match=rf"^cannot send email via 127\.0\.0\.1:{port}: .*[Cc]onnection refused"):
+        send(engine, down, now)
+    assert send(engine, settings, now).location is not None  # the next run tries again
+
+
+def sample_context(language: str, empty: bool = False) -> DigestContext:
+    supplier = DigestSupplier(
+        rank=1, name=SUSPECT["name"], org_number=SUSPECT["org_number"], contract_area="Hemtjänst",
+        score="70", movement="↑ 2", reasons=[DigestReason(REASON, "1 besök registrerade under ...")],
+    )
+    return DigestContext(
+        t=load_strings(TEMPLATES_DIR, language), period="vecka 41, 2026", generated="2026-10-09 07:00",
+        suppliers=[] if empty else [supplier], suppliers_scored=3,
+        imports=[] if empty else [DigestImport("visits", "besok.csv", 40, 2, "partial")],
+        rejected_rows=0 if empty else 2,
+    )
+
+
+EMAILS = sorted(p.name.removesuffix(".subject.txt") for p in TEMPLATES_DIR.glob("*.subject.txt"))
+
+
+@pytest.mark.parametrize("name", EMAILS)
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("empty", [False, True], ids=["with_suppliers", "nothing_to_report"])
+def test_it_renders_every_email_template_with_a_sample_context(name, language, empty):
+    t = load_strings(TEMPLATES_DIR, language)
+    subject, text, html = render_email(TEMPLATES_DIR, name, sample_context(language, empty))
+    assert subject and "\n" not in subject
+    expected = t["nothing_flagged"] if empty else SUSPECT["name"]
+    assert expected in text and expected in html.replace("&amp;", "&")
+    assert t["privacy"] in text and t["privacy"] in html
+
+
+def test_it_has_an_english_translation_for_every_phrase():
+    sv, en = load_strings(TEMPLATES_DIR, "sv"), load_strings(TEMPLATES_DIR, "en")
+    untranslated = sorted(k for k in sv if sv[k] == en[k] and k not in {"score", "movement_up", "movement_down"})
+    assert untranslated == []
+
+
+TEMPLATE_MISTAKES = [
+    pytest.param("{{ t.intro | }}", "template error: expected token 'name'", id="syntax_error"),
+    pytest.param("{{ t.intro }} {{ weekday }}", "template error: 'weekday' is undefined", id="undefined_name"),
+]
+
+
+@pytest.mark.parametrize(("mistake", "expected"), TEMPLATE_MISTAKES)
+def test_it_names_file_and_line_of_a_template_mistake(tmp_path, mistake, expected):
+    for path in TEMPLATES_DIR.iterdir():
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    body = tmp_path / "digest.body.txt"
+    text = body.read_text(encoding="utf-8")
+    assert text.splitlines()[2] == "{{ t.intro }}"
+    body.write_text(text.replace("{{ t.intro }}", mistake, 1), encoding="utf-8")
+    with pytest.raises(ConfigFileError) as error:
+        render_email(tmp_path, "digest", sample_context("sv"))
+    assert str(error.value).startswith(f"{body}:3: {expected}"), str(error.value)
+
+
+def test_it_fails_on_an_undefined_name_in_a_template_instead_of_printing_nothing(tmp_path):
+    for path in TEMPLATES_DIR.iterdir():
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    row = tmp_path / "_supplier_row.html"
+    row.write_text(row.read_text(encoding="utf-8").replace("{{ s.score }}", "{{ s.points }}"), encoding="utf-8")
+    with pytest.raises(ConfigFileError, match="has no attribute 'points'"):
+        render_email(tmp_path, "digest", sample_context("sv"))

@@ -1,0 +1,166 @@
+"""Rules in rules/*.yaml: loaded and validated before anything runs, errors pointing at file:line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.config import PROJECT_DIR
+from monitor.findings.detectors import DETECTORS
+from monitor.findings.rules import Rule, load_rules
+from monitor.ranking.score import load_scoring_config
+from monitor.yamlfile import ConfigFileError
+
+RULES_DIR = PROJECT_DIR / "rules"
+runner = CliRunner()
+
+# Line numbers matter: 1 rules, 2 id, 3 title, 4 kind, 5 severity, 6 params, 7 max_distance_m.
+RULE = """\
+rules:
+  - id: door-watch
+    title: Besök under portobservation
+    kind: door_observation_mismatch
+    severity: critical
+    params:
+      max_distance_m: 40
+"""
+
+
+def write_rules(folder: Path, text: str, name: str = "visits.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_one(tmp_path: Path, text: str) -> Rule:
+    write_rules(tmp_path / "rules", text)
+    (rule,) = load_rules(tmp_path / "rules")
+    return rule
+
+
+def test_all_rules_load():
+    rules = load_rules(RULES_DIR)
+    assert rules, "the shipped rules folder holds no rules"
+    assert len({r.id for r in rules}) == len(rules)
+    for rule in rules:
+        assert rule.kind in DETECTORS
+        assert rule.effective_params == DETECTORS[rule.kind].Params.model_validate(rule.params)
+        assert Path(rule.source_file).parent == RULES_DIR and rule.source_line > 0
+    config = load_scoring_config(RULES_DIR)
+    assert {r.severity for r in rules} <= set(config.severity_points)
+
+
+def test_it_reads_a_rule_with_defaults_for_unwritten_params(tmp_path):
+    rule = load_one(tmp_path, RULE)
+    assert (rule.id, rule.severity, rule.weight, rule.enabled) == ("door-watch", "critical", 1.0, True)
+    assert rule.effective_params.model_dump() == {
+        "max_distance_m": 40.0, "edge_margin_minutes": 2.0, "max_visit_hours": 24.0,
+    }
+
+
+def _insert(line: int, text: str) -> str:
+    lines = RULE.splitlines(keepends=True)
+    return "".join([*lines[: line - 1], text, *lines[line - 1 :]])
+
+
+BROKEN = [
+    ("unknown_field", _insert(5, "    treshold: 3\n"),
+     ":5: rule 'door-watch': unknown field 'treshold'"),
+    ("unknown_kind", RULE.replace("kind: door_observation_mismatch", "kind: door_watch"),
+     ":4: rule 'door-watch': unknown kind 'door_watch'; valid kinds: door_observation_mismatch"),
+    ("wrong_param_type", RULE.replace("max_distance_m: 40", 'max_distance_m: "far"'),
+     ":7: rule 'door-watch': field 'params.max_distance_m': Input should be a valid number"),
+    ("unknown_param", RULE + "      max_distanse_m: 30\n",
+     ":8: rule 'door-watch': unknown field 'params.max_distanse_m'"),
+    ("negative_param", RULE.replace("max_distance_m: 40", "max_distance_m: -5"),
+     ":7: rule 'door-watch': field 'params.max_distance_m': Input should be greater than or equal to 0"),
+    ("unknown_severity", RULE.replace("severity: critical", "severity: extreme"),
+     ":5: rule 'door-watch': field 'severity': Input should be 'low', 'medium', 'high' or 'critical'"),
+    ("missing_title", RULE.replace("    title: Besök under portobservation\n", ""),
+     ":2: rule 'door-watch': missing field 'title'"),
+    ("zero_weight", RULE + "    weight: 0\n",
+     ":8: rule 'door-watch': field 'weight': Input should be greater than 0"),
+    ("yes_as_a_distance", RULE.replace("max_distance_m: 40", "max_distance_m: yes"),
+     ":7: rule 'door-watch': field 'params.max_distance_m': Input should be a valid number"),
+    ("kind_written_as_a_list", RULE.replace("kind: door_observation_mismatch", "kind: [door_observation_mismatch]"),
+     ":4: rule 'door-watch': unknown kind ['door_observation_mismatch']; valid kinds: door_observation_mismatch"),
+    ("invalid_yaml", RULE + "   - id: [broken\n", ":8: not valid YAML"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_it_rejects_a_broken_rule_naming_file_line_rule_and_field(tmp_path, text, expected):
+    path = write_rules(tmp_path, text)
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(f"{path}{expected}"), str(error.value)
+
+
+def test_it_rejects_an_id_used_twice_naming_both_places(tmp_path):
+    first = write_rules(tmp_path, RULE, "a.yaml")
+    second = write_rules(tmp_path, RULE.replace("title: Besök", "title: Annat besök"), "b.yaml")
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value) == (
+        f"{second}:2: rule 'door-watch': duplicate rule id (first defined at {first}:2)"
+    )
+
+
+def test_it_names_the_line_of_a_broken_scoring_file(tmp_path):
+    write_rules(tmp_path, RULE)
+    path = write_rules(tmp_path, "severity_points:\n  high: 35\nsaturation: 0\n", "scoring.yaml")
+    assert len(load_rules(tmp_path)) == 1  # scoring.yaml is not read as a rule file
+    with pytest.raises(ConfigFileError, match=rf"^{re.escape(str(path))}:3: saturation: Input should be greater than 0"):
+        load_scoring_config(tmp_path)
+
+
+VERSION_CHANGES = [
+    ("param", RULE.replace("max_distance_m: 40", "max_distance_m: 60"), True),
+    ("new_param", RULE + "      edge_margin_minutes: 5\n", True),
+    ("severity", RULE.replace("severity: critical", "severity: high"), True),
+    ("weight", RULE + "    weight: 2\n", True),
+    ("title", RULE.replace("title: Besök under", "title: Besök registrerade under"), False),
+    ("description", _insert(4, "    description: Teamet såg ingen personal.\n"), False),
+    ("default_written_out", RULE + "      edge_margin_minutes: 2\n", False),
+    ("same_number_as_float", RULE.replace("max_distance_m: 40", "max_distance_m: 40.0"), False),
+]
+
+
+@pytest.mark.parametrize(("text", "changes"), [v[1:] for v in VERSION_CHANGES], ids=[v[0] for v in VERSION_CHANGES])
+def test_it_changes_the_version_with_what_the_rule_finds_not_with_its_words(tmp_path, text, changes):
+    before = load_one(tmp_path / "before", RULE).version
+    after = load_one(tmp_path / "after", text).version
+    assert (after != before) is changes
+
+
+def test_it_passes_rules_check_on_the_shipped_rules():
+    result = runner.invoke(app, ["--rules-dir", str(RULES_DIR), "rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(load_rules(RULES_DIR))} rules OK in {RULES_DIR}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [("visits.yaml", _insert(5, "    treshold: 3\n"), ":5: rule 'door-watch': unknown field 'treshold'"),
+     ("scoring.yaml", "saturation: 50\ndigest_top: 0\n", ":2: digest_top: Input should be greater than")],
+    ids=["rule_file", "scoring_file"],
+)
+def test_it_fails_rules_check_with_file_and_line_of_a_broken_file(tmp_path, name, text, expected):
+    write_rules(tmp_path, RULE)
+    path = write_rules(tmp_path, text, name)
+    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "check"])
+    assert result.exit_code == 2
+    assert f"Error: {path}{expected}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_it_prints_brackets_in_a_rules_check_error_as_written(tmp_path):
+    write_rules(tmp_path, RULE.replace("id: door-watch", "id: Door-Watch"))
+    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "check"])
+    assert result.exit_code == 2
+    assert "String should match pattern '^[a-z0-9][a-z0-9-]*$'" in result.stderr
