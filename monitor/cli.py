@@ -246,7 +246,7 @@ def rank(
 
     state = _state(ctx)
     with state.engine().connect() as conn:
-        ranking = latest_ranking(conn, top=top, area=area)
+        ranking = latest_ranking(conn, top=top, area=area, language=state.settings.language)
     if ranking is None:
         raise LookupError("no scoring run yet: run `monitor score` first")
     rows = [s.as_json() for s in ranking.suppliers]

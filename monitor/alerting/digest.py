@@ -86,7 +86,7 @@ def build_digest_context(
 ) -> DigestContext | None:
     t = load_strings(settings.resolved("templates_dir"), settings.language)
     with engine.connect() as conn:
-        ranking = latest_ranking(conn)
+        ranking = latest_ranking(conn, language=settings.language)
         if ranking is None:
             return None
         b = ImportBatch.__table__.c  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from monitor.messages import render_summary
 from monitor.models import ScoringRun, Supplier, SupplierScore
 
 
@@ -42,7 +43,13 @@ class Ranking:
     suppliers: list[RankedSupplier]
 
 
-def latest_ranking(conn: Connection, top: int | None = None, area: str | None = None) -> Ranking | None:
+def _worded(reasons: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    return [{**r, "detail": render_summary(r["details"], language)} if r.get("details") else r for r in reasons]
+
+
+def latest_ranking(
+    conn: Connection, top: int | None = None, area: str | None = None, language: str = "sv"
+) -> Ranking | None:
     runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
     ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
     suppliers_table = Supplier.__table__  # type: ignore[attr-defined]
@@ -77,7 +84,7 @@ def latest_ranking(conn: Connection, top: int | None = None, area: str | None = 
                 contract_area=row.contract_area,
                 score=row.score,
                 change=None if before is None else before - row.rank,
-                reasons=list(row.reasons),
+                reasons=_worded(row.reasons, language),
             )
         )
     return Ranking(latest.id, latest.finished_at, suppliers[:top] if top else suppliers)

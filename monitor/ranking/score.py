@@ -77,6 +77,8 @@ def score_suppliers(
                 "title": first.title,
                 "severity": first.severity,
                 "detail": render_summary([x.detail for x in findings], language),
+                # Kept so the reason can be worded again in another language when shown.
+                "details": [x.detail for x in findings],
                 "findings": len(findings),
                 "points": round(points, 1),
             }
