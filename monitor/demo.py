@@ -327,7 +327,7 @@ class _Supplier:
 
 
 # A route being packed: its clients, minutes per round per weekday, the last client per round.
-_OpenRoute = tuple[list["_Client"], dict[str, list[int]], dict[str, "_Client"]]
+_OpenRoute = tuple[list[_Client], dict[str, list[int]], dict[str, _Client]]
 
 
 @dataclass
