@@ -1,0 +1,103 @@
+"""A synthetic municipality for `monitor demo`: seeded, realistic CSV exports with planted schemes.
+
+The demo must show the whole pipeline on data that looks like a real municipality's exports
+without containing a single real person. `generate_municipality` writes the five import files
+(suppliers, staff, visits, door observations, client events) in the canonical column names:
+
+* about 36 contracted suppliers of very different sizes: one large honest supplier with about a
+  quarter of all visits, a few medium ones, many small ones with 2-6 staff;
+* clients with care plans (morning care, meals, showers, cleaning, night checks) served by staff
+  routes: each route drives its clients one after another, with travel time that follows the
+  distance, in day (07-16), evening (15-22) and night shifts;
+* hospital stays, deaths and moves, during which honest suppliers plan no visits;
+* door observations by the follow-up team;
+* seven planted welfare-crime schemes at seven different suppliers (`DemoDataset.planted`), and
+  honest look-alikes that a careless rule would flag: a night patrol with many short visits, a
+  rural supplier with long drives, a one-week digital-lock outage, double staffing.
+
+Client ids are 12-digit personnummer whose check digit is deliberately wrong, so they can never
+belong to a real person. Timestamps carry an explicit UTC offset, so the hour that happens twice
+on the autumn DST night is unambiguous. Generation is O(visits) and deterministic: the same
+arguments give byte-identical files (one `random.Random` per purpose, seeded from `seed`, and
+no wall clock).
+
+The modules follow the generator's stages, in the order the data flows: the supplier register
+(`suppliers`), their clients and homes (`clients`, `care_plans`, `places`), client events
+(`events`), routes and staff (`routes`), visits (`visits`), door observations (`observations`)
+and the CSV files (`exports`). A scheme or look-alike is planted in the stage where it shows:
+the supplier's role in the catalog decides it, and each stage branches on that role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from monitor.demo.clients import populate_clients
+from monitor.demo.events import generate_client_events
+from monitor.demo.exports import COLUMNS, csv_rows, write_exports
+from monitor.demo.municipality import Municipality
+from monitor.demo.observations import generate_observations
+from monitor.demo.routes import build_routes
+from monitor.demo.suppliers import SCHEMES, register_suppliers
+from monitor.demo.visits import generate_visits
+
+# The autumn DST change (2026-10-25) falls inside the four default weeks, on purpose.
+DEFAULT_START = date(2026, 10, 5)
+
+
+@dataclass(frozen=True)
+class DemoDataset:
+    directory: Path
+    files: dict[str, Path]  # kind -> file, in import order
+    planted: dict[str, str]  # org_number -> scheme name
+    honest_largest: str  # org_number of the largest supplier, which is honest
+    start: date  # first day of visits (a Monday)
+    weeks: int
+
+
+def generate_municipality(
+    directory: Path,
+    seed: int = 2026,
+    weeks: int = 4,
+    scale: float = 1.0,
+    start: date | None = None,
+) -> DemoDataset:
+    """Write a synthetic municipality's exports as canonical CSV files into `directory`.
+
+    `scale` multiplies clients (and so staff and visits); below about 0.35 it also drops
+    honest suppliers, keeping at least twelve: the large one, the seven schemes and the
+    look-alikes. Raises ValueError for a `start` that is not a Monday.
+    """
+    start = start or DEFAULT_START
+    if start.weekday() != 0:
+        raise ValueError(f"start must be a Monday, got {start.isoformat()} ({start:%A})")
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {kind: directory / f"{kind}.csv" for kind in COLUMNS}  # COLUMNS is in import order
+    town = Municipality(seed, weeks, scale, start)
+    register_suppliers(town)
+    populate_clients(town)
+    event_rows = generate_client_events(town)
+    for supplier in town.suppliers:
+        build_routes(town, supplier)
+    with csv_rows(files["visits"], "visits") as write_row:
+        by_entrance = generate_visits(town, write_row)
+    observation_rows = generate_observations(town, by_entrance)
+    write_exports(files, town.suppliers, event_rows, observation_rows)
+    return DemoDataset(
+        directory=directory,
+        files=files,
+        planted={s.org: s.role for s in town.suppliers if s.role in SCHEMES},
+        honest_largest=town.suppliers[0].org,
+        start=start,
+        weeks=weeks,
+    )
+
+
+__all__ = ["DemoDataset", "generate_municipality"]

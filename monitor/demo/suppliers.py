@@ -1,0 +1,140 @@
+"""The supplier register: who holds a contract, for what and where, and which scheme or look-alike it carries."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from stdnum import luhn
+
+from monitor.demo.places import URBAN
+
+if TYPE_CHECKING:
+    from monitor.demo.clients import Client
+    from monitor.demo.municipality import Municipality
+    from monitor.demo.routes import Route
+
+BASE_SUPPLIERS = 36
+MIN_SUPPLIERS = 12
+
+SCHEMES = (
+    "door_observation",
+    "staff_overlap",
+    "visit_during_absence",
+    "relative_caregiver",
+    "exact_planned_times",
+    "manual_registration",
+    "phantom_night",
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    role: str  # large | honest | night_patrol | rural | outage | double | honest_relative | <scheme>
+    clients: int  # at scale 1 (the large supplier is sized from the others)
+    min_clients: int
+    areas: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    contract_area: str = "Hemtjänst"
+    subcategory: str = "Äldreomsorg"
+    form: str = "LOV"
+    methods: tuple[float, float, float] = (0.5, 0.35, 0.15)  # nfc, digital_lock, app
+    ends: bool = False
+
+
+# The first twelve carry the planted schemes and the look-alikes, so a scaled-down demo keeps them.
+_CATALOG: tuple[Spec, ...] = (
+    Spec("Omsorgshuset i Huddinge AB", "large", 0, 0, URBAN, ("Omsorgshuset", "Omsorgshuset Huddinge"),
+         methods=(0.5, 0.4, 0.1)),
+    Spec("Flemingsbergs Hemtjänst AB", "door_observation", 16, 8, ("Flemingsberg", "Visättra"),
+         ("Flemingsbergs Hemtjänst & Service",)),
+    Spec("Omtanke Hemtjänst HB", "staff_overlap", 10, 9, ("Huddinge centrum", "Stuvsta")),
+    Spec("Solrosens Omsorg AB", "visit_during_absence", 11, 6, ("Snättringe", "Stuvsta")),
+    Spec("Familjeomsorg Södertörn AB", "relative_caregiver", 8, 6, ("Glömsta", "Flemingsberg")),
+    Spec("Kärnans Hemtjänstgrupp AB", "exact_planned_times", 14, 6, ("Segeltorp", "Vårby"),
+         methods=(0.1, 0.05, 0.85)),
+    Spec("Stjärnans Hemtjänst AB", "manual_registration", 70, 10,
+         ("Huddinge centrum", "Sjödalen", "Stuvsta", "Balingsnäs"), ("Stjärnans Omsorg",)),
+    Spec("Nattro Omsorg HB", "phantom_night", 8, 8, ("Vårby", "Lissma")),
+    Spec("Nattpatrullen Södertörn AB", "night_patrol", 45, 10, URBAN, ("Nattpatrullen",),
+         methods=(0.2, 0.75, 0.05)),
+    Spec("Södra Huddinge Landsbygdsomsorg AB", "rural", 18, 5, ("Södra landsbygden",)),
+    Spec("Trygg Hemtjänst AB", "outage", 85, 10, ("Flemingsberg", "Huddinge centrum", "Snättringe"),
+         ("Trygg Hemtjänst i Huddinge",), methods=(0.15, 0.8, 0.05)),
+    Spec("Vårdkraft Aktiebolag", "double", 75, 10, ("Segeltorp", "Vårby", "Glömsta"), ("Vårdkraft",)),
+    Spec("Södertörns Omsorgspartner AB", "honest", 65, 8, ("Visättra", "Flemingsberg", "Balingsnäs")),
+    Spec("Livskraft Hemtjänst AB", "honest", 55, 8, ("Stuvsta", "Snättringe", "Sjödalen")),
+    Spec("Hemtrevnad Omsorg Aktiebolag", "honest", 50, 8, ("Huddinge centrum", "Glömsta"),
+         ("Hemtrevnad",)),
+    Spec("Medmänniskan Omsorg AB", "honest_relative", 6, 4, ("Sjödalen", "Glömsta")),
+    Spec("Stuvsta Omsorg AB", "honest", 5, 3, ("Stuvsta",)),
+    Spec("Segeltorps Hemtjänst HB", "honest", 6, 3, ("Segeltorp",)),
+    Spec("Vårby Vård & Omsorg AB", "honest", 7, 3, ("Vårby",)),
+    Spec("Trivsam Vardag i Huddinge AB", "honest", 5, 3, ("Huddinge centrum", "Sjödalen")),
+    Spec("Glädjeomsorg HB", "honest", 4, 3, ("Snättringe",)),
+    Spec("Ljuspunkten Hemtjänst AB", "honest", 6, 3, ("Flemingsberg",)),
+    Spec("Guldkanten Hemtjänst AB", "honest", 6, 3, ("Glömsta", "Segeltorp")),
+    Spec("Snättringe Hemservice HB", "honest", 5, 3, ("Snättringe", "Stuvsta")),
+    Spec("Ekbackens Omsorg AB", "honest", 6, 3, ("Balingsnäs",)),
+    Spec("Sjödalens Hemtjänst AB", "honest", 5, 3, ("Sjödalen",)),
+    Spec("Vardagshjälpen Huddinge AB", "honest", 7, 3, ("Huddinge centrum",), ("Vardagshjälpen",)),
+    Spec("Hjärtats Hemtjänst AB", "honest", 6, 3, ("Visättra", "Flemingsberg")),
+    Spec("Bikupans Omsorg HB", "honest", 4, 3, ("Vårby",)),
+    Spec("Ängsbackens Vård Aktiebolag", "honest", 6, 3, ("Stuvsta", "Balingsnäs")),
+    Spec("Seniorstöd Södertörn AB", "honest", 5, 3, ("Segeltorp", "Glömsta")),
+    Spec("Mångfaldens Hemtjänst AB", "honest", 6, 3, ("Flemingsberg", "Visättra")),
+    Spec("Kastanjens Omsorg HB", "honest", 4, 3, ("Sjödalen",), ends=True),
+    Spec("Boendestöd Södertörn AB", "boendestod", 12, 4, ("Flemingsberg", "Huddinge centrum"),
+         contract_area="Boendestöd", subcategory="Funktionshinderomsorg", form="LOU", ends=True),
+    Spec("Stödpunkten Boendestöd AB", "boendestod", 9, 4, ("Stuvsta", "Vårby"),
+         ("Stödpunkten",), contract_area="Boendestöd", subcategory="Funktionshinderomsorg", form="LOU",
+         ends=True),
+    Spec("Lilla Hjälpen Ledsagning AB", "lss", 10, 4, URBAN, contract_area="LSS",
+         subcategory="Funktionshinderomsorg", form="direkt", ends=True),
+)
+
+
+@dataclass
+class Supplier:
+    no: int  # 1-based catalog position; staff ids are S<no><nnn>
+    spec: Spec
+    org: str
+    contract_start: date
+    contract_end: date | None
+    clients: list[Client] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)
+    relative_of: dict[str, list[str]] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    subs: list[str] = field(default_factory=list)
+    relative_groups: list[tuple[list[Client], tuple[float, float] | None]] = field(default_factory=list)
+    shared_entrance: str = ""  # door_observation: the entrance several clients share
+
+    @property
+    def role(self) -> str:
+        return self.spec.role
+
+
+def register_suppliers(town: Municipality) -> None:
+    """Contract the first catalog entries, as many as `scale` asks for and never fewer than twelve."""
+    rng = town.rng("suppliers")
+    orgs: set[str] = set()
+    count = min(len(_CATALOG), max(MIN_SUPPLIERS, round(BASE_SUPPLIERS * town.scale)))
+    for no, spec in enumerate(_CATALOG[:count], start=1):
+        start = town.clock.start - timedelta(days=rng.randint(150, 2600))
+        end = None
+        if spec.ends:
+            end_month = town.clock.start + timedelta(days=rng.randint(120, 800))
+            end = (end_month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        town.suppliers.append(Supplier(no, spec, _org_number(rng, orgs), start.replace(day=1), end))
+
+
+def _org_number(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        digits = rng.choice(("556", "559")) + f"{rng.randrange(10**6):06d}"
+        number = digits + luhn.calc_check_digit(digits)
+        if number not in taken:
+            taken.add(number)
+            return f"{number[:6]}-{number[6:]}"

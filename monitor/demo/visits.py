@@ -1,0 +1,199 @@
+"""Visits: each day's routes planned against the clock, then registered the way phones and locks record them.
+
+Planned times follow the route (travel time from the distance, the planner's slack, no visit
+while an honest supplier knows the client is away); registered times scatter around them. The
+schemes that live in the registrations are planted here: a borrowed login (staff_overlap),
+times copied from the plan (exact_planned_times), many manual registrations, inflated relative
+visits and a phantom night route; so are the honest digital-lock outage and double staffing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from monitor.demo.routes import ROUNDS
+
+if TYPE_CHECKING:
+    from monitor.demo.care_plans import Need
+    from monitor.demo.clients import Client
+    from monitor.demo.municipality import Municipality
+    from monitor.demo.routes import Route
+    from monitor.demo.suppliers import Supplier
+
+# address key -> registered visits there as (start, end, supplier no), in epoch minutes
+ByEntrance = dict[str, list[tuple[int, int, int]]]
+
+
+def generate_visits(town: Municipality, write_row: Callable[[Sequence[str]], object]) -> ByEntrance:
+    """Visits go straight to the file: a large scale times many weeks is millions of rows."""
+    visits = _Visits(town, write_row)
+    for supplier in town.suppliers:
+        visits.supplier_visits(supplier)
+    return visits.by_entrance
+
+
+class _Visits:
+    def __init__(self, town: Municipality, write_row: Callable[[Sequence[str]], object]) -> None:
+        self.town = town
+        self.days = town.days
+        self.clock = town.clock
+        self.travel = town.travel
+        self.visit_count = 0
+        self._write_visit = write_row
+        self.by_entrance: ByEntrance = {}
+
+    def supplier_visits(self, supplier: Supplier) -> None:
+        rng = self.town.rng(f"visits:{supplier.no}")
+        role = supplier.role
+        # The lock vendor's outage lasts the second week (mid-week days when there is only one).
+        outage = set(range(7, 14)) if self.days >= 14 else {2, 3, 4}
+        day_routes = [i for i, r in enumerate(supplier.routes) if r.kind == "day"]
+        for day in range(-1, self.days):
+            sick_cover = list(supplier.subs)
+            duty: dict[int, tuple[str, str]] = {}
+            for i, route in enumerate(supplier.routes):
+                if day >= 0 or route.kind in ("night", "phantom"):
+                    duty[i] = (
+                        self._on_duty(route, route.staff, day, sick_cover, rng),
+                        self._on_duty(route, route.buddies, day, sick_cover, rng) if route.double else "",
+                    )
+            # Borrowed login: an unvetted worker drives route B under route A's staff id.
+            borrowed = role == "staff_overlap" and len(day_routes) >= 2 and rng.random() < 0.75
+            for i, (staff, buddy) in duty.items():
+                route = supplier.routes[i]
+                device = staff
+                if borrowed and i == day_routes[1]:
+                    staff = duty[day_routes[0]][0]
+                planned = self._plan(route, day, rng)
+                if planned:
+                    self._register(supplier, route, planned, staff, device, buddy,
+                                   day in outage and role == "outage", rng)
+
+    def _on_duty(
+        self, route: Route, staff: list[str], day: int, sick_cover: list[str], rng: random.Random
+    ) -> str:
+        regular = route.regular(day, staff)
+        # Relatives and night staff are not replaced: there is nobody else to send.
+        if route.kind in ("day", "evening", "support") and sick_cover and rng.random() < 0.04:
+            return sick_cover.pop(rng.randrange(len(sick_cover)))
+        return regular
+
+    def _plan(self, route: Route, day: int, rng: random.Random) -> list[tuple[Client, Need, int, int]]:
+        at = self.clock.at
+        planned: list[tuple[Client, Need, int, int]] = []
+        previous: Client | None = None
+        end = 0
+        for slot, offset, minute in ROUNDS[route.kind]:
+            if not 0 <= day + offset < self.days:
+                continue
+            nominal = at(day + offset, minute)
+            for client, need in route.by_slot[slot]:
+                if not need.active(day):
+                    continue
+                if previous is None:
+                    start = nominal
+                elif route.kind == "phantom":
+                    start = max(nominal, end + rng.randint(3, 6))  # no time to drive 15 km
+                else:
+                    start = max(nominal, end + self.travel.minutes(previous, client) + need.slack)
+                stop = start + need.minutes
+                if client.absences and client.honest_about_absence and client.absent(start - 45, stop + 45):
+                    continue
+                planned.append((client, need, start, stop))
+                previous, end = client, stop
+        return planned
+
+    def _register(
+        self, supplier: Supplier, route: Route, planned: list[tuple[Client, Need, int, int]],
+        staff: str, device: str, buddy: str, outage: bool, rng: random.Random,
+    ) -> None:
+        """Turn a planned route into registrations: what the staff's phone or the door lock recorded."""
+        role = supplier.role
+        exact = role == "exact_planned_times"
+        previous: Client | None = None
+        end = 0
+        done: list[tuple[Client, Need, int, int, int, int]] = []
+        for client, need, p_start, p_end in planned:
+            minutes = p_end - p_start
+            if route.kind == "phantom":
+                r_start = p_start + rng.randint(0, 1)
+                r_end = max(r_start + 3, p_end - rng.randint(0, 1))
+            elif exact:
+                if rng.random() < 0.96:
+                    r_start, r_end = p_start, p_end
+                else:
+                    r_start = p_start + rng.randint(0, 3)
+                    r_end = max(r_start + 2, p_end - rng.randint(0, 6))
+            else:
+                r = rng.random()
+                if r < 0.75:
+                    r_start = p_start + rng.randint(-5, 4)
+                else:
+                    r_start = p_start + (rng.randint(5, 20) if r < 0.95 else rng.randint(21, 40))
+                if route.inflate:
+                    r_start = p_start - rng.randint(0, 10)
+                if previous is not None:
+                    drive = self.travel.minutes(previous, client)
+                    r_start = max(r_start, end + max(1, round(drive * rng.uniform(0.85, 1.2))))
+                if route.inflate:
+                    length = round(minutes * rng.uniform(*route.inflate))
+                elif need.slot.startswith("night"):
+                    length = rng.randint(4, minutes)
+                else:
+                    length = max(3, round(minutes * min(1.3, max(0.45, rng.gauss(0.9, 0.15)))))
+                r_end = r_start + length
+            if client.absences and client.honest_about_absence and client.absent(r_start, r_end):
+                continue
+            done.append((client, need, p_start, p_end, r_start, r_end))
+            previous, end = client, r_end
+        if not done:
+            return
+        # Confirmed in one batch at the end of the shift, from the planned times.
+        batch_at = done[-1][5] + rng.randint(5, 40) if exact else 0
+        for i, (client, need, p_start, p_end, r_start, r_end) in enumerate(done):
+            method = self._method(client, role, outage, rng)
+            if exact:
+                recorded = batch_at + i // 4
+            elif method == "manual":
+                recorded = r_end + rng.randint(4, 90)
+            else:
+                recorded = r_end + rng.randint(1, 2)
+            self._emit(supplier, staff, device, client, need, p_start, p_end, r_start, r_end, method,
+                       recorded)
+            if buddy and client.double:
+                b_start = min(r_start + rng.randint(0, 2), r_end - 1)
+                b_end = max(b_start + 1, r_end - rng.randint(0, 1))
+                self._emit(supplier, buddy, buddy, client, need, p_start, p_end, b_start, b_end,
+                           client.method, b_end + rng.randint(1, 2))
+
+    @staticmethod
+    def _method(client: Client, role: str, outage: bool, rng: random.Random) -> str:
+        r = rng.random()
+        if role == "manual_registration":
+            if r < 0.30:
+                return "manual"
+            if r < 0.40:
+                return "phone"
+        elif outage and client.method == "digital_lock":
+            return "manual" if r < 0.9 else "phone"
+        # A tag that will not read, a flat phone battery: a small manual share everywhere.
+        if r < 0.025:
+            return "manual"
+        if r < 0.031:
+            return "phone"
+        return client.method
+
+    def _emit(
+        self, supplier: Supplier, staff: str, device: str, client: Client, need: Need,
+        p_start: int, p_end: int, r_start: int, r_end: int, method: str, recorded: int,
+    ) -> None:
+        text = self.clock.text
+        self.visit_count += 1
+        self._write_visit((
+            f"V{self.visit_count:08d}", supplier.org, staff, client.client_id, client.address,
+            client.lat_text, client.lon_text, text(p_start), text(p_end), text(r_start), text(r_end),
+            method, need.service, f"D{device}", text(recorded), str(p_end - p_start),
+        ))
+        self.by_entrance.setdefault(client.key, []).append((r_start, r_end, supplier.no))
