@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -243,6 +243,8 @@ class Step:
     visits_csv: str
     rows: int
     batch_rows: int
+    # The per-connection settings monitor.db gives the importer, for the SQLite floor to copy.
+    sqlite_pragmas: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -363,11 +365,10 @@ def _measure_floor_sqlite(step: Step) -> dict[str, float]:
     import sqlite3
 
     conn = sqlite3.connect(step.url.removeprefix("sqlite:///"))
-    # The same pragmas monitor.db sets on every connection: the floor must pay for the same
-    # foreign-key checks and durability as the import, or the ratio flatters the driver.
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    # Whatever monitor.db sets on its connections, so the floor pays for the same foreign-key
+    # checks, durability and cache; otherwise tuning those would move only one side.
+    for name, value in step.sqlite_pragmas.items():
+        conn.execute(f"PRAGMA {name}={value}")
     supplier_ids = dict(conn.execute("SELECT org_number, id FROM suppliers").fetchall())
     batch_id = conn.execute("SELECT max(id) FROM import_batches").fetchone()[0]
     rows = _stored_rows(step, supplier_ids, batch_id)
@@ -475,7 +476,13 @@ def fresh_database(backend: str, workdir: Path, label: str, pg_server: str) -> I
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def prepare_database(url: str, suppliers_csv: Path) -> None:
+SQLITE_PRAGMAS = ("foreign_keys", "journal_mode", "synchronous", "cache_size", "temp_store", "mmap_size")
+
+
+def prepare_database(url: str, suppliers_csv: Path) -> dict[str, Any]:
+    """Migrate, load the supplier register; return the SQLite pragmas the engine's connections get."""
+    from sqlalchemy import text
+
     from monitor.db import make_engine, upgrade_database
     from monitor.imports import SPECS, import_csv
     from monitor.pseudonyms import Pseudonymiser
@@ -488,6 +495,10 @@ def prepare_database(url: str, suppliers_csv: Path) -> None:
             f"supplier register: {result.rows_accepted} of {N_SUPPLIERS} rows accepted "
             f"({[(r.line, r.describe()) for r in result.rejected[:3]]})"
         )
+        if engine.dialect.name != "sqlite":
+            return {}
+        with engine.connect() as conn:
+            return {p: conn.execute(text(f"PRAGMA {p}")).scalar_one() for p in SQLITE_PRAGMAS}
     finally:
         engine.dispose()
 
@@ -519,6 +530,45 @@ def check_contents(url: str, expected_rows: int, what: str) -> str:
 # --------------------------------------------------------------------------- driver
 
 
+def measured_sources() -> list[Path]:
+    """The files of `monitor` that an import runs: what these numbers are numbers of."""
+    import monitor.db
+    import monitor.imports  # noqa: F401  (loads everything import_csv uses)
+
+    loaded = {
+        Path(module.__file__)
+        for name, module in list(sys.modules.items())
+        if (name == "monitor" or name.startswith("monitor.")) and getattr(module, "__file__", None)
+    }
+    # Alembic loads the migrations by path, not as modules.
+    return sorted(loaded | set((PROJECT_DIR / "monitor" / "migrations").rglob("*.py")))
+
+
+def fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.exists() else b"(deleted)")
+    return digest.hexdigest()[:12]
+
+
+def describe_checkout(files: list[Path]) -> str:
+    git = ["git", "-C", str(PROJECT_DIR)]
+    try:
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", *map(str, files)],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "a directory that is not a git checkout"
+    if not dirty:
+        return f"commit {commit}"
+    return f"commit {commit} + uncommitted changes: {', '.join(line[3:] for line in dirty)}"
+
+
 FLOOR_NAMES = {"sqlite": "executemany", "postgresql": "COPY"}
 
 
@@ -529,8 +579,8 @@ def bench_backend(
     digests = {}
     for method in ("import", "floor"):
         with fresh_database(backend, workdir, f"{backend}-{method}", args.pg_server) as url:
-            prepare_database(url, files.suppliers)
-            step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows)
+            pragmas = prepare_database(url, files.suppliers)
+            step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows, pragmas)
             measurement = run_step(step)
             label = f"{backend} {'monitor import' if method == 'import' else 'raw ' + FLOOR_NAMES[backend]}"
             digests[method] = check_contents(url, files.rows, label)
@@ -621,6 +671,9 @@ def main(argv: list[str] | None = None) -> int:
         print("No backend to benchmark.")
         return 1
 
+    sources = measured_sources()
+    before = fingerprint(sources)
+    print(f"Measuring the importer at {describe_checkout(sources)} (sources {before})", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
     try:
         started = time.perf_counter()
@@ -636,6 +689,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{backend}:", flush=True)
             measurements += bench_backend(backend, files, workdir, args)
         print_report(measurements)
+        # Each step imports `monitor` afresh, so an edit during a long run splits the results
+        # between two versions of the code.
+        if fingerprint(sources) != before:
+            print(
+                f"WARNING: the importer's code changed during the run (sources {before} -> "
+                f"{fingerprint(sources)}); these numbers may mix two versions of it."
+            )
     finally:
         if args.keep:
             print(f"Kept {workdir}")
