@@ -59,8 +59,13 @@ def resolve_interval(
     length: a visit from 02:50 to 02:10 on the autumn night is 20 minutes, not -40.
     Raises TimestampError if every reading ends before it starts.
     """
-    starts = instant_candidates(start_text, tz)
-    ends = instant_candidates(end_text, tz)
+    return resolve_candidates(instant_candidates(start_text, tz), instant_candidates(end_text, tz))
+
+
+def resolve_candidates(
+    starts: tuple[datetime, ...], ends: tuple[datetime, ...]
+) -> tuple[datetime, datetime]:
+    """resolve_interval for already parsed readings."""
     if len(starts) == 1 and len(ends) == 1:
         if ends[0] < starts[0]:
             raise TimestampError("end before start")

@@ -10,7 +10,7 @@ from typing import TypeVar
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
-from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_interval
+from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_candidates
 
 T = TypeVar("T")
 
@@ -168,17 +168,16 @@ def interval(
     start_text, end_text = row.get(start_col, ""), row.get(end_col, "")
     if optional and not start_text.strip() and not end_text.strip():
         return None, None
-    ok = True
+    readings = []
     for column, text in ((start_col, start_text), (end_col, end_text)):
         try:
-            instant_candidates(text.strip())
+            readings.append(instant_candidates(text.strip()))
         except TimestampError as exc:
             errors.add(column, str(exc))
-            ok = False
-    if not ok:
+    if len(readings) < 2:
         return None, None
     try:
-        return resolve_interval(start_text.strip(), end_text.strip())
+        return resolve_candidates(readings[0], readings[1])
     except TimestampError as exc:
         errors.add(end_col, f"{exc} ({end_text.strip()} is before {start_text.strip()})")
         return None, None

@@ -14,6 +14,8 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, Table, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from monitor.db import UtcDateTime, format_sqlite_utc
+
 # Kept from the first import of a row; a re-import must not rewrite its provenance.
 INSERT_ONLY = frozenset({"import_batch_id"})
 
@@ -45,7 +47,7 @@ class SqliteWriter:
         compiled = statement.compile(dialect=conn.dialect, column_keys=columns)
         self._sql = str(compiled)
         order = list(compiled.positiontup or [])
-        processors = [table.c[name].type.bind_processor(conn.dialect) for name in order]
+        processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in order]
         self._fields = list(zip(order, processors, strict=True))
 
     def write(self, rows: list[dict[str, Any]]) -> int:
@@ -56,6 +58,13 @@ class SqliteWriter:
         ]
         result = self._conn.exec_driver_sql(self._sql, params, execution_options={"preserve_rowcount": True})
         return int(result.rowcount)
+
+
+def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
+    if isinstance(column_type, UtcDateTime):
+        # The cached formatter directly: half the per-value cost of the generic type hook.
+        return lambda value: value if value is None or isinstance(value, str) else format_sqlite_utc(value)
+    return column_type.bind_processor(dialect)
 
 
 class PostgresWriter:
