@@ -11,7 +11,7 @@ from monitor.db import current_revision, head_revision, make_engine, upgrade_dat
 
 def test_the_migrations_build_exactly_the_models(engine):
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
     assert diff == []
 
 
