@@ -291,7 +291,7 @@ def digest(
     if outcome.location is None:
         console.print(f"Digest for {outcome.period} was already delivered; --force sends it again.")
     else:
-        console.print(f"Digest for {outcome.period} ({outcome.suppliers} suppliers) delivered to "
+        console.print(f"Digest for {outcome.period} (suppliers listed: {outcome.suppliers}) delivered to "
                       f"{outcome.location}", highlight=False)
 
 
