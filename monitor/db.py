@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +14,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
-from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +117,3 @@ def upgrade_database(engine: Engine) -> bool:
     logger.info("Upgrading database schema from_revision=%s", before)
     command.upgrade(_alembic_config(engine), "head")
     return True
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed if the block succeeds, rolled back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

@@ -29,8 +29,6 @@ from monitor.pseudonyms import Pseudonymiser
 logger = logging.getLogger(__name__)
 
 SHOWN_REJECTS = 50
-# Columns whose values are never echoed in an error message, log line or summary.
-SENSITIVE_COLUMNS = frozenset({"client_id", "relative_of_client_ids"})
 
 
 @dataclass(frozen=True)
