@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 
 class ConfigFileError(Exception):
@@ -46,3 +47,20 @@ def node_line(node: yaml.Node | None, *path: str | int) -> int | None:
         else:
             return line
     return line
+
+
+def first_error(exc: ValidationError, *prefix: str, terse: bool = False) -> tuple[list[str], str]:
+    """The first validation error as (path to the field, short description); `terse` gives
+    "field: problem" for top-level settings files.
+
+    Only the first is reported: one clear line beats a page of follow-on errors."""
+    err = exc.errors()[0]
+    loc = [*prefix, *(str(p) for p in err["loc"])]
+    field = ".".join(loc)
+    if terse:
+        return loc, f"{field}: {'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}"
+    if err["type"] == "extra_forbidden":
+        return loc, f"unknown field '{field}'"
+    if err["type"] == "missing":
+        return loc, f"missing field '{field}'"
+    return loc, f"field '{field}': {err['msg']}"

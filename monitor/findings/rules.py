@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.findings.detectors import DETECTORS
-from monitor.yamlfile import ConfigFileError, load_yaml, node_line
+from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 Severity = Literal["low", "medium", "high", "critical"]
 SCORING_FILE = "scoring.yaml"
@@ -78,11 +78,8 @@ def load_rules(rules_dir: Path) -> list[Rule]:
         try:
             RuleFile.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = [str(p) for p in err["loc"]]
-            raise ConfigFileError(
-                f"{path}:{node_line(tree, *loc[:1])}: {'.'.join(loc)}: {_msg(err)}"
-            ) from exc
+            loc, problem = first_error(exc, terse=True)
+            raise ConfigFileError(f"{path}:{node_line(tree, *loc[:1])}: {problem}") from exc
         for index, raw in enumerate(data.get("rules") or []):
             rules.append(_parse_rule(path, tree, index, raw, seen))
     return rules
@@ -105,26 +102,11 @@ def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str
         rule = Rule.model_validate({**raw, "source_file": str(path), "source_line": line or 0})
         rule.effective_params  # noqa: B018  (validates params against the detector)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"]]
-        if err["type"] == "extra_forbidden" or exc.title != "Rule":
-            loc = ["params", *loc] if exc.title != "Rule" else loc
-        field_line = node_line(tree, "rules", index, *loc)
-        raise ConfigFileError(f"{path}:{field_line}: rule '{name}': {_field_msg(err, loc)}") from exc
+        # An error from the detector's Params model is about a field under `params:`.
+        loc, problem = first_error(exc, *(() if exc.title == "Rule" else ("params",)))
+        raise ConfigFileError(f"{path}:{node_line(tree, 'rules', index, *loc)}: rule '{name}': {problem}") from exc
     if rule.id in seen:
         raise ConfigFileError(f"{where}: duplicate rule id (first defined at {seen[rule.id]})")
     seen[rule.id] = f"{path}:{line}"
     return rule
 
-
-def _msg(err: Any) -> str:
-    return "unknown field" if err["type"] == "extra_forbidden" else str(err["msg"])
-
-
-def _field_msg(err: Any, loc: list[str]) -> str:
-    field = ".".join(loc)
-    if err["type"] == "extra_forbidden":
-        return f"unknown field '{field}'"
-    if err["type"] == "missing":
-        return f"missing field '{field}'"
-    return f"field '{field}': {err['msg']}"

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from monitor.messages import render_summary
 from monitor.models import Finding, Supplier
-from monitor.yamlfile import ConfigFileError, load_yaml, node_line
+from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 
 class ScoringConfig(BaseModel):
@@ -35,10 +35,8 @@ def load_scoring_config(rules_dir: Path) -> ScoringConfig:
     try:
         return ScoringConfig.model_validate(data or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"]]
-        what = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigFileError(f"{path}:{node_line(tree, *loc)}: {'.'.join(loc)}: {what}") from exc
+        loc, problem = first_error(exc, terse=True)
+        raise ConfigFileError(f"{path}:{node_line(tree, *loc)}: {problem}") from exc
 
 
 @dataclass
