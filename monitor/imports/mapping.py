@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
-class MappingError(Exception):
+
+class MappingError(ConfigFileError):
     pass
 
 
@@ -39,26 +40,18 @@ class ColumnMapping(BaseModel):
 
 
 def load_mapping(path: Path, known_columns: set[str]) -> ColumnMapping:
-    """Load and check a mapping file; every error names the file and the field."""
+    """Load and check a mapping file; every error names the file, the line and the field."""
+    data, tree = load_yaml(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise MappingError(f"{path}: cannot read mapping: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise MappingError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    try:
-        mapping = ColumnMapping.model_validate(data)
+        mapping = ColumnMapping.model_validate(data or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise MappingError(f"{path}: field '{field}': {err['msg']}") from exc
+        loc, problem = first_error(exc)
+        raise MappingError(f"{path}:{node_line(tree, *loc)}: {problem}") from exc
     for section in ("columns", "values"):
         unknown = sorted(set(getattr(mapping, section)) - known_columns)
         if unknown:
             raise MappingError(
-                f"{path}: {section}: unknown column(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known_columns))}"
+                f"{path}:{node_line(tree, section, unknown[0])}: {section}: unknown column(s) "
+                f"{', '.join(unknown)}; known: {', '.join(sorted(known_columns))}"
             )
     return mapping
