@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "MONITOR_"
 # A checkout keeps rules/, alerts/ and feeds.yaml beside the package; used when the
@@ -103,10 +105,10 @@ class Settings(BaseSettings):
             else:
                 shown = "" if value is None else str(value)
             out[ENV_PREFIX + name.upper()] = shown
-        if "@" in self.database_url and ":" in self.database_url.split("@")[0].split("//")[-1]:
-            scheme, rest = self.database_url.split("//", 1)
-            creds, host = rest.split("@", 1)
-            out[ENV_PREFIX + "DATABASE_URL"] = f"{scheme}//{creds.split(':')[0]}:<redacted>@{host}"
+        try:
+            out[ENV_PREFIX + "DATABASE_URL"] = make_url(self.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            out[ENV_PREFIX + "DATABASE_URL"] = "<unparseable URL redacted>"
         return out
 
 
