@@ -1,30 +1,34 @@
 """Finding details in the team's language. Detectors store a message key and its numbers;
-the text is made when shown, in Swedish by default."""
+the text is made when shown, in Swedish by default.
+
+Each detector module carries its own MESSAGES; `KIND:many` words several findings of one
+rule in one sentence. There, counts are summed, while percentages, ratios and thresholds
+(args ending in `_pct`, `_ratio`, `_hours`, `_kmh`, or starting with `max_`/`threshold`)
+show the largest value, since adding up shares means nothing.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 Language = str
+_NOT_SUMMED_SUFFIXES = ("_pct", "_ratio", "_hours", "_kmh")
+_NOT_SUMMED_PREFIXES = ("max_", "threshold")
 
-DETAILS: dict[str, dict[str, str]] = {
-    "sv": {
-        "door_observation_mismatch": (
-            "{visits} besök registrerade under en portobservation ({minutes} min) där ingen personal sågs"
-        ),
-        "door_observation_mismatch:many": (
-            "{visits} besök registrerade under {findings} portobservationer där ingen personal sågs"
-        ),
-    },
-    "en": {
-        "door_observation_mismatch": (
-            "{visits} visits registered during a door observation ({minutes} min) in which no staff were seen"
-        ),
-        "door_observation_mismatch:many": (
-            "{visits} visits registered during {findings} door observations in which no staff were seen"
-        ),
-    },
-}
+
+@cache
+def catalogue(language: Language) -> dict[str, str]:
+    from monitor.findings.detectors import DETECTORS
+
+    merged: dict[str, str] = {}
+    for detector in DETECTORS.values():
+        merged.update(detector.messages.get(language) or detector.messages.get("sv", {}))
+    return merged
+
+
+def _summed(name: str) -> bool:
+    return not (name.endswith(_NOT_SUMMED_SUFFIXES) or name.startswith(_NOT_SUMMED_PREFIXES))
 
 
 def render_summary(details: list[dict[str, Any]], language: Language = "sv") -> str:
@@ -32,21 +36,30 @@ def render_summary(details: list[dict[str, Any]], language: Language = "sv") -> 
     if len(details) == 1:
         return render_detail(details[0], language)
     key = details[0].get("key", "")
-    catalogue = DETAILS.get(language, DETAILS["sv"])
-    template = catalogue.get(f"{key}:many")
+    template = catalogue(language).get(f"{key}:many")
     if template is None:
         return f"{len(details)} × {render_detail(details[0], language)}"
     totals: dict[str, Any] = {"findings": len(details)}
     for detail in details:
         for name, value in detail.get("args", {}).items():
-            if isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                totals.setdefault(name, value)
+            elif _summed(name):
                 totals[name] = totals.get(name, 0) + value
-    return template.format(**totals)
+            else:
+                totals[name] = max(totals.get(name, value), value)
+    return template.format(**{k: _number(v) for k, v in totals.items()})
 
 
 def render_detail(detail: dict[str, Any], language: Language = "sv") -> str:
-    catalogue = DETAILS.get(language, DETAILS["sv"])
-    template = catalogue.get(detail.get("key", ""), "")
+    template = catalogue(language).get(detail.get("key", ""), "")
     if not template:
         return str(detail.get("key", ""))
-    return template.format(**detail.get("args", {}))
+    return template.format(**{k: _number(v) for k, v in detail.get("args", {}).items()})
+
+
+def _number(value: Any) -> Any:
+    """Floats shown without float noise: 41.0 -> 41, 12.345 -> 12.3."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 1)
+    return value

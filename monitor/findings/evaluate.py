@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db import utcnow
 from monitor.findings.detectors import DETECTORS, FindingDraft
+from monitor.findings.evidence import Evidence, RuleContext
 from monitor.findings.rules import Rule
 from monitor.models import Finding, Supplier
 
@@ -34,13 +35,21 @@ def fingerprint(rule: Rule, draft: FindingDraft) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def run_rule(conn: Connection, rule: Rule) -> list[FindingDraft]:
-    """What the rule finds in the evidence now; writes nothing."""
+def rule_context(evidence: Evidence, rule: Rule) -> RuleContext:
     supplier_ids = None
-    if rule.scope:
+    if rule.scope.contract_areas:
         s = Supplier.__table__.c  # type: ignore[attr-defined]
-        supplier_ids = list(conn.execute(select(s.id).where(s.contract_area.in_(rule.scope))).scalars())
-    return DETECTORS[rule.kind].detect(conn, rule.effective_params, supplier_ids)
+        areas = [a.casefold() for a in rule.scope.contract_areas]
+        rows = evidence.conn.execute(select(s.id, s.contract_area)).all()
+        supplier_ids = frozenset(r.id for r in rows if r.contract_area.casefold() in areas)
+    service_types = frozenset(rule.scope.service_types) if rule.scope.service_types else None
+    return RuleContext(evidence, rule.effective_period or "week", supplier_ids, service_types)
+
+
+def run_rule(source: Connection | Evidence, rule: Rule) -> list[FindingDraft]:
+    """What the rule finds in the evidence now; writes nothing."""
+    evidence = source if isinstance(source, Evidence) else Evidence(source)
+    return DETECTORS[rule.kind].detect(rule_context(evidence, rule), rule.effective_params)
 
 
 def store_findings(
@@ -87,10 +96,11 @@ def store_findings(
 
 def evaluate_rules(conn: Connection, rules: list[Rule], run_id: int) -> EvaluationSummary:
     summary = EvaluationSummary()
+    evidence = Evidence(conn)  # loaded once, shared by every rule
     for rule in rules:
         if not rule.enabled:
             continue
-        drafts = run_rule(conn, rule)
+        drafts = run_rule(evidence, rule)
         stored = store_findings(conn, rule, drafts, run_id)
         summary.findings_total += stored.findings_total
         summary.findings_new += stored.findings_new

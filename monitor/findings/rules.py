@@ -11,13 +11,33 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from monitor.findings.detectors import DETECTORS
+from monitor.findings.periods import Period
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 Severity = Literal["low", "medium", "high", "critical"]
 SCORING_FILE = "scoring.yaml"
+
+
+class Scope(BaseModel):
+    """Which visits a rule looks at. Empty lists mean all; a plain list means contract areas."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contract_areas: tuple[str, ...] = Field((), description="Contract areas, e.g. Hemtjänst.")
+    service_types: tuple[str, ...] = Field((), description="Service types of visits (case-insensitive).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_list_is_areas(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return {"contract_areas": value}
+        return value
+
+    def __bool__(self) -> bool:
+        return bool(self.contract_areas or self.service_types)
 
 
 class Rule(BaseModel):
@@ -31,7 +51,8 @@ class Rule(BaseModel):
     severity: Severity
     weight: float = Field(1.0, gt=0, le=10)
     params: dict[str, Any] = {}
-    scope: list[str] = Field(default_factory=list, description="Contract areas; empty means all.")
+    scope: Scope = Field(default_factory=Scope, description="Contract areas and service types; empty means all.")
+    period: Period | None = Field(None, description="day, week or month, for kinds that aggregate.")
     source_file: str = Field("", exclude=True)
     source_line: int = Field(0, exclude=True)
 
@@ -40,12 +61,20 @@ class Rule(BaseModel):
         return DETECTORS[self.kind].Params.model_validate(self.params)
 
     @property
+    def effective_period(self) -> Period | None:
+        return self.period or DETECTORS[self.kind].period  # type: ignore[return-value]
+
+    @property
     def version(self) -> str:
         definition = {
             "kind": self.kind,
             "severity": self.severity,
             "weight": self.weight,
-            "scope": sorted(self.scope),
+            "scope": {
+                "contract_areas": sorted(self.scope.contract_areas),
+                "service_types": sorted(self.scope.service_types),
+            },
+            "period": self.effective_period,
             "params": self.effective_params.model_dump(mode="json"),
         }
         blob = json.dumps(definition, sort_keys=True).encode()
@@ -105,6 +134,11 @@ def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str
         # An error from the detector's Params model is about a field under `params:`.
         loc, problem = first_error(exc, *(() if exc.title == "Rule" else ("params",)))
         raise ConfigFileError(f"{path}:{node_line(tree, 'rules', index, *loc)}: rule '{name}': {problem}") from exc
+    if rule.period is not None and DETECTORS[rule.kind].period is None:
+        raise ConfigFileError(
+            f"{path}:{node_line(tree, 'rules', index, 'period')}: rule '{name}': kind {rule.kind!r} "
+            "reports single events and takes no 'period'"
+        )
     if rule.id in seen:
         raise ConfigFileError(f"{where}: duplicate rule id (first defined at {seen[rule.id]})")
     seen[rule.id] = f"{path}:{line}"

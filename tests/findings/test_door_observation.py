@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from monitor.config import PROJECT_DIR
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evaluate import run_rule
-from monitor.findings.rules import Rule, load_rules
+from monitor.findings.rules import Rule, Scope, load_rules
 from monitor.imports import SPECS, import_csv
 from monitor.messages import render_detail
 from monitor.models import Finding
@@ -152,7 +152,7 @@ def test_it_gives_each_supplier_its_own_finding_for_one_observation(load, rule):
 def test_it_finds_nothing_for_a_rule_scoped_to_another_contract_area(load, rule):
     engine = load([observation_row()], [visit_row("V1", f"{DAY} 09:00", f"{DAY} 09:30")])
     assert len(_drafts(engine, rule)) == 1
-    assert _drafts(engine, rule.model_copy(update={"scope": ["Daglig verksamhet"]})) == []
+    assert _drafts(engine, rule.model_copy(update={"scope": Scope(contract_areas=("Daglig verksamhet",))})) == []
 
 
 @pytest.fixture

@@ -1,17 +1,44 @@
-"""Built-in detectors. Each module defines `Params` (thresholds with defaults) and `detect()`.
+"""Built-in detectors. A rule in rules/*.yaml picks one by its `kind` and tunes its params.
 
-A rule in rules/*.yaml picks a detector by its `kind` and tunes its params.
+Each detector is a module that defines:
+
+- `KIND`: the name rules use;
+- `Params`: a pydantic model of its thresholds, each with a default and a description;
+- `PERIOD`: the default period it aggregates over ("day", "week", "month"), or None if it
+  reports single events (a rule may then not set `period`);
+- `MESSAGES`: {language: {message key: template}}; a key `KIND:many` words several findings
+  at once (see monitor.messages);
+- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection
+
+# In the order `monitor rules list` and the docs show them.
+MODULES = (
+    "door_observation",
+    "staff_overlap",
+    "impossible_travel",
+    "visit_during_absence",
+    "exact_planned_times",
+    "manual_registration",
+    "duration_inflation",
+    "excessive_staff_hours",
+    "relative_caregiver",
+    "short_visits",
+    "late_registration",
+    "shared_device",
+    "single_client_concentration",
+    "insufficient_rest",
+    "threshold",
+)
 
 
 @dataclass(frozen=True)
@@ -30,18 +57,30 @@ class FindingDraft:
 class Detector:
     kind: str
     Params: type[BaseModel]
-    detect: Callable[[Connection, Any, list[int] | None], list[FindingDraft]]
+    detect: Callable[[Any, Any], list[FindingDraft]]
+    period: str | None
+    messages: dict[str, dict[str, str]]
     doc: str
 
 
 def _registry() -> dict[str, Detector]:
-    from monitor.findings.detectors import door_observation
-
-    modules = (door_observation,)
-    return {
-        m.KIND: Detector(kind=m.KIND, Params=m.Params, detect=m.detect, doc=(m.__doc__ or "").strip())
-        for m in modules
-    }
+    detectors = {}
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"monitor.findings.detectors.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"monitor.findings.detectors.{name}":
+                raise
+            continue  # not written yet
+        detectors[module.KIND] = Detector(
+            kind=module.KIND,
+            Params=module.Params,
+            detect=module.detect,
+            period=getattr(module, "PERIOD", None),
+            messages=getattr(module, "MESSAGES", {}),
+            doc=(module.__doc__ or "").strip(),
+        )
+    return detectors
 
 
 DETECTORS: dict[str, Detector] = _registry()

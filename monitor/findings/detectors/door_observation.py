@@ -14,13 +14,25 @@ from collections import defaultdict
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import and_, or_, select
 
 from monitor.addresses import haversine_m
 from monitor.findings.detectors import FindingDraft
+from monitor.findings.evidence import RuleContext
 from monitor.models import DoorObservation, Visit
 
 KIND = "door_observation_mismatch"
+PERIOD = None  # one finding per observation window
+MESSAGES = {
+    "sv": {
+        KIND: "{visits} besök registrerade under en portobservation ({minutes} min) där ingen personal sågs",
+        f"{KIND}:many": "{visits} besök registrerade under {findings} portobservationer där ingen personal sågs",
+    },
+    "en": {
+        KIND: "{visits} visits registered during a door observation ({minutes} min) in which no staff were seen",
+        f"{KIND}:many": "{visits} visits registered during {findings} door observations in which no staff were seen",
+    },
+}
 
 
 class Params(BaseModel):
@@ -38,7 +50,8 @@ class Params(BaseModel):
     )
 
 
-def detect(conn: Connection, params: Params, supplier_ids: list[int] | None) -> list[FindingDraft]:
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    conn, supplier_ids = ctx.conn, ctx.supplier_ids
     v = Visit.__table__.c  # type: ignore[attr-defined]
     o = DoorObservation.__table__.c  # type: ignore[attr-defined]
     observations = conn.execute(select(DoorObservation.__table__).where(o.staff_seen.is_(False))).all()
@@ -59,16 +72,23 @@ def detect(conn: Connection, params: Params, supplier_ids: list[int] | None) -> 
                 ),
             )
         query = select(v.visit_id, v.supplier_id, v.staff_id, v.address_key, v.latitude, v.longitude,
-                       v.registered_start, v.registered_end).where(
+                       v.registered_start, v.registered_end, v.service_type).where(
             near,
             v.registered_start >= obs.observed_from - timedelta(hours=params.max_visit_hours),
             v.registered_start <= obs.observed_to,
             v.registered_end >= obs.observed_from,
         )
         if supplier_ids is not None:
-            query = query.where(v.supplier_id.in_(supplier_ids))
+            query = query.where(v.supplier_id.in_(sorted(supplier_ids)))
+        if ctx.evidence.since is not None:
+            query = query.where(v.registered_start >= ctx.evidence.since)
+        if ctx.evidence.until is not None:
+            query = query.where(v.registered_start < ctx.evidence.until)
         inner_from, inner_to = obs.observed_from + margin, obs.observed_to - margin
+        wanted = {t.casefold() for t in ctx.service_types} if ctx.service_types is not None else None
         for visit in conn.execute(query):
+            if wanted is not None and visit.service_type.casefold() not in wanted:
+                continue
             if visit.address_key != obs.address_key and (
                 visit.latitude is None
                 or haversine_m(obs.latitude, obs.longitude, visit.latitude, visit.longitude)
