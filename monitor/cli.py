@@ -43,8 +43,6 @@ app = typer.Typer(
     help="Welfare-crime risk monitoring of contracted care suppliers: import evidence, "
     "score suppliers, rank them and send the weekly digest to the follow-up team.",
 )
-rules_app = typer.Typer(no_args_is_help=True, help="Check and list the rules in rules/.")
-app.add_typer(rules_app, name="rules")
 
 USER_ERRORS = (ConfigError, ConfigFileError, CsvImportError, MappingError, MailError, LookupError)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -303,36 +301,6 @@ def show_config(ctx: typer.Context) -> None:
         console.print(f"{name}={value}", highlight=False, markup=False)
 
 
-@rules_app.command("check")
-@user_errors
-def rules_check(ctx: typer.Context) -> None:
-    """Validate every rule file and scoring.yaml; exit non-zero with file:line on an error."""
-    from monitor.findings.rules import load_rules
-    from monitor.ranking.score import load_scoring_config
-
-    rules_dir = _state(ctx).settings.resolved("rules_dir")
-    rules = load_rules(rules_dir)
-    load_scoring_config(rules_dir)
-    console.print(f"{len(rules)} rules OK in {rules_dir} ({sum(r.enabled for r in rules)} enabled)",
-                  highlight=False)
-
-
-@rules_app.command("list")
-@user_errors
-def rules_list(ctx: typer.Context) -> None:
-    """List the rules with their effective parameters."""
-    from monitor.findings.rules import load_rules
-
-    table = Table()
-    for column in ("id", "kind", "severity", "weight", "enabled", "params", "version"):
-        table.add_column(column)
-    for rule in load_rules(_state(ctx).settings.resolved("rules_dir")):
-        params = ", ".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
-        table.add_row(rule.id, rule.kind, rule.severity, f"{rule.weight:g}", "yes" if rule.enabled else "no",
-                      params, rule.version)
-    console.print(table)
-
-
 @app.command()
 @user_errors
 def demo(
@@ -377,6 +345,11 @@ def demo(
         f"Explore:    monitor --db {db_url} rank --format json", highlight=False,
     )
 
+
+# Sub-commands live in their own modules; they import the helpers above.
+from monitor.cli_rules import rules_app  # noqa: E402
+
+app.add_typer(rules_app, name="rules")
 
 if __name__ == "__main__":
     app()

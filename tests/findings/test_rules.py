@@ -164,3 +164,44 @@ def test_it_prints_brackets_in_a_rules_check_error_as_written(tmp_path):
     result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "check"])
     assert result.exit_code == 2
     assert "String should match pattern '^[a-z0-9][a-z0-9-]*$'" in result.stderr
+
+
+def test_it_reads_a_plain_scope_list_as_contract_areas_and_a_mapping_with_service_types(tmp_path):
+    plain = load_one(tmp_path / "a", RULE + "    scope: [Hemtjänst]\n")
+    mapping = load_one(tmp_path / "b", RULE + "    scope:\n      service_types: [dusch]\n")
+    assert (plain.scope.contract_areas, plain.scope.service_types) == (("Hemtjänst",), ())
+    assert (mapping.scope.contract_areas, mapping.scope.service_types) == ((), ("dusch",))
+    assert plain.version != mapping.version
+
+
+def test_it_refuses_a_period_for_a_kind_that_reports_single_events(tmp_path):
+    path = write_rules(tmp_path, RULE + "    period: week\n")
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value) == (
+        f"{path}:8: rule 'door-watch': kind 'door_observation_mismatch' reports single events and takes no 'period'"
+    )
+
+
+def test_it_refuses_an_unknown_period_naming_the_choices(tmp_path):
+    path = write_rules(tmp_path, RULE + "    period: fortnight\n")
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(f"{path}:8: rule 'door-watch': field 'period': Input should be 'day', 'week'")
+
+
+def test_it_keeps_docs_rules_md_in_step_with_the_detectors():
+    from monitor.findings.reference import detectors_markdown
+
+    docs = PROJECT_DIR / "docs" / "rules.md"
+    assert docs.read_text(encoding="utf-8") == detectors_markdown(), (
+        "docs/rules.md is out of date: run `monitor rules docs > docs/rules.md`"
+    )
+
+
+def test_it_documents_every_parameter_of_every_detector():
+    for kind, detector in DETECTORS.items():
+        assert detector.doc, f"{kind} has no module docstring"
+        for name, field in detector.Params.model_fields.items():
+            assert field.description, f"{kind}.{name} has no description"
+        assert {"sv", "en"} <= set(detector.messages), f"{kind} lacks Swedish or English messages"
