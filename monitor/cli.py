@@ -206,14 +206,24 @@ def _print_import(result: ImportResult) -> None:
 @user_errors
 def score(ctx: typer.Context) -> None:
     """Run the rules over the evidence, store findings and rank the suppliers."""
-    from monitor.findings.rules import load_rules
+    from monitor.findings.rules import Rule, load_rules
     from monitor.ranking.score import load_scoring_config
     from monitor.scoring import run_scoring
 
     state = _state(ctx)
     rules_dir = state.settings.resolved("rules_dir")
     rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
-    outcome = run_scoring(state.engine(), rules, config, state.settings.language)
+    enabled = [r for r in rules if r.enabled]
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} rules"),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    ) as progress:
+        task = progress.add_task("Scoring", total=len(enabled))
+
+        def on_rule(rule: Rule) -> None:
+            progress.update(task, description=f"Rule {rule.id}", completed=enabled.index(rule))
+
+        outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule)
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     console.print(
         f"Scoring run {outcome.run_id}: {outcome.evaluation.findings_total} findings "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, update
@@ -24,14 +25,15 @@ class ScoringOutcome:
 
 
 def run_scoring(
-    engine: Engine, rules: list[Rule], config: ScoringConfig, language: str = "sv"
+    engine: Engine, rules: list[Rule], config: ScoringConfig, language: str = "sv",
+    on_rule: Callable[[Rule], None] | None = None,
 ) -> ScoringOutcome:
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(runs).values(started_at=utcnow()).returning(runs.c.id)
         ).scalar_one()
-        evaluation = evaluate_rules(conn, rules, run_id)
+        evaluation = evaluate_rules(conn, rules, run_id, on_rule)
         ranking = score_suppliers(conn, run_id, config, language)
         if ranking:
             conn.execute(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -94,17 +96,23 @@ def store_findings(
     return EvaluationSummary(len(rows), sum(r["fingerprint"] not in known for r in rows))
 
 
-def evaluate_rules(conn: Connection, rules: list[Rule], run_id: int) -> EvaluationSummary:
+def evaluate_rules(
+    conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None
+) -> EvaluationSummary:
+    """Run every enabled rule and store its findings; `on_rule` is told as each one starts."""
     summary = EvaluationSummary()
     evidence = Evidence(conn)  # loaded once, shared by every rule
     for rule in rules:
         if not rule.enabled:
             continue
+        if on_rule is not None:
+            on_rule(rule)
+        started = time.perf_counter()
         drafts = run_rule(evidence, rule)
         stored = store_findings(conn, rule, drafts, run_id)
         summary.findings_total += stored.findings_total
         summary.findings_new += stored.findings_new
-        logger.info("Evaluated rule rule_id=%s findings=%d new=%d", rule.id, stored.findings_total,
-                    stored.findings_new)
+        logger.info("Evaluated rule rule_id=%s findings=%d new=%d seconds=%.2f", rule.id, stored.findings_total,
+                    stored.findings_new, time.perf_counter() - started)
     return summary
 
