@@ -1,0 +1,87 @@
+"""duration_inflation: suppliers whose visits are registered as much longer than planned.
+
+Home care is often paid by registered time, so stretching every visit by a quarter is money.
+The median ratio registered/planned per supplier and period is used, not the mean: a few
+genuinely long visits (a fall, waiting for the ambulance) move a mean but not the median.
+Visits without planned times, or planned shorter than a minute, are left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.drafts import evidence_ids, with_period
+from monitor.findings.evidence import RuleContext
+from monitor.findings.periods import period_bounds
+
+KIND = "duration_inflation"
+PERIOD = "week"
+MESSAGES = {
+    "sv": {
+        KIND: "Registrerad tid är i median {median_ratio} gånger den planerade över {total} besök "
+              "(gräns {threshold_ratio}); {visits} besök ({over_pct} %) över gränsen, "
+              "sammanlagt {extra_minutes} min mer än planerat",
+        f"{KIND}:many": "Registrerad tid är i median upp till {median_ratio} gånger den planerade "
+                        "(gräns {threshold_ratio}); {visits} av {total} besök över gränsen, "
+                        "sammanlagt {extra_minutes} min mer än planerat",
+    },
+    "en": {
+        KIND: "Registered time is a median {median_ratio} times the planned time over {total} visits "
+              "(threshold {threshold_ratio}); {visits} visits ({over_pct}%) over the threshold, "
+              "{extra_minutes} min more than planned in all",
+        f"{KIND}:many": "Registered time is a median of up to {median_ratio} times the planned time "
+                        "(threshold {threshold_ratio}); {visits} of {total} visits over the threshold, "
+                        "{extra_minutes} min more than planned in all",
+    },
+}
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    max_median_ratio: float = Field(
+        1.25, gt=0, description="Flag when the median of registered/planned minutes is above this."
+    )
+    min_visits: int = Field(30, ge=1, description="Visits with a planned duration a supplier needs in a period.")
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    visits = ctx.visits()
+    planned = visits["planned_minutes"].to_numpy(dtype="float64")
+    registered = visits["registered_minutes"].to_numpy(dtype="float64")
+    eligible = (planned >= 1) & np.isfinite(registered)  # NaN plans compare False
+    if not eligible.any():
+        return []
+    frame = with_period(visits.loc[eligible, ["visit_id", "staff_id", "supplier_id", "registered_start"]],
+                        ctx.period)
+    frame["ratio"] = registered[eligible] / planned[eligible]
+    frame["extra"] = registered[eligible] - planned[eligible]
+    frame["over"] = frame["ratio"] > params.max_median_ratio
+    groups = frame.groupby(["supplier_id", "period_key"], sort=True)
+    stats = groups.agg(total=("ratio", "size"), median=("ratio", "median"), over=("over", "sum"),
+                       extra=("extra", "sum"))
+    flagged = stats[(stats["total"] >= params.min_visits) & (stats["median"] > params.max_median_ratio)]
+    drafts = []
+    for (supplier_id, key), row in flagged.iterrows():
+        group = frame.iloc[groups.indices[(supplier_id, key)]]
+        over = group[group["over"]]
+        start, end = period_bounds(key, ctx.period)
+        args = {
+            "visits": int(row["over"]),
+            "total": int(row["total"]),
+            "median_ratio": round(float(row["median"]), 2),
+            "threshold_ratio": params.max_median_ratio,
+            "over_pct": round(100 * float(row["over"]) / float(row["total"]), 1),
+            "extra_minutes": max(0, round(float(row["extra"]))),
+        }
+        drafts.append(FindingDraft(
+            supplier_id=int(supplier_id),
+            period_start=start,
+            period_end=end,
+            strength=float(row["median"]) / params.max_median_ratio,
+            detail={"key": KIND, "args": args},
+            evidence={"visit_ids": evidence_ids(over["visit_id"]), "staff_ids": evidence_ids(over["staff_id"])},
+        ))
+    return drafts

@@ -1,0 +1,86 @@
+"""late_registration: visits registered (entered or last edited) long after they ended.
+
+A registration typed in a day or more after the visit is a memory, not a record, and a
+common way to add visits that never happened. Entering a manual registration an hour or two
+later, or confirming a shift's visits at its end, is normal and stays well under the default
+24 hours. Only visits whose export has `recorded_at` are judged; a supplier whose system
+does not export it yields nothing. The evidence names the staff with the most late
+registrations first (`top_staff_ids`, most late first), then every staff id involved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.drafts import share_drafts
+from monitor.findings.evidence import RuleContext
+from monitor.findings.periods import Period, period_bounds, period_keys
+
+KIND = "late_registration"
+PERIOD = "week"
+MESSAGES = {
+    "sv": {
+        KIND: "{visits} av {total} besök ({share_pct} %) registrerades mer än {threshold_hours} timmar i efterhand, "
+              "av {staff} personal (gräns {threshold_pct} %)",
+        f"{KIND}:many": "{visits} av {total} besök registrerades mer än {threshold_hours} timmar i efterhand, "
+                        "som mest {share_pct} % (gräns {threshold_pct} %)",
+    },
+    "en": {
+        KIND: "{visits} of {total} visits ({share_pct}%) were registered more than {threshold_hours} hours later, "
+              "by {staff} staff (threshold {threshold_pct}%)",
+        f"{KIND}:many": "{visits} of {total} visits were registered more than {threshold_hours} hours later, "
+                        "at most {share_pct}% (threshold {threshold_pct}%)",
+    },
+}
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    max_delay_hours: float = Field(
+        24.0, ge=0, description="A registration recorded more than this long after the visit ended is late."
+    )
+    max_share: float = Field(0.1, ge=0, le=1, description="Flag when at least this share of visits are late.")
+    min_visits: int = Field(30, ge=1, description="Visits with a recorded time a supplier needs in a period.")
+    top_staff: int = Field(5, ge=0, description="How many staff with the most late registrations to name first.")
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    visits = ctx.visits()
+    delay = visits["recorded_at"].to_numpy(dtype="float64") - visits["registered_end"].to_numpy(dtype="float64")
+    eligible = np.isfinite(delay)
+    late = delay > params.max_delay_hours * 3600
+
+    def extra_args(matching: pd.DataFrame, _group: pd.DataFrame) -> dict[str, float | int]:
+        return {"staff": int(matching["staff_id"].nunique()), "threshold_hours": params.max_delay_hours}
+
+    drafts = share_drafts(visits, late, ctx.period, KIND, params.max_share, params.min_visits,
+                          eligible=eligible, extra_args=extra_args)
+    if not drafts or params.top_staff == 0:
+        return drafts
+    top = _top_staff(visits[late & eligible], ctx.period, params.top_staff)
+    return [replace(d, evidence={"top_staff_ids": top[(d.supplier_id, d.period_start)], **d.evidence})
+            for d in drafts]
+
+
+def _top_staff(late: pd.DataFrame, period: Period, limit: int) -> dict[tuple[int, datetime], list[str]]:
+    """(supplier_id, period start) -> staff ids with the most late registrations, ties by id."""
+    counts = (
+        pd.DataFrame({"supplier_id": late["supplier_id"].to_numpy(),
+                      "key": period_keys(late["registered_start"].to_numpy(dtype="float64"), period),
+                      "staff_id": late["staff_id"].astype(str).to_numpy()})
+        .value_counts()
+        .rename("late")
+        .reset_index()
+        .sort_values(["supplier_id", "key", "late", "staff_id"], ascending=[True, True, False, True])
+    )
+    top = {}
+    for (supplier_id, key), group in counts.groupby(["supplier_id", "key"], sort=False):
+        top[(int(supplier_id), period_bounds(key, period)[0])] = group["staff_id"].head(limit).tolist()
+    return top
