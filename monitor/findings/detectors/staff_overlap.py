@@ -1,0 +1,159 @@
+"""staff_overlap: one staff id registered with two clients at the same time.
+
+A carer cannot be in two homes at once, so overlapping registrations at different clients
+point to visits that did not happen as registered (or to an id used by several people).
+Look-alikes that are left alone: two carers with one client at once (double staffing,
+"dubbelbemanning") are two staff ids; one carer with an elderly couple is two clients behind
+one street door, so visits at the same address key are skipped; back-to-back visits only
+touch; an overlap shorter than `min_overlap_minutes` is a clock or registration slip.
+
+Each visit is compared with the earlier visit of the same staff id that reaches furthest
+(the running maximum end) and with the visit just before it: O(n) after the frame's sort
+instead of all pairs. A visit overlapping several earlier ones may so miss a pair, but the
+staff id is found all the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.drafts import group_drafts
+from monitor.findings.evidence import RuleContext
+
+KIND = "staff_overlap"
+PERIOD = "week"
+MESSAGES = {
+    "sv": {
+        KIND: "{overlaps} tillfällen där samma personal var registrerad hos två brukare samtidigt i minst "
+              "{threshold_minutes} min ({staff} personal, {minutes} min sammanlagt)",
+        f"{KIND}:many": "{overlaps} tillfällen under {findings} perioder där samma personal var registrerad hos "
+                        "två brukare samtidigt i minst {threshold_minutes} min ({minutes} min sammanlagt)",
+    },
+    "en": {
+        KIND: "{overlaps} times the same staff member was registered with two clients at once for at least "
+              "{threshold_minutes} min ({staff} staff, {minutes} min in total)",
+        f"{KIND}:many": "{overlaps} times in {findings} periods the same staff member was registered with two "
+                        "clients at once for at least {threshold_minutes} min ({minutes} min in total)",
+    },
+}
+# Instants are rounded to the millisecond; compare with a margin below that.
+_EPSILON_S = 1e-4
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    min_overlap_minutes: float = Field(
+        10.0, gt=0, description="Shortest overlap of two visits at different clients that counts."
+    )
+
+
+def sequence_frame(visits: pd.DataFrame) -> pd.DataFrame:
+    """The visits with both registered instants, ordered by staff id and start, index 0..n-1."""
+    usable = np.isfinite(visits["registered_start"].to_numpy()) & np.isfinite(visits["registered_end"].to_numpy())
+    frame = visits if usable.all() else visits[usable]
+    keys = frame["staff_key"].to_numpy()
+    starts = frame["registered_start"].to_numpy()
+    ordered = len(frame) < 2 or bool(
+        np.all((keys[1:] > keys[:-1]) | ((keys[1:] == keys[:-1]) & (starts[1:] >= starts[:-1])))
+    )
+    if not ordered:  # the evidence frame is sorted; a scoped copy should be too, but make sure
+        frame = frame.sort_values(["staff_key", "registered_start", "visit_id"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def previous_reach(keys: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by (key, start): the latest end among the same key's earlier rows and the
+    position of the row that holds it (NaN and -1 for a key's first row).
+
+    One pass: a grouped running maximum, and the last row that raised it.
+    """
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    reach = pd.Series(ends).groupby(keys, sort=False).cummax().to_numpy()
+    raised = np.where(ends >= reach, np.arange(n), -1)
+    # A key's first row always raises its maximum, so the holder never leaks across keys.
+    holder = np.maximum.accumulate(raised)
+    first = np.ones(n, dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    prev_reach = np.empty(n)
+    prev_reach[0] = np.nan
+    prev_reach[1:] = reach[:-1]
+    prev_holder = np.empty(n, dtype=np.int64)
+    prev_holder[0] = -1
+    prev_holder[1:] = holder[:-1]
+    prev_reach[first] = np.nan
+    prev_holder[first] = -1
+    return prev_reach, prev_holder
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes; a missing value gets a code of its own per row, so it equals nothing."""
+    codes = pd.factorize(values)[0].astype(np.int64)
+    missing = codes < 0
+    codes[missing] = -1 - np.flatnonzero(missing)
+    return codes
+
+
+def overlap_pairs(frame: pd.DataFrame, min_overlap_s: float) -> pd.DataFrame:
+    """Pairs (earlier, later) of row positions of one staff id at different clients and addresses
+    overlapping by at least `min_overlap_s` seconds, with the overlap in seconds."""
+    keys = frame["staff_key"].to_numpy()
+    starts = frame["registered_start"].to_numpy()
+    ends = frame["registered_end"].to_numpy()
+    clients, addresses = _codes(frame["client_key"]), _codes(frame["address_key"])
+    _, holder = previous_reach(keys, ends)
+    before = np.arange(len(frame)) - 1
+    before[0] = -1
+    if len(frame):
+        before[1:][keys[1:] != keys[:-1]] = -1
+    found = []
+    for earlier in (holder, before):
+        later = np.flatnonzero(earlier >= 0)
+        earlier = earlier[later]
+        overlap = np.minimum(ends[earlier], ends[later]) - starts[later]
+        keep = (
+            (overlap >= min_overlap_s - _EPSILON_S)
+            & (clients[earlier] != clients[later])
+            & (addresses[earlier] != addresses[later])
+        )
+        found.append(pd.DataFrame({"earlier": earlier[keep], "later": later[keep], "seconds": overlap[keep]}))
+    return pd.concat(found, ignore_index=True).drop_duplicates(["earlier", "later"]).reset_index(drop=True)
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    frame = sequence_frame(ctx.visits())
+    pairs = overlap_pairs(frame, params.min_overlap_minutes * 60)
+    if pairs.empty:
+        return []
+    pairs["pair"] = np.arange(len(pairs))
+    # Both visits of a pair, dated by the later start (when the overlap began).
+    hits = pd.concat(
+        [
+            pd.DataFrame({
+                "pair": pairs["pair"],
+                "seconds": pairs["seconds"],
+                "supplier_id": frame["supplier_id"].to_numpy()[pairs[side]],
+                "visit_id": frame["visit_id"].to_numpy()[pairs[side]],
+                "staff_id": frame["staff_id"].to_numpy()[pairs[side]],
+                "at": frame["registered_start"].to_numpy()[pairs["later"]],
+            })
+            for side in ("earlier", "later")
+        ],
+        ignore_index=True,
+    )
+
+    def args(group: pd.DataFrame) -> dict[str, float | int]:
+        per_pair = group.drop_duplicates("pair")
+        return {
+            "overlaps": len(per_pair),
+            "staff": int(group["staff_id"].nunique()),
+            "minutes": round(float(per_pair["seconds"].sum()) / 60),
+            "threshold_minutes": params.min_overlap_minutes,
+        }
+
+    return group_drafts(hits, ctx.period, KIND, args, strength=lambda g: g["pair"].nunique(), at="at")
