@@ -1,0 +1,102 @@
+"""impossible_travel: a staff id's consecutive visits too far apart for the time between them.
+
+When the next visit starts a few minutes after the last one ended but kilometres away, the
+registrations cannot both be true (category plan: "orimliga förflyttningar"). The speed is
+the great-circle distance over the gap, so real roads only make an honest route slower.
+
+Left alone: hops shorter than `min_distance_m` (coordinates of neighbouring doors are noisy
+and a gap of a minute is normal there), pairs more than `max_gap_hours` apart (the next
+shift), overlapping pairs (staff_overlap's sign, not this one) and pairs where either visit
+lacks coordinates. A gap below one minute counts as one minute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.addresses import EARTH_RADIUS_M
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.detectors.staff_overlap import sequence_frame
+from monitor.findings.drafts import group_drafts
+from monitor.findings.evidence import RuleContext
+
+KIND = "impossible_travel"
+PERIOD = "week"
+MESSAGES = {
+    "sv": {
+        KIND: "{moves} förflyttningar mellan besök som skulle kräva mer än {threshold_kmh} km/h "
+              "(som mest {max_kmh} km/h, {staff} personal)",
+        f"{KIND}:many": "{moves} förflyttningar mellan besök under {findings} perioder som skulle kräva mer än "
+                        "{threshold_kmh} km/h (som mest {max_kmh} km/h)",
+    },
+    "en": {
+        KIND: "{moves} moves between visits that would need more than {threshold_kmh} km/h "
+              "(at most {max_kmh} km/h, {staff} staff)",
+        f"{KIND}:many": "{moves} moves between visits in {findings} periods that would need more than "
+                        "{threshold_kmh} km/h (at most {max_kmh} km/h)",
+    },
+}
+_MIN_GAP_S = 60.0
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    max_kmh: float = Field(80.0, gt=0, description="Highest believable average speed between two visits (km/h).")
+    min_distance_m: float = Field(
+        1000.0, ge=0, description="Moves shorter than this (metres, straight line) are never flagged."
+    )
+    max_gap_hours: float = Field(
+        12.0, gt=0, description="Visits further apart than this (end to next start) belong to different shifts."
+    )
+
+
+def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres, element-wise (NaN where a coordinate is missing)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    frame = sequence_frame(ctx.visits())
+    if len(frame) < 2:
+        return []
+    keys = frame["staff_key"].to_numpy()
+    lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
+    starts, ends = frame["registered_start"].to_numpy(), frame["registered_end"].to_numpy()
+    # Pair each visit (`later`) with the one before it; positions, so no frame is copied per pair.
+    later = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+    earlier = later - 1
+    gap = starts[later] - ends[earlier]
+    candidate = (gap >= 0) & (gap <= params.max_gap_hours * 3600)
+    later, earlier, gap = later[candidate], earlier[candidate], gap[candidate]
+    with np.errstate(invalid="ignore"):
+        metres = haversine_m(lat[earlier], lon[earlier], lat[later], lon[later])
+        kmh = (metres / 1000) / (np.maximum(gap, _MIN_GAP_S) / 3600)
+        flagged = (metres >= params.min_distance_m) & (kmh > params.max_kmh)  # NaN compares False
+    later, earlier, kmh = later[flagged], earlier[flagged], kmh[flagged]
+    if later.size == 0:
+        return []
+    move = np.arange(later.size)
+    sides = np.concatenate([earlier, later])
+    hits = pd.DataFrame({
+        "move": np.concatenate([move, move]),
+        "kmh": np.concatenate([kmh, kmh]),
+        "supplier_id": frame["supplier_id"].to_numpy()[sides],
+        "visit_id": frame["visit_id"].to_numpy()[sides],
+        "staff_id": frame["staff_id"].to_numpy()[sides],
+        "at": np.concatenate([starts[later], starts[later]]),  # dated by the arrival
+    })
+
+    def args(group: pd.DataFrame) -> dict[str, float | int]:
+        return {
+            "moves": int(group["move"].nunique()),
+            "staff": int(group["staff_id"].nunique()),
+            "max_kmh": round(float(group["kmh"].max())),
+            "threshold_kmh": params.max_kmh,
+        }
+
+    return group_drafts(hits, ctx.period, KIND, args, strength=lambda g: g["move"].nunique(), at="at")
