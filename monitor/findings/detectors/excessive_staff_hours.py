@@ -1,0 +1,131 @@
+"""excessive_staff_hours: one staff id registered for more hours than a person can work.
+
+More than `max_day_hours` of visits in a local calendar day, or `max_week_hours` in a local
+ISO week (Monday-Sunday), suggests visits that did not happen or an id shared by several
+people (category plan: "orimliga arbetstider").
+
+How time is counted:
+- A staff id's time is the union of its visits: overlapping registrations (an elderly couple
+  visited together, a double registration) count once. Overlaps are staff_overlap's sign.
+- A visit across midnight is split at local midnight, each day getting the minutes it
+  covers, so a night shift 22:00-06:00 is 2 h on one day and 6 h on the next rather than 8 h
+  on the first. Instants are UTC, so the autumn night's day has 25 real hours.
+- A (broken) visit spanning more than eight local days counts for its first eight only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.detectors.staff_overlap import previous_reach, sequence_frame
+from monitor.findings.drafts import group_drafts
+from monitor.findings.evidence import RuleContext
+from monitor.findings.periods import key_date, local_days
+from monitor.timestamps import day_start
+
+KIND = "excessive_staff_hours"
+PERIOD = "week"
+MESSAGES = {
+    "sv": {
+        KIND: "{staff} personal registrerade fler timmar än en person hinner arbeta: som mest {max_day_hours} "
+              "timmar på ett dygn och {max_week_hours} timmar på en vecka (gräns {threshold_day_hours} "
+              "respektive {threshold_week_hours} timmar)",
+        f"{KIND}:many": "{staff} personal under {findings} perioder registrerade fler timmar än en person hinner "
+                        "arbeta: som mest {max_day_hours} timmar på ett dygn och {max_week_hours} timmar på en "
+                        "vecka (gräns {threshold_day_hours} respektive {threshold_week_hours} timmar)",
+    },
+    "en": {
+        KIND: "{staff} staff registered more hours than one person can work: up to {max_day_hours} hours in a "
+              "day and {max_week_hours} hours in a week (limits {threshold_day_hours} and "
+              "{threshold_week_hours} hours)",
+        f"{KIND}:many": "{staff} staff in {findings} periods registered more hours than one person can work: up "
+                        "to {max_day_hours} hours in a day and {max_week_hours} hours in a week (limits "
+                        "{threshold_day_hours} and {threshold_week_hours} hours)",
+    },
+}
+_MAX_SPAN_DAYS = 8
+_EPSILON_S = 1e-3
+# 1970-01-01 was a Thursday: day number + 3 puts Mondays on multiples of 7.
+_MONDAY_SHIFT = 3
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    max_day_hours: float = Field(12.0, gt=0, description="Most visit hours believable for one staff id in a day.")
+    max_week_hours: float = Field(
+        60.0, gt=0, description="Most visit hours believable for one staff id in a week (Monday to Sunday)."
+    )
+
+
+def _local_midnights(days: np.ndarray) -> np.ndarray:
+    """The UTC instant (epoch seconds) where each local day number begins."""
+    unique = np.unique(days)
+    instants = np.array([day_start(key_date(d)).timestamp() for d in unique], dtype=np.float64)
+    return instants[np.searchsorted(unique, days)]
+
+
+def day_pieces(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each staff id's visit time, without overlaps, cut at local midnights.
+
+    Columns: row (position in `frame`), staff_key, day (local day number), week (its
+    Monday's day number), start, seconds.
+    """
+    keys = frame["staff_key"].to_numpy()
+    starts, ends = frame["registered_start"].to_numpy(), frame["registered_end"].to_numpy()
+    reach, _ = previous_reach(keys, ends)
+    starts = np.fmax(starts, reach)  # time already covered by the staff's earlier visits counts once
+    rows = np.flatnonzero(ends - starts > _EPSILON_S)
+    starts, ends = starts[rows], ends[rows]
+    first = local_days(starts)
+    last = np.minimum(local_days(ends - _EPSILON_S), first + _MAX_SPAN_DAYS - 1)
+    span = (last - first).astype(np.int64) + 1
+    piece_row = np.repeat(np.arange(rows.size), span)
+    offset = np.arange(piece_row.size) - np.repeat(np.cumsum(span) - span, span)
+    day = first[piece_row] + offset
+    piece_start = np.maximum(starts[piece_row], _local_midnights(day))
+    piece_end = np.minimum(ends[piece_row], _local_midnights(day + 1))
+    return pd.DataFrame({
+        "row": rows[piece_row],
+        "staff_key": keys[rows[piece_row]],
+        "day": day,
+        "week": day - np.mod(day + _MONDAY_SHIFT, 7),
+        "start": piece_start,
+        "seconds": piece_end - piece_start,
+    })
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    frame = sequence_frame(ctx.visits())
+    if frame.empty:
+        return []
+    pieces = day_pieces(frame)
+    pieces["day_hours"] = pieces.groupby(["staff_key", "day"], sort=False)["seconds"].transform("sum") / 3600
+    pieces["week_hours"] = pieces.groupby(["staff_key", "week"], sort=False)["seconds"].transform("sum") / 3600
+    pieces["long_day"] = pieces["day_hours"] > params.max_day_hours + _EPSILON_S
+    pieces["long_week"] = pieces["week_hours"] > params.max_week_hours + _EPSILON_S
+    hits = pieces[pieces["long_day"] | pieces["long_week"]].copy()
+    if hits.empty:
+        return []
+    for column in ("supplier_id", "visit_id", "staff_id"):
+        hits[column] = frame[column].to_numpy()[hits["row"].to_numpy()]
+
+    def args(group: pd.DataFrame) -> dict[str, float | int]:
+        return {
+            "staff": int(group["staff_id"].nunique()),
+            "max_day_hours": round(float(group["day_hours"].max()), 1),
+            "max_week_hours": round(float(group["week_hours"].max()), 1),
+            "threshold_day_hours": params.max_day_hours,
+            "threshold_week_hours": params.max_week_hours,
+        }
+
+    def strength(group: pd.DataFrame) -> float:
+        """Staff-days over the day limit plus staff-weeks over the week limit."""
+        long_days = group.loc[group["long_day"], ["staff_key", "day"]].drop_duplicates()
+        long_weeks = group.loc[group["long_week"], ["staff_key", "week"]].drop_duplicates()
+        return float(len(long_days) + len(long_weeks))
+
+    return group_drafts(hits, ctx.period, KIND, args, strength=strength, at="start")
