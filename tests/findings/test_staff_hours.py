@@ -43,7 +43,7 @@ HOURS_CASES = [
     pytest.param(weekdays("08:00", "16:00"), [], id="full_time_40_hours_a_week"),
     pytest.param(weekdays("07:00", "17:30", days=6), ["V1", "V2", "V3", "V4", "V5", "V6"],
                  id="63_hours_in_a_week"),
-    pytest.param(weekdays("07:00", "17:30", days=5) + [shift("V6", 7, "07:00", "17:30")], [],
+    pytest.param([*weekdays("07:00", "17:30", days=5), shift("V6", 7, "07:00", "17:30")], [],
                  id="52_hours_then_the_next_monday"),
     pytest.param([shift("V1", 0, "07:00", "14:00"),
                   shift("V2", 0, "07:00", "14:00", client_id=ASTRIDS_HUSBAND, address=f"{ASTRID_HOME}, lgh 2")],
@@ -62,7 +62,7 @@ def test_it_flags_more_visit_hours_than_one_person_can_work(load_evidence, visit
 
 
 def test_it_words_the_longest_day_and_week_for_the_team(load_evidence):
-    visits = weekdays("07:00", "17:30", days=6) + [shift("V7", 2, "18:00", "20:00", staff_id="S2")]
+    visits = [*weekdays("07:00", "17:30", days=6), shift("V7", 2, "18:00", "20:00", staff_id="S2")]
     visits[2] = shift("V3", 2, "06:00", "20:00")
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(HOURS))
     assert draft.evidence["staff_ids"] == ["S1"]
