@@ -4,16 +4,18 @@ The demo must show the whole pipeline on data that looks like a real municipalit
 without containing a single real person. `generate_municipality` writes the five import files
 (suppliers, staff, visits, door observations, client events) in the canonical column names:
 
-* about 36 contracted suppliers of very different sizes: one large honest supplier with about a
+* about 42 contracted suppliers of very different sizes: one large honest supplier with about a
   quarter of all visits, a few medium ones, many small ones with 2-6 staff;
 * clients with care plans (morning care, meals, showers, cleaning, night checks) served by staff
   routes: each route drives its clients one after another, with travel time that follows the
   distance, in day (07-16), evening (15-22) and night shifts;
 * hospital stays, deaths and moves, during which honest suppliers plan no visits;
 * door observations by the follow-up team;
-* seven planted welfare-crime schemes at seven different suppliers (`DemoDataset.planted`), and
-  honest look-alikes that a careless rule would flag: a night patrol with many short visits, a
-  rural supplier with long drives, a one-week digital-lock outage, double staffing.
+* thirteen planted welfare-crime schemes at thirteen different suppliers (`DemoDataset.planted`),
+  at least one for every built-in detector but the generic threshold rule, and honest look-alikes
+  that a careless rule would flag: a night patrol with many short visits, a rural supplier with
+  long drives, a one-week digital-lock outage, double staffing, a relative employed openly, and
+  the large supplier itself.
 
 Client ids are 12-digit personnummer whose check digit is deliberately wrong, so they can never
 belong to a real person. Timestamps carry an explicit UTC offset, so the hour that happens twice
@@ -23,9 +25,10 @@ no wall clock).
 
 The modules follow the generator's stages, in the order the data flows: the supplier register
 (`suppliers`), their clients and homes (`clients`, `care_plans`, `places`), client events
-(`events`), routes and staff (`routes`), visits (`visits`), door observations (`observations`)
-and the CSV files (`exports`). A scheme or look-alike is planted in the stage where it shows:
-the supplier's role in the catalog decides it, and each stage branches on that role.
+(`events`), routes and staff (`routes`), visits (`visits`) and how each is registered
+(`recording`), door observations (`observations`) and the CSV files (`exports`). A scheme or
+look-alike is planted in the stage where it shows: the supplier's role in the catalog decides
+it, and each stage branches on that role.
 """
 
 from __future__ import annotations
@@ -66,8 +69,8 @@ def generate_municipality(
 ) -> DemoDataset:
     """Write a synthetic municipality's exports as canonical CSV files into `directory`.
 
-    `scale` multiplies clients (and so staff and visits); below about 0.35 it also drops
-    honest suppliers, keeping at least twelve: the large one, the seven schemes and the
+    `scale` multiplies clients (and so staff and visits); below 1 it also drops ordinary honest
+    suppliers, keeping at least nineteen: the large one, the thirteen schemes and the
     look-alikes. Raises ValueError for a `start` that is not a Monday.
     """
     start = start or DEFAULT_START

@@ -1,9 +1,11 @@
 """The clients: ids that can never be real, homes, care plans, and which supplier serves whom.
 
-Most suppliers get clients drawn from their areas with a care plan by level of need. Three
+Most suppliers get clients drawn from their areas with a care plan by level of need. Some
 planted schemes need a particular household: a senior housing block behind one street door
-(door_observation), clients at opposite corners of the municipality (phantom_night), and
-clients cared for by a relative the supplier employs (relative_caregiver, and its honest twin).
+(door_observation), clients at opposite corners of the municipality (phantom_night), clients
+cared for by a relative the supplier employs (relative_caregiver, and its honest twin), heavy
+clients with carers hired for them alone (single_client_staff), and neighbours who need care
+day and night, on one route registered under one staff id (round_the_clock).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Client:
     method: str  # how visits are usually registered at this home
     double: bool = False
     phantom: bool = False  # served by the phantom night route
-    special: bool = False  # served by a dedicated (relative) route
+    special: bool = False  # served by a route of its own (relative, dedicated, round the clock)
     honest_about_absence: bool = True
     absences: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in epoch minutes
     load: dict[str, list[int]] = field(default_factory=dict)  # slot -> minutes per weekday
@@ -131,6 +133,20 @@ class _Intake:
                 self._client(supplier, rng, care_plan(rng, "heavy"), (f"{entrance}, lgh {flat}", lat, lon))
         if role in ("relative_caregiver", "honest_relative"):
             self._populate_relatives(supplier, rng)
+        if role == "single_client_staff":
+            # "Objektsanställning": a third of the clients each get carers employed for them alone.
+            for _ in range(max(3, n // 3)):
+                client = self._client(supplier, rng, care_plan(rng, "heavy"))
+                client.special = True
+                supplier.own_routes.append(("dedicated", [client]))
+        if role == "round_the_clock":
+            # Five neighbours with heavy day and night care, on one route that never stops.
+            area = supplier.spec.areas[0]
+            group = [self._client(supplier, rng, care_plan(rng, "heavy") + night_plan(rng), area=area)
+                     for _ in range(5)]
+            for client in group:
+                client.special = True
+            supplier.own_routes.append(("round_the_clock", group))
         while len(supplier.clients) < n:
             if role == "night_patrol":
                 needs = night_plan(rng)

@@ -1,7 +1,9 @@
 """Day routes and who drives them: shifts of rounds, clients packed by place, and the staff rota.
 
 Each route drives its clients one after another, in day (07-16), evening (15-22) and night
-shifts, plus office-hours support and the dedicated routes of relatives and the phantom night.
+shifts, plus office-hours support and the dedicated routes of relatives, of carers hired for one
+client (single_client_staff), of a round-the-clock route that several people drive under one
+staff id (round_the_clock), and of the phantom night.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ ROUNDS = {
     "evening": EVENING_ROUNDS,
     "night": NIGHT_ROUNDS,
     "relative": DAY_ROUNDS + EVENING_ROUNDS,
+    "dedicated": DAY_ROUNDS + EVENING_ROUNDS,
+    "round_the_clock": DAY_ROUNDS + EVENING_ROUNDS + NIGHT_ROUNDS,
     "phantom": NIGHT_ROUNDS[:2],
 }
 # Minutes of visiting plus driving a round may hold; beyond it a new route is opened.
@@ -57,7 +61,7 @@ _OpenRoute = tuple[list[Client], dict[str, list[int]], dict[str, Client]]
 
 @dataclass
 class Route:
-    kind: str  # a key of ROUNDS: day | evening | night | support | relative | phantom
+    kind: str  # a key of ROUNDS: day | evening | night | support | relative | dedicated | round_the_clock | phantom
     clients: list[Client]
     double: bool = False  # dubbelbemanning: a second person goes along to every visit
     staff: list[str] = field(default_factory=list)  # two alternating regulars, or the one relative
@@ -80,8 +84,13 @@ class Route:
         """
         if len(staff) == 1:
             return staff[0]
+        if self.kind == "round_the_clock":
+            # One id around the clock six days a week; another takes the Sunday's 24 hours.
+            return staff[1] if day % 7 == 6 else staff[0]
         if self.seat is not None:
-            return staff[(self.seat + day) % len(staff)]
+            # Seats run day routes first, then evening and support: moving one seat on each day
+            # never turns an evening into the next early morning (a "quick return").
+            return staff[(self.seat - day) % len(staff)]
         week, weekday = divmod(day, 7)
         return staff[0] if (weekday < 5) == ((week + self.phase) % 2 == 0) else staff[1]
 
@@ -93,6 +102,8 @@ def build_routes(town: Municipality, supplier: Supplier) -> None:
     routes = supplier.routes
     for members, inflate in supplier.relative_groups:
         routes.append(Route("relative", members, inflate=inflate))
+    for kind, members in supplier.own_routes:
+        routes.append(Route(kind, members, phase=rng.randrange(2)))
     for kind in ("day", "evening", "night", "support"):
         slots = SHIFT_SLOTS[kind]
         for double in (False, True) if kind != "night" else (False,):
@@ -102,7 +113,8 @@ def build_routes(town: Municipality, supplier: Supplier) -> None:
                 and any(c.load.get(s) for s in slots)
             ]
             chunks = _pack(town.travel, group, slots) if group else []
-            if kind == "day" and supplier.role == "staff_overlap" and len(chunks) == 1:
+            # These schemes play one day route against another, so they need two.
+            if kind == "day" and supplier.role in ("staff_overlap", "shared_device") and len(chunks) == 1:
                 half = (len(chunks[0]) + 1) // 2
                 chunks = [chunks[0][:half], chunks[0][half:]]
             for chunk in chunks:
@@ -153,7 +165,16 @@ def _pack(travel: Travel, clients: list[Client], slots: Sequence[str]) -> list[l
         for slot, add in extra.items():
             load[slot] = [a + b for a, b in zip(load.get(slot, _ZERO_WEEK), add, strict=True)]
             last[slot] = client
-    return [members for members, _, _ in routes]
+    packed = [members for members, _, _ in routes]
+    # A planner squeezes a lone client into the neighbouring route rather than give two
+    # part-timers a route of one client each (which would look like "objektsanställning").
+    merged: list[list[Client]] = []
+    for i, members in enumerate(packed):
+        if len(members) == 1 and len(packed) > 1:
+            (merged[-1] if merged else packed[i + 1]).extend(members)
+        else:
+            merged.append(members)
+    return merged
 
 
 def _hire_staff(supplier: Supplier) -> None:
@@ -178,9 +199,12 @@ def _hire_staff(supplier: Supplier) -> None:
         if route.kind == "relative":
             route.staff = [hire()]
             supplier.relative_of[route.staff[0]] = [c.client_id for c in route.clients]
+        elif route.kind == "dedicated":
+            route.staff = [hire()]  # hired for this one client, every day, and declared as nobody's relative
         elif route.seat is None:
             route.staff = [hire(), hire()]
             if route.double:
                 route.buddies = [hire(), hire()]
     if not pooled:
         supplier.subs = [hire() for _ in range(max(1, round(len(rota) * 0.15)))]
+

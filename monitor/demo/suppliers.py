@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from monitor.demo.municipality import Municipality
     from monitor.demo.routes import Route
 
-BASE_SUPPLIERS = 36
-MIN_SUPPLIERS = 12
-
 SCHEMES = (
     "door_observation",
     "staff_overlap",
@@ -27,13 +24,19 @@ SCHEMES = (
     "exact_planned_times",
     "manual_registration",
     "phantom_night",
+    "duration_inflation",
+    "short_visits",
+    "late_registration",
+    "shared_device",
+    "round_the_clock",
+    "single_client_staff",
 )
 
 
 @dataclass(frozen=True)
 class Spec:
     name: str
-    role: str  # large | honest | night_patrol | rural | outage | double | honest_relative | <scheme>
+    role: str  # large | honest | night_patrol | rural | outage | double | honest_relative | boendestod | lss | <scheme>
     clients: int  # at scale 1 (the large supplier is sized from the others)
     min_clients: int
     areas: tuple[str, ...]
@@ -45,7 +48,7 @@ class Spec:
     ends: bool = False
 
 
-# The first twelve carry the planted schemes and the look-alikes, so a scaled-down demo keeps them.
+# The first MIN_SUPPLIERS carry the planted schemes and the look-alikes, so a scaled-down demo keeps them.
 _CATALOG: tuple[Spec, ...] = (
     Spec("Omsorgshuset i Huddinge AB", "large", 0, 0, URBAN, ("Omsorgshuset", "Omsorgshuset Huddinge"),
          methods=(0.5, 0.4, 0.1)),
@@ -65,11 +68,19 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Trygg Hemtjänst AB", "outage", 85, 10, ("Flemingsberg", "Huddinge centrum", "Snättringe"),
          ("Trygg Hemtjänst i Huddinge",), methods=(0.15, 0.8, 0.05)),
     Spec("Vårdkraft Aktiebolag", "double", 75, 10, ("Segeltorp", "Vårby", "Glömsta"), ("Vårdkraft",)),
+    Spec("Balingsnäs Omsorg & Trygghet AB", "duration_inflation", 16, 8, ("Balingsnäs", "Stuvsta")),
+    Spec("Visättra Hemtjänst HB", "short_visits", 16, 8, ("Visättra", "Flemingsberg")),
+    Spec("Ekdungens Hemtjänst AB", "late_registration", 16, 8, ("Sjödalen", "Huddinge centrum"),
+         ("Ekdungen Omsorg",)),
+    Spec("Hemtjänstpartner Syd AB", "shared_device", 14, 8, ("Snättringe", "Stuvsta")),
+    Spec("Nordic Care Huddinge AB", "round_the_clock", 14, 8, ("Glömsta", "Segeltorp")),
+    Spec("Personlig Omsorg i Huddinge AB", "single_client_staff", 12, 8, ("Huddinge centrum", "Sjödalen")),
+    # Employs one relative, openly, among enough ordinary staff: the honest twin of relative_caregiver.
+    Spec("Medmänniskan Omsorg AB", "honest_relative", 12, 9, ("Sjödalen", "Glömsta")),
     Spec("Södertörns Omsorgspartner AB", "honest", 65, 8, ("Visättra", "Flemingsberg", "Balingsnäs")),
     Spec("Livskraft Hemtjänst AB", "honest", 55, 8, ("Stuvsta", "Snättringe", "Sjödalen")),
     Spec("Hemtrevnad Omsorg Aktiebolag", "honest", 50, 8, ("Huddinge centrum", "Glömsta"),
          ("Hemtrevnad",)),
-    Spec("Medmänniskan Omsorg AB", "honest_relative", 6, 4, ("Sjödalen", "Glömsta")),
     Spec("Stuvsta Omsorg AB", "honest", 5, 3, ("Stuvsta",)),
     Spec("Segeltorps Hemtjänst HB", "honest", 6, 3, ("Segeltorp",)),
     Spec("Vårby Vård & Omsorg AB", "honest", 7, 3, ("Vårby",)),
@@ -95,6 +106,9 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Lilla Hjälpen Ledsagning AB", "lss", 10, 4, URBAN, contract_area="LSS",
          subcategory="Funktionshinderomsorg", form="direkt", ends=True),
 )
+# Every special entry comes before the ordinary ones, so this many keeps them all (19).
+MIN_SUPPLIERS = 1 + max(i for i, spec in enumerate(_CATALOG) if spec.role not in ("honest", "boendestod", "lss"))
+BASE_SUPPLIERS = len(_CATALOG)
 
 
 @dataclass
@@ -111,6 +125,8 @@ class Supplier:
     subs: list[str] = field(default_factory=list)
     relative_groups: list[tuple[list[Client], tuple[float, float] | None]] = field(default_factory=list)
     shared_entrance: str = ""  # door_observation: the entrance several clients share
+    # Routes of their own kind, outside the packing: (kind, clients) for dedicated | round_the_clock.
+    own_routes: list[tuple[str, list[Client]]] = field(default_factory=list)
 
     @property
     def role(self) -> str:
@@ -118,7 +134,7 @@ class Supplier:
 
 
 def register_suppliers(town: Municipality) -> None:
-    """Contract the first catalog entries, as many as `scale` asks for and never fewer than twelve."""
+    """Contract the first catalog entries, as many as `scale` asks for, never fewer than MIN_SUPPLIERS."""
     rng = town.rng("suppliers")
     orgs: set[str] = set()
     count = min(len(_CATALOG), max(MIN_SUPPLIERS, round(BASE_SUPPLIERS * town.scale)))

@@ -1,10 +1,11 @@
 """Visits: each day's routes planned against the clock, then registered the way phones and locks record them.
 
 Planned times follow the route (travel time from the distance, the planner's slack, no visit
-while an honest supplier knows the client is away); registered times scatter around them. The
-schemes that live in the registrations are planted here: a borrowed login (staff_overlap),
-times copied from the plan (exact_planned_times), many manual registrations, inflated relative
-visits and a phantom night route; so are the honest digital-lock outage and double staffing.
+while an honest supplier knows the client is away); registered times scatter around them
+(`recording` decides each registration's length, method, time of recording and phone). The
+schemes that live in a route's registrations are planted here: a borrowed login
+(staff_overlap), times copied from the plan (exact_planned_times), inflated relative visits and
+a phantom night route; so is honest double staffing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from monitor.demo.recording import devices_for, entered_late_at, registered_minutes, registration_method
 from monitor.demo.routes import ROUNDS
 
 if TYPE_CHECKING:
@@ -50,20 +52,26 @@ class _Visits:
         # The lock vendor's outage lasts the second week (mid-week days when there is only one).
         outage = set(range(7, 14)) if self.days >= 14 else {2, 3, 4}
         day_routes = [i for i, r in enumerate(supplier.routes) if r.kind == "day"]
+        worked_evening: set[str] = set()
         for day in range(-1, self.days):
             sick_cover = list(supplier.subs)
             duty: dict[int, tuple[str, str]] = {}
             for i, route in enumerate(supplier.routes):
-                if day >= 0 or route.kind in ("night", "phantom"):
+                if day >= 0 or route.kind in ("night", "phantom", "round_the_clock"):
                     duty[i] = (
-                        self._on_duty(route, route.staff, day, sick_cover, rng),
-                        self._on_duty(route, route.buddies, day, sick_cover, rng) if route.double else "",
+                        self._on_duty(route, route.staff, day, sick_cover, worked_evening, rng),
+                        self._on_duty(route, route.buddies, day, sick_cover, worked_evening, rng)
+                        if route.double else "",
                     )
+            worked_evening = {
+                name for i, pair in duty.items() if supplier.routes[i].kind == "evening" for name in pair
+            }
             # Borrowed login: an unvetted worker drives route B under route A's staff id.
             borrowed = role == "staff_overlap" and len(day_routes) >= 2 and rng.random() < 0.75
+            devices = devices_for(supplier, day_routes, duty, rng)
             for i, (staff, buddy) in duty.items():
                 route = supplier.routes[i]
-                device = staff
+                device = devices[i]
                 if borrowed and i == day_routes[1]:
                     staff = duty[day_routes[0]][0]
                 planned = self._plan(route, day, rng)
@@ -72,12 +80,18 @@ class _Visits:
                                    day in outage and role == "outage", rng)
 
     def _on_duty(
-        self, route: Route, staff: list[str], day: int, sick_cover: list[str], rng: random.Random
+        self, route: Route, staff: list[str], day: int, sick_cover: list[str], worked_evening: set[str],
+        rng: random.Random,
     ) -> str:
         regular = route.regular(day, staff)
         # Relatives and night staff are not replaced: there is nobody else to send.
         if route.kind in ("day", "evening", "support") and sick_cover and rng.random() < 0.04:
-            return sick_cover.pop(rng.randrange(len(sick_cover)))
+            # A substitute who closed last night's evening route is not sent on this morning's.
+            fit = [s for s in sick_cover if route.kind != "day" or s not in worked_evening]
+            if fit:
+                substitute = fit[rng.randrange(len(fit))]
+                sick_cover.remove(substitute)
+                return substitute
         return regular
 
     def _plan(self, route: Route, day: int, rng: random.Random) -> list[tuple[Client, Need, int, int]]:
@@ -116,7 +130,6 @@ class _Visits:
         end = 0
         done: list[tuple[Client, Need, int, int, int, int]] = []
         for client, need, p_start, p_end in planned:
-            minutes = p_end - p_start
             if route.kind == "phantom":
                 r_start = p_start + rng.randint(0, 1)
                 r_end = max(r_start + 3, p_end - rng.randint(0, 1))
@@ -137,13 +150,7 @@ class _Visits:
                 if previous is not None:
                     drive = self.travel.minutes(previous, client)
                     r_start = max(r_start, end + max(1, round(drive * rng.uniform(0.85, 1.2))))
-                if route.inflate:
-                    length = round(minutes * rng.uniform(*route.inflate))
-                elif need.slot.startswith("night"):
-                    length = rng.randint(4, minutes)
-                else:
-                    length = max(3, round(minutes * min(1.3, max(0.45, rng.gauss(0.9, 0.15)))))
-                r_end = r_start + length
+                r_end = r_start + registered_minutes(role, route, need, rng)
             if client.absences and client.honest_about_absence and client.absent(r_start, r_end):
                 continue
             done.append((client, need, p_start, p_end, r_start, r_end))
@@ -152,10 +159,13 @@ class _Visits:
             return
         # Confirmed in one batch at the end of the shift, from the planned times.
         batch_at = done[-1][5] + rng.randint(5, 40) if exact else 0
+        late_at = entered_late_at(role, done[-1][5], rng)
         for i, (client, need, p_start, p_end, r_start, r_end) in enumerate(done):
-            method = self._method(client, role, outage, rng)
+            method = registration_method(client, role, outage, rng)
             if exact:
                 recorded = batch_at + i // 4
+            elif late_at is not None:
+                method, recorded = "app", late_at + i
             elif method == "manual":
                 recorded = r_end + rng.randint(4, 90)
             else:
@@ -167,23 +177,6 @@ class _Visits:
                 b_end = max(b_start + 1, r_end - rng.randint(0, 1))
                 self._emit(supplier, buddy, buddy, client, need, p_start, p_end, b_start, b_end,
                            client.method, b_end + rng.randint(1, 2))
-
-    @staticmethod
-    def _method(client: Client, role: str, outage: bool, rng: random.Random) -> str:
-        r = rng.random()
-        if role == "manual_registration":
-            if r < 0.30:
-                return "manual"
-            if r < 0.40:
-                return "phone"
-        elif outage and client.method == "digital_lock":
-            return "manual" if r < 0.9 else "phone"
-        # A tag that will not read, a flat phone battery: a small manual share everywhere.
-        if r < 0.025:
-            return "manual"
-        if r < 0.031:
-            return "phone"
-        return client.method
 
     def _emit(
         self, supplier: Supplier, staff: str, device: str, client: Client, need: Need,
