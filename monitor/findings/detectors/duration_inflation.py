@@ -20,19 +20,19 @@ KIND = "duration_inflation"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "Registrerad tid är i median {median_ratio} gånger den planerade över {total} besök "
-              "(gräns {threshold_ratio}); {visits} besök ({over_pct} %) över gränsen, "
+        KIND: "Registrerad tid är i median {median_pct} % av den planerade över {total} besök "
+              "(gräns {threshold_pct} %); {visits} besök ({over_pct} %) över gränsen, "
               "sammanlagt {extra_minutes} min mer än planerat",
-        f"{KIND}:many": "Registrerad tid är i median upp till {median_ratio} gånger den planerade "
-                        "(gräns {threshold_ratio}); {visits} av {total} besök över gränsen, "
+        f"{KIND}:many": "Registrerad tid är i median upp till {median_pct} % av den planerade "
+                        "(gräns {threshold_pct} %); {visits} av {total} besök över gränsen, "
                         "sammanlagt {extra_minutes} min mer än planerat",
     },
     "en": {
-        KIND: "Registered time is a median {median_ratio} times the planned time over {total} visits "
-              "(threshold {threshold_ratio}); {visits} visits ({over_pct}%) over the threshold, "
+        KIND: "Registered time is a median {median_pct}% of the planned time over {total} visits "
+              "(threshold {threshold_pct}%); {visits} visits ({over_pct}%) over the threshold, "
               "{extra_minutes} min more than planned in all",
-        f"{KIND}:many": "Registered time is a median of up to {median_ratio} times the planned time "
-                        "(threshold {threshold_ratio}); {visits} of {total} visits over the threshold, "
+        f"{KIND}:many": "Registered time is a median of up to {median_pct}% of the planned time "
+                        "(threshold {threshold_pct}%); {visits} of {total} visits over the threshold, "
                         "{extra_minutes} min more than planned in all",
     },
 }
@@ -73,6 +73,9 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
             "total": int(row["total"]),
             "median_ratio": round(float(row["median"]), 2),
             "threshold_ratio": params.max_median_ratio,
+            # Messages show percentages: one decimal of a ratio would turn 1.25 into 1.2.
+            "median_pct": round(100 * float(row["median"]), 1),
+            "threshold_pct": round(100 * params.max_median_ratio, 1),
             "over_pct": round(100 * float(row["over"]) / float(row["total"]), 1),
             "extra_minutes": max(0, round(float(row["extra"]))),
         }

@@ -32,6 +32,9 @@ MESSAGES = {
     },
 }
 
+# share_drafts copies what it is given: only the columns it reads, not all of a million visits.
+_SHARE_COLUMNS = ["visit_id", "staff_id", "supplier_id", "registered_start"]
+
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -49,4 +52,5 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     eligible = np.isfinite(minute["planned_start"]) & np.isfinite(minute["planned_end"])
     exact = (minute["registered_start"] == minute["planned_start"]) & (
         minute["registered_end"] == minute["planned_end"])
-    return share_drafts(visits, exact, ctx.period, KIND, params.max_share, params.min_visits, eligible=eligible)
+    return share_drafts(visits[_SHARE_COLUMNS], exact, ctx.period, KIND, params.max_share, params.min_visits,
+                        eligible=eligible)

@@ -39,6 +39,9 @@ MESSAGES = {
     },
 }
 
+# share_drafts copies what it is given: only the columns it reads, not all of a million visits.
+_SHARE_COLUMNS = ["visit_id", "staff_id", "supplier_id", "registered_start"]
+
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -60,7 +63,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     def extra_args(matching: pd.DataFrame, _group: pd.DataFrame) -> dict[str, float | int]:
         return {"staff": int(matching["staff_id"].nunique()), "threshold_hours": params.max_delay_hours}
 
-    drafts = share_drafts(visits, late, ctx.period, KIND, params.max_share, params.min_visits,
+    drafts = share_drafts(visits[_SHARE_COLUMNS], late, ctx.period, KIND, params.max_share, params.min_visits,
                           eligible=eligible, extra_args=extra_args)
     if not drafts or params.top_staff == 0:
         return drafts
