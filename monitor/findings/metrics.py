@@ -1,0 +1,273 @@
+"""Per supplier and period metrics: rates and distributions that compare suppliers of any size.
+
+The `threshold` detector compares one of them with a value; outlier scoring uses the whole
+table as features. `supplier_period_metrics` returns one row per supplier and period (index
+supplier_id, period_key: the local day number of the period's first day, as in
+monitor.findings.periods) and one column per entry of METRICS, in that order.
+
+Only `visits`, `staff` and `clients` are counts: the size, for min support and context.
+Every other metric is a share, a ratio or a per-staff average, so a supplier with 40 visits
+a week and one with 40,000 can be set side by side. A metric that cannot be computed for a
+group is NaN, never 0: no planned times, no `recorded_at` in the export, no staff list.
+
+Per-visit metrics ("..._share") are the mean of a per-visit flag from `visit_flags`, where a
+visit that cannot be judged (no planned times for exact_planned_share) is left out rather than
+counted as "no". Visits are placed in a period by their registered start, in local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from monitor.findings.periods import Period, local_seconds, period_keys
+
+Unit = Literal["count", "share", "ratio", "minutes", "hours", "number"]
+
+SHORT_VISIT_MINUTES = 5.0
+LATE_REGISTRATION_HOURS = 24.0
+NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 22, 6
+MANUAL_METHODS = ("manual", "phone")
+# Registered times equal to the plan "to the second": exports carry whole minutes, while
+# timestamp arithmetic through the database leaves millisecond noise.
+EXACT_TOLERANCE_SECONDS = 1.0
+_DAY = 86_400.0
+_MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a metric measures (English, for the docs), its labels in messages, and its unit.
+
+    A "share" is a fraction 0-1 in the table and in rule values, and is shown as a percentage.
+    `flag` names the visit_flags column a share is the mean of, so its matching visits can
+    serve as evidence; distributions and averages have none.
+    """
+
+    description: str
+    sv: str
+    en: str
+    unit: Unit
+    flag: str | None = None
+
+
+METRICS: dict[str, Metric] = {
+    "visits": Metric("Number of visits (registered start in the period).", "Antal besök", "Number of visits", "count"),
+    "staff": Metric("Distinct staff members with a visit.", "Antal personal", "Number of staff", "count"),
+    "clients": Metric("Distinct clients visited.", "Antal brukare", "Number of clients", "count"),
+    "manual_share": Metric(
+        "Share of visits registered manually or by phone instead of NFC tag, digital lock or app.",
+        "Andel manuellt registrerade besök", "Share of manually registered visits", "share", "manual"),
+    "exact_planned_share": Metric(
+        "Share of visits whose registered start and end both equal the planned times "
+        "(among visits with planned times).",
+        "Andel besök registrerade exakt enligt plan", "Share of visits registered exactly as planned",
+        "share", "exact_planned"),
+    "short_visit_share": Metric(
+        f"Share of visits registered shorter than {SHORT_VISIT_MINUTES:g} minutes.",
+        "Andel besök kortare än 5 min", "Share of visits shorter than 5 min", "share", "short_visit"),
+    "median_duration_ratio": Metric(
+        "Median of registered / planned duration (among visits with a positive planned duration).",
+        "Median av registrerad/planerad tid", "Median registered/planned duration", "ratio"),
+    "p90_duration_ratio": Metric(
+        "90th percentile of registered / planned duration: the long tail of inflated visits.",
+        "90:e percentilen av registrerad/planerad tid", "90th percentile of registered/planned duration",
+        "ratio"),
+    "night_visit_share": Metric(
+        f"Share of visits starting between {NIGHT_STARTS_HOUR}:00 and {NIGHT_ENDS_HOUR:02d}:00 local time.",
+        "Andel nattbesök (22-06)", "Share of night visits (22-06)", "share", "night_visit"),
+    "late_registration_share": Metric(
+        f"Share of visits recorded in the system more than {LATE_REGISTRATION_HOURS:g} hours after they ended "
+        "(among visits with recorded_at; NaN when the export has none).",
+        "Andel besök registrerade mer än ett dygn i efterhand", "Share of visits recorded over a day late",
+        "share", "late_registration"),
+    "relative_visit_share": Metric(
+        "Share of visits where the staff member is a registered relative of the client (same supplier).",
+        "Andel besök av anhörig personal", "Share of visits by a relative", "share", "relative_visit"),
+    "absent_client_visit_share": Metric(
+        "Share of visits starting while the client was in hospital, or after the client died or moved out.",
+        "Andel besök när brukaren var frånvarande", "Share of visits while the client was away", "share",
+        "absent_client_visit"),
+    "visits_per_staff_day": Metric(
+        "Visits per staff-day (a staff member with at least one visit starting that local day).",
+        "Besök per arbetsdag och personal", "Visits per staff-day", "number"),
+    "hours_per_staff_day": Metric(
+        "Registered hours per staff-day.", "Registrerade timmar per arbetsdag och personal",
+        "Registered hours per staff-day", "hours"),
+    "clients_per_staff": Metric(
+        "Mean number of distinct clients a staff member visited in the period.",
+        "Brukare per personal", "Clients per staff member", "number"),
+    "mean_visit_minutes": Metric(
+        "Mean registered visit length in minutes.", "Genomsnittlig besökstid", "Mean visit length", "minutes"),
+    "missing_coordinates_share": Metric(
+        "Share of visits without coordinates, which location checks cannot judge.",
+        "Andel besök utan koordinater", "Share of visits without coordinates", "share", "missing_coordinates"),
+    "weekend_share": Metric(
+        "Share of visits starting on a Saturday or Sunday, local time.",
+        "Andel helgbesök", "Share of weekend visits", "share", "weekend"),
+}
+
+INDEX = ["supplier_id", "period_key"]
+
+
+def relative_visit_mask(visits: pd.DataFrame, staff: pd.DataFrame | None) -> np.ndarray:
+    """True for visits where the staff member is a registered relative of the visit's client at
+    the same supplier. Their visits to other clients are ordinary visits."""
+    mask = np.zeros(len(visits), dtype=bool)
+    if staff is None or staff.empty or visits.empty:
+        return mask
+    pairs = (
+        staff[["supplier_id", "staff_id", "relative_of_client_refs"]]
+        .explode("relative_of_client_refs")
+        .dropna()
+        .rename(columns={"relative_of_client_refs": "client_ref"})
+    )
+    if pairs.empty:
+        return mask
+    # Relatives are few: narrow by staff id first so the three-column match runs on a handful of rows.
+    candidates = visits["staff_id"].isin(pairs["staff_id"].unique()).to_numpy()
+    if not candidates.any():
+        return mask
+    known = pd.MultiIndex.from_arrays(
+        [pairs["supplier_id"].astype("int64"), pairs["staff_id"].astype(str), pairs["client_ref"].astype(str)]
+    )
+    subset = visits.loc[candidates]
+    found = pd.MultiIndex.from_arrays(
+        [subset["supplier_id"].astype("int64"), subset["staff_id"].astype(str), subset["client_ref"].astype(str)]
+    ).isin(known)
+    mask[np.flatnonzero(candidates)[found]] = True
+    return mask
+
+
+def absent_client_mask(visits: pd.DataFrame, client_events: pd.DataFrame | None) -> np.ndarray:
+    """True for visits starting inside a client event: a hospital stay, or after death or moving
+    out (events without an end last on)."""
+    mask = np.zeros(len(visits), dtype=bool)
+    if client_events is None or client_events.empty or visits.empty:
+        return mask
+    candidates = np.flatnonzero(visits["client_ref"].isin(client_events["client_ref"].unique()).to_numpy())
+    if candidates.size == 0:
+        return mask
+    rows = pd.DataFrame({
+        "row": candidates,
+        "client_ref": visits["client_ref"].to_numpy()[candidates],
+        "at": visits["registered_start"].to_numpy(dtype="float64")[candidates],
+    })
+    # Only visits of clients with events, times their few events each: small.
+    pairs = rows.merge(client_events[["client_ref", "start", "end"]], on="client_ref")
+    end = pairs["end"].to_numpy(dtype="float64")
+    inside = (pairs["at"].to_numpy() >= pairs["start"].to_numpy(dtype="float64")) & ~(pairs["at"].to_numpy() >= end)
+    mask[pairs["row"].to_numpy()[inside]] = True
+    return mask
+
+
+def visit_flags(
+    visits: pd.DataFrame, staff: pd.DataFrame | None = None, client_events: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per visit (same order) with each share metric's flag as 1.0/0.0, NaN where the
+    visit cannot be judged, plus `duration_ratio` and `registered_minutes`."""
+    start = visits["registered_start"].to_numpy(dtype="float64")
+    end = visits["registered_end"].to_numpy(dtype="float64")
+    planned_start = visits["planned_start"].to_numpy(dtype="float64")
+    planned_end = visits["planned_end"].to_numpy(dtype="float64")
+    registered_minutes = (end - start) / 60.0
+    planned_minutes = (planned_end - planned_start) / 60.0
+    has_plan = np.isfinite(planned_start) & np.isfinite(planned_end)
+    local = local_seconds(start)
+    day = np.floor(local / _DAY)
+    hour = (local - day * _DAY) / 3600.0
+    recorded = (
+        visits["recorded_at"].to_numpy(dtype="float64") if "recorded_at" in visits else np.full(len(visits), np.nan)
+    )
+    latitude = visits["latitude"].to_numpy(dtype="float64")
+    longitude = visits["longitude"].to_numpy(dtype="float64")
+
+    def judged(flag: np.ndarray, known: np.ndarray | bool = True) -> np.ndarray:
+        return np.where(known, flag.astype("float64"), np.nan)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        duration_ratio = np.where(planned_minutes > 0, registered_minutes / planned_minutes, np.nan)
+    exact = (np.abs(start - planned_start) < EXACT_TOLERANCE_SECONDS) & (
+        np.abs(end - planned_end) < EXACT_TOLERANCE_SECONDS
+    )
+    return pd.DataFrame(
+        {
+            "manual": judged(visits["registration_method"].isin(MANUAL_METHODS).to_numpy()),
+            "exact_planned": judged(exact, has_plan),
+            "short_visit": judged(registered_minutes < SHORT_VISIT_MINUTES, np.isfinite(registered_minutes)),
+            "night_visit": judged((hour >= NIGHT_STARTS_HOUR) | (hour < NIGHT_ENDS_HOUR), np.isfinite(hour)),
+            "late_registration": judged(recorded - end > LATE_REGISTRATION_HOURS * 3600, np.isfinite(recorded)),
+            "relative_visit": judged(relative_visit_mask(visits, staff), staff is not None),
+            "absent_client_visit": judged(absent_client_mask(visits, client_events), client_events is not None),
+            "missing_coordinates": judged(~(np.isfinite(latitude) & np.isfinite(longitude))),
+            "weekend": judged(np.mod(day + _MONDAY_SHIFT, 7) >= 5, np.isfinite(day)),
+            "duration_ratio": duration_ratio,
+            "registered_minutes": registered_minutes,
+            "local_day": day,
+        },
+        index=visits.index,
+    )
+
+
+def _codes(visits: pd.DataFrame, key: str, *columns: str) -> np.ndarray:
+    """The evidence frame's integer key if present, else one made from the columns."""
+    if key in visits:
+        return visits[key].to_numpy(dtype="int64")
+    arrays = [visits[c] for c in columns]
+    index = pd.MultiIndex.from_arrays(arrays) if len(arrays) > 1 else arrays[0]
+    return pd.factorize(index)[0].astype("int64")
+
+
+def empty_metrics() -> pd.DataFrame:
+    index = pd.MultiIndex.from_arrays([np.zeros(0, dtype="int64")] * 2, names=INDEX)
+    return pd.DataFrame({name: pd.Series(dtype="float64") for name in METRICS}, index=index)
+
+
+def supplier_period_metrics(
+    visits: pd.DataFrame,
+    period: Period,
+    staff: pd.DataFrame | None = None,
+    client_events: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every metric of METRICS per supplier and period over an evidence-shaped visits frame.
+
+    `visits` needs supplier_id, staff_id, client_ref, registered/planned start and end (epoch
+    seconds), registration_method, latitude, longitude, and optionally recorded_at. Without
+    `staff`, relative_visit_share is NaN; without `client_events`, absent_client_visit_share is.
+    """
+    if visits.empty:
+        return empty_metrics()
+    flags = visit_flags(visits, staff, client_events)
+    keys = period_keys(visits["registered_start"].to_numpy(dtype="float64"), period)
+    staff_codes = _codes(visits, "staff_key", "supplier_id", "staff_id")
+    rows = flags.assign(
+        supplier_id=visits["supplier_id"].to_numpy(dtype="int64"),
+        period_key=keys,
+        staff=staff_codes,
+        client=_codes(visits, "client_key", "client_ref"),
+        # Exact in float64: staff codes stay far below 1e9 and day numbers below 1e6.
+        staff_day=staff_codes.astype("float64") * 1e6 + flags["local_day"].to_numpy(),
+    )
+    rows = rows[np.isfinite(keys)]
+    rows["period_key"] = rows["period_key"].astype("int64")
+    grouped = rows.groupby(INDEX, sort=True)
+    shares = {name: (m.flag, "mean") for name, m in METRICS.items() if m.flag is not None}
+    out = grouped.agg(
+        visits=("staff", "size"),
+        staff=("staff", "nunique"),
+        clients=("client", "nunique"),
+        median_duration_ratio=("duration_ratio", "median"),
+        mean_visit_minutes=("registered_minutes", "mean"),
+        registered_minutes=("registered_minutes", "sum"),
+        staff_days=("staff_day", "nunique"),
+        **shares,
+    )
+    out["p90_duration_ratio"] = grouped["duration_ratio"].quantile(0.9)
+    out["visits_per_staff_day"] = out["visits"] / out["staff_days"]
+    out["hours_per_staff_day"] = out["registered_minutes"] / 60.0 / out["staff_days"]
+    per_staff = rows.groupby([*INDEX, "staff"], sort=False)["client"].nunique()
+    out["clients_per_staff"] = per_staff.groupby(level=INDEX).mean()
+    return out[list(METRICS)].astype("float64")
