@@ -9,6 +9,7 @@ Only `visits`, `staff` and `clients` are counts: the size, for min support and c
 Every other metric is a share, a ratio or a per-staff average, so a supplier with 40 visits
 a week and one with 40,000 can be set side by side. A metric that cannot be computed for a
 group is NaN, never 0: no planned times, no `recorded_at` in the export, no staff list.
+Every column is float64, counts too, so the table is ready to use as a feature matrix.
 
 Per-visit metrics ("..._share") are the mean of a per-visit flag from `visit_flags`, where a
 visit that cannot be judged (no planned times for exact_planned_share) is left out rather than

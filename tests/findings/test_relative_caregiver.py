@@ -69,7 +69,7 @@ def test_it_names_the_relative_visits_and_staff_and_words_the_finding(load_evide
     assert draft.strength == pytest.approx(2.0 / 1.3)
     assert render_detail(draft.detail, "sv") == (
         "10 besök där personalen är anhörig till brukaren (20 % av besöken); "
-        "i förhållande till planerad tid 2 gånger så långa som övriga besök"
+        "räknat mot planerad tid var de 2 gånger så långa som övriga besök"
     )
     assert "up to 20 % of visits" in render_summary([draft.detail, draft.detail], "en")
 

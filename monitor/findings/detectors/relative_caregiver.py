@@ -37,9 +37,9 @@ _SHARE = f"{KIND}:share"  # used when no duration ratio can be computed (no othe
 MESSAGES = {
     "sv": {
         KIND: "{visits} besök där personalen är anhörig till brukaren ({share_pct} % av besöken); "
-              "i förhållande till planerad tid {duration_ratio} gånger så långa som övriga besök",
+              "räknat mot planerad tid var de {duration_ratio} gånger så långa som övriga besök",
         f"{KIND}:many": "{visits} besök där personalen är anhörig till brukaren under {findings} perioder "
-                        "(upp till {share_pct} % av besöken); i förhållande till planerad tid upp till "
+                        "(upp till {share_pct} % av besöken); räknat mot planerad tid var de upp till "
                         "{duration_ratio} gånger så långa som övriga besök",
         _SHARE: "{visits} besök där personalen är anhörig till brukaren ({share_pct} % av besöken)",
         f"{_SHARE}:many": "{visits} besök där personalen är anhörig till brukaren under {findings} perioder "
@@ -47,10 +47,10 @@ MESSAGES = {
     },
     "en": {
         KIND: "{visits} visits where the staff member is a relative of the client ({share_pct} % of visits); "
-              "{duration_ratio} times as long against plan as other visits",
+              "against plan they ran {duration_ratio} times as long as other visits",
         f"{KIND}:many": "{visits} visits where the staff member is a relative of the client in {findings} periods "
-                        "(up to {share_pct} % of visits); up to {duration_ratio} times as long against plan "
-                        "as other visits",
+                        "(up to {share_pct} % of visits); against plan they ran up to {duration_ratio} times "
+                        "as long as other visits",
         _SHARE: "{visits} visits where the staff member is a relative of the client ({share_pct} % of visits)",
         f"{_SHARE}:many": "{visits} visits where the staff member is a relative of the client in {findings} "
                           "periods (up to {share_pct} % of visits)",
