@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.findings.rules import Scope
 from monitor.messages import render_detail, render_summary
 from tests.conftest import ASTRID_HOME, BERTIL, BERTIL_HOME, HONEST, visit_row
 from tests.findings.conftest import detect, shipped_rule
@@ -92,3 +93,12 @@ def test_it_gives_each_week_its_own_finding_and_sums_them_in_one_sentence(load_e
     assert render_summary([d.detail for d in drafts], "en") == (
         "2 times in 2 periods the same staff member was registered with two clients at once for at least "
         "10 min (50 min in total)")
+
+
+@pytest.mark.parametrize(
+    "kind", ["staff_overlap", "impossible_travel", "excessive_staff_hours", "insufficient_rest", "shared_device"]
+)
+def test_each_staff_detector_finds_nothing_in_an_empty_or_out_of_scope_database(load_evidence, kind):
+    engine = load_evidence(visits=[at_astrid("V1", "08:00", "09:00"), at_bertil("V2", "08:30", "09:30")])
+    rule = shipped_rule(kind).model_copy(update={"scope": Scope(contract_areas=("Daglig verksamhet",))})
+    assert detect(engine, rule) == []

@@ -67,7 +67,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     staff = visits["staff_key"].to_numpy()[rows]
     starts, ends = visits["registered_start"].to_numpy()[rows], visits["registered_end"].to_numpy()[rows]
     _, holder = previous_reach(keys, ends)
-    before = np.arange(len(rows)) - 1
+    before = np.arange(len(rows)) - 1  # the first row gets -1: nothing before it
     before[1:][keys[1:] != keys[:-1]] = -1
     pairs = []
     for earlier in (holder, before):

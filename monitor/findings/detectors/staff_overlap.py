@@ -107,10 +107,8 @@ def overlap_pairs(frame: pd.DataFrame, min_overlap_s: float) -> pd.DataFrame:
     ends = frame["registered_end"].to_numpy()
     clients, addresses = _codes(frame["client_key"]), _codes(frame["address_key"])
     _, holder = previous_reach(keys, ends)
-    before = np.arange(len(frame)) - 1
-    before[0] = -1
-    if len(frame):
-        before[1:][keys[1:] != keys[:-1]] = -1
+    before = np.arange(len(frame)) - 1  # the first row gets -1: nothing before it
+    before[1:][keys[1:] != keys[:-1]] = -1
     found = []
     for earlier in (holder, before):
         later = np.flatnonzero(earlier >= 0)
