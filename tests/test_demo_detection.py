@@ -1,0 +1,114 @@
+"""The demo's planted schemes are found by the default rules, and its honest look-alikes are not.
+
+One scaled-down demo (every scheme and look-alike, fewer ordinary suppliers and clients) is
+generated, imported and scored once for the module; each test reads the ranking or the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.db import make_engine
+from monitor.demo import DemoDataset, generate_municipality
+from monitor.findings.detectors import DETECTORS
+from monitor.findings.rules import load_rules
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+# Small enough to run in seconds, large enough that every weekly and monthly threshold is met.
+SCALE, WEEKS, SEED = 0.3, 4, 2026
+
+# Each detector kind and the planted scheme built to trip it ("threshold" is a generic metric rule).
+SCHEME_OF_KIND = {
+    "door_observation_mismatch": "door_observation",
+    "staff_overlap": "staff_overlap",
+    "impossible_travel": "phantom_night",
+    "visit_during_absence": "visit_during_absence",
+    "exact_planned_times": "exact_planned_times",
+    "manual_registration_share": "manual_registration",
+    "duration_inflation": "duration_inflation",
+    "excessive_staff_hours": "round_the_clock",
+    "relative_caregiver": "relative_caregiver",
+    "short_visits": "short_visits",
+    "late_registration": "late_registration",
+    "shared_device": "shared_device",
+    "single_client_concentration": "single_client_staff",
+    "insufficient_rest": "round_the_clock",
+}
+
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class ScoredDemo:
+    dataset: DemoDataset
+    ranking: list[dict]  # `monitor rank --format json`
+    findings: set[tuple[str, str]]  # (org_number, rule kind) of every stored finding
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> ScoredDemo:
+    directory = tmp_path_factory.mktemp("demo-detection")
+    db_url = f"sqlite:///{directory / 'monitor.db'}"
+    env = {"MONITOR_RULES_DIR": str(RULES_DIR)}
+    args = ["--db", db_url, "demo", "--dir", str(directory), "--scale", str(SCALE), "--weeks", str(WEEKS),
+            "--seed", str(SEED)]
+    result = runner.invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    ranked = runner.invoke(app, ["--db", db_url, "rank", "--format", "json"], env=env, catch_exceptions=False)
+    # The same arguments give the same municipality: regenerate it to learn what was planted where.
+    dataset = generate_municipality(directory / "planted", seed=SEED, weeks=WEEKS, scale=SCALE)
+    kind_of_rule = {rule.id: rule.kind for rule in load_rules(RULES_DIR)}
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "select distinct s.org_number, f.rule_id from findings f join suppliers s on s.id = f.supplier_id"
+        )).all()
+    engine.dispose()
+    return ScoredDemo(dataset, json.loads(ranked.stdout), {(org, kind_of_rule[rule]) for org, rule in rows})
+
+
+def _label(row: dict, dataset: DemoDataset) -> str:
+    scheme = dataset.planted.get(row["org_number"], "honest")
+    return f"{row['name']} ({scheme}, score {row['score']})"
+
+
+def test_it_plants_a_scheme_at_its_own_supplier_for_every_detector_but_threshold(demo):
+    assert set(SCHEME_OF_KIND) == set(DETECTORS) - {"threshold"}
+    assert set(SCHEME_OF_KIND.values()) <= set(demo.dataset.planted.values())
+    assert len(set(demo.dataset.planted.values())) == len(demo.dataset.planted)
+
+
+def test_every_planted_supplier_ranks_above_every_honest_one(demo):
+    planted = [r for r in demo.ranking if r["org_number"] in demo.dataset.planted]
+    honest = [r for r in demo.ranking if r["org_number"] not in demo.dataset.planted]
+    assert len(planted) == len(demo.dataset.planted)
+    offending = [(p, h) for p in planted for h in honest if p["score"] <= h["score"]]
+    assert not offending, "; ".join(
+        f"{_label(p, demo.dataset)} is not above {_label(h, demo.dataset)}" for p, h in offending[:5]
+    )
+
+
+def test_the_honest_large_supplier_is_not_flagged_for_being_large(demo):
+    large = next(r for r in demo.ranking if r["org_number"] == demo.dataset.honest_largest)
+    lowest_planted = min(r["score"] for r in demo.ranking if r["org_number"] in demo.dataset.planted)
+    assert large["score"] == 0 or large["score"] < lowest_planted, _label(large, demo.dataset)
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEME_OF_KIND))
+def test_each_detector_finds_the_scheme_planted_for_it(demo, kind):
+    org = next(o for o, scheme in demo.dataset.planted.items() if scheme == SCHEME_OF_KIND[kind])
+    flagged = sorted(demo.dataset.planted.get(o, "honest") for o, k in demo.findings if k == kind)
+    assert (org, kind) in demo.findings, f"{kind} did not flag {SCHEME_OF_KIND[kind]}; it flagged {flagged}"
+
+
+def test_no_detector_flags_an_honest_look_alike(demo):
+    flagged = sorted((kind, org) for org, kind in demo.findings if org not in demo.dataset.planted)
+    names = {r["org_number"]: r["name"] for r in demo.ranking}
+    assert flagged == [], [f"{kind} flagged {names[org]}" for kind, org in flagged]
