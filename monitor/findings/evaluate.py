@@ -28,10 +28,12 @@ class EvaluationSummary:
 
 
 def fingerprint(rule: Rule, draft: FindingDraft) -> str:
-    """Same rule version + same evidence -> same fingerprint, so re-scoring adds nothing."""
+    """Same rule version + same evidence and numbers -> same fingerprint, so re-scoring adds
+    nothing. The detail is part of it: evidence lists are capped, and a finding whose counts
+    grew must be stored anew rather than keep its first numbers."""
     blob = json.dumps(
         [rule.id, rule.version, draft.supplier_id, draft.period_start.isoformat(),
-         draft.period_end.isoformat(), draft.evidence],
+         draft.period_end.isoformat(), draft.evidence, draft.detail],
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -74,7 +74,7 @@ def detectors_markdown() -> str:
             parts.append("| parameter | type | default | meaning |\n|---|---|---|---|\n")
             for name, field in fields.items():
                 description = (field.description or "").replace("|", "\\|").replace("\n", " ")
-                default = field.get_default(call_default_factory=True)
-                parts.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(default)} | {description} |\n")
+                default = "required" if field.is_required() else _default(field.get_default(call_default_factory=True))
+                parts.append(f"| `{name}` | {_type_name(field.annotation)} | {default} | {description} |\n")
             parts.append("\n")
     return "".join(parts).rstrip() + "\n"
