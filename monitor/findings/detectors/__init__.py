@@ -66,12 +66,7 @@ class Detector:
 def _registry() -> dict[str, Detector]:
     detectors = {}
     for name in MODULES:
-        try:
-            module = importlib.import_module(f"monitor.findings.detectors.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"monitor.findings.detectors.{name}":
-                raise
-            continue  # not written yet
+        module = importlib.import_module(f"monitor.findings.detectors.{name}")
         detectors[module.KIND] = Detector(
             kind=module.KIND,
             Params=module.Params,

@@ -20,10 +20,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
-from monitor.findings.detectors.staff_overlap import previous_reach, sequence_frame
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import key_date, local_days
+from monitor.findings.sequences import previous_reach, sequence_frame
 from monitor.timestamps import day_start
 
 KIND = "excessive_staff_hours"

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.addresses import EARTH_RADIUS_M
 from monitor.findings.detectors import FindingDraft
-from monitor.findings.detectors.staff_overlap import sequence_frame
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
+from monitor.findings.sequences import sequence_frame
 
 KIND = "impossible_travel"
 PERIOD = "week"

@@ -24,9 +24,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
-from monitor.findings.detectors.staff_overlap import previous_reach, sequence_frame
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
+from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "insufficient_rest"
 PERIOD = "week"
