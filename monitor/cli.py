@@ -22,10 +22,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from monitor.alerting.mail import MailError
 from monitor.config import ConfigError, Settings, load_settings
-from monitor.db import current_revision, make_engine, upgrade_database
+from monitor.db import current_revision, head_revision, make_engine, upgrade_database
 from monitor.imports import SPECS, CsvImportError, ImportResult, MappingError, import_csv, load_mapping
 from monitor.logs import configure_logging
 from monitor.pseudonyms import Pseudonymiser
@@ -75,6 +76,22 @@ class State:
             self._engine = make_engine(self.settings.database_url)
             upgrade_database(self._engine)
         return self._engine
+
+    def existing_engine(self) -> Engine:
+        """The database as it is, for commands that only read: never created or migrated."""
+        url = make_url(self.settings.database_url)
+        shown = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(
+            url.database
+        ).exists():
+            raise LookupError(f"no database at {shown}: import data and run `monitor score` first")
+        engine = make_engine(self.settings.database_url)
+        have, need = current_revision(engine), head_revision()
+        if have != need:
+            engine.dispose()
+            raise LookupError(f"the database {shown} is at schema revision {have or 'none'}, this version "
+                              f"needs {need}: run `monitor init` to upgrade it")
+        return engine
 
 
 class Language(StrEnum):

@@ -95,9 +95,13 @@ def rules_test(
     rule = rules[rule_id]
     window_from = day_start(since.date()) if since else None
     window_to = day_end(until.date()) if until else None
-    with state.engine().connect() as conn:
-        result = backtest_rule(conn, rule, window_from, window_to)
-        conn.rollback()
+    engine = state.existing_engine()
+    try:
+        with engine.connect() as conn:
+            result = backtest_rule(conn, rule, window_from, window_to)
+            conn.rollback()
+    finally:
+        engine.dispose()
     language = state.settings.language
     if format is TestFormat.json:
         sys.stdout.write(json.dumps(_as_json(result, language), ensure_ascii=False, indent=2) + "\n")

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import numpy as np
 from sqlalchemy import Connection, func, select
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evaluate import run_rule
 from monitor.findings.evidence import Evidence
-from monitor.findings.periods import period_bounds, period_keys
 from monitor.findings.rules import Rule
 from monitor.models import Finding, ScoringRun, Supplier
 
@@ -57,12 +55,15 @@ class Backtest:
 def backtest_rule(
     conn: Connection, rule: Rule, since: datetime | None = None, until: datetime | None = None
 ) -> Backtest:
-    """The rule's findings now (visits starting in [since, until)) against the stored ones.
+    """The rule's findings now whose period overlaps [since, until), against the stored ones.
 
-    The window is widened to whole periods of the rule, so a week cut in half by --since does
-    not show up as changed only because half its visits were left out."""
-    since, until = whole_periods(rule, since, until)
-    drafts = run_rule(Evidence(conn, since=since, until=until), rule)
+    The rule runs over all the evidence and the window only selects what is shown: a finding
+    that spans the window's edge (a run of manual weeks, a week cut in half by --since) is
+    judged on all of its evidence, exactly as `monitor score` would judge it."""
+    drafts = [
+        d for d in run_rule(Evidence(conn), rule)
+        if (since is None or d.period_end > since) and (until is None or d.period_start < until)
+    ]
     run_id, stored = _stored_findings(conn, rule, since, until)
     suppliers = {
         r.id: (r.org_number, r.name)
@@ -95,19 +96,6 @@ def backtest_rule(
     rows.sort(key=lambda r: (STATUSES.index(r.status), r.org_number, r.period_start))
     versions = sorted({r.rule_version for r in stored})
     return Backtest(rule, run_id, versions, rows)
-
-
-def whole_periods(
-    rule: Rule, since: datetime | None, until: datetime | None
-) -> tuple[datetime | None, datetime | None]:
-    period = rule.effective_period
-    if period is None:
-        return since, until
-    if since is not None:
-        since = period_bounds(period_keys(np.array([since.timestamp()]), period)[0], period)[0]
-    if until is not None:
-        until = period_bounds(period_keys(np.array([until.timestamp() - 1]), period)[0], period)[1]
-    return since, until
 
 
 def _row(status: Status, draft: FindingDraft, supplier: tuple[str, str], stored: float | None) -> BacktestRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -101,3 +102,40 @@ def test_it_names_the_known_rules_when_asked_for_an_unknown_one(scored):
     result = runner.invoke(app, ["rules", "test", "door-obs"], env=env)
     assert result.exit_code == 2
     assert "no rule 'door-obs'" in result.stderr and "door-observation-mismatch" in result.stderr
+
+
+@pytest.fixture
+def manual_weeks(load_evidence, db_url, tmp_path):
+    """Three weeks (from Monday 5 October) in which half of Hemtjänst Beta's visits were registered by hand."""
+    visits = []
+    for day in range(21):
+        for i in range(6):
+            start = datetime(2026, 10, 5, 7 + 2 * i) + timedelta(days=day)
+            visits.append(visit_row(f"V{day:02d}{i}", f"{start:%Y-%m-%d %H:%M}",
+                                    f"{start + timedelta(minutes=30):%Y-%m-%d %H:%M}",
+                                    registration_method="manual" if i % 2 else "nfc"))
+    engine = load_evidence(visits=visits)
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_PSEUDONYM_KEY": TEST_KEY, "MONITOR_RULES_DIR": str(rules)}
+    assert runner.invoke(app, ["score"], env=env).exit_code == 0
+    return engine, env
+
+
+def test_it_judges_a_run_of_weeks_on_all_of_it_when_the_window_starts_inside(manual_weeks):
+    _, env = manual_weeks
+    result = runner.invoke(app, ["rules", "test", "manual-registration-share", "--format", "json",
+                                 "--since", "2026-10-14"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["counts"] == {"new": 0, "changed": 0, "unchanged": 1, "gone": 0}
+    assert report["rows"][0]["period_start"].startswith("2026-10-04T22:00")  # the run began before --since
+
+
+def test_it_does_not_create_a_database_for_a_dry_run(tmp_path):
+    missing = tmp_path / "nowhere.db"
+    result = runner.invoke(app, ["--db", f"sqlite:///{missing}", "--rules-dir", str(RULES_DIR),
+                                 "rules", "test", "door-observation-mismatch"])
+    assert result.exit_code == 2
+    assert "no database" in result.stderr
+    assert not missing.exists()
