@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -33,7 +36,7 @@ def fingerprint(rule: Rule, draft: FindingDraft) -> str:
     grew must be stored anew rather than keep its first numbers."""
     blob = json.dumps(
         [rule.id, rule.version, draft.supplier_id, draft.period_start.isoformat(),
-         draft.period_end.isoformat(), draft.evidence, draft.detail],
+         draft.period_end.isoformat(), json_safe(draft.evidence), json_safe(draft.detail)],
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -56,6 +59,20 @@ def run_rule(source: Connection | Evidence, rule: Rule) -> list[FindingDraft]:
     return DETECTORS[rule.kind].detect(rule_context(evidence, rule), rule.effective_params)
 
 
+def json_safe(value: Any) -> Any:
+    """Plain JSON values: numpy numbers become Python ones, NaN and infinity become null
+    (PostgreSQL's JSONB refuses them, and one bad number must not lose a whole scoring run)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def store_findings(
     conn: Connection, rule: Rule, drafts: list[FindingDraft], run_id: int
 ) -> EvaluationSummary:
@@ -72,8 +89,8 @@ def store_findings(
             "title": rule.title,
             "strength": d.strength,
             "weight": rule.weight,
-            "detail": d.detail,
-            "evidence": d.evidence,
+            "detail": json_safe(d.detail),
+            "evidence": json_safe(d.evidence),
             "first_seen_run_id": run_id,
             "last_seen_run_id": run_id,
             "created_at": utcnow(),

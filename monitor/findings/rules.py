@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +135,13 @@ def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str
         # An error from the detector's Params model is about a field under `params:`.
         loc, problem = first_error(exc, *(() if exc.title == "Rule" else ("params",)))
         raise ConfigFileError(f"{path}:{node_line(tree, 'rules', index, *loc)}: rule '{name}': {problem}") from exc
+    for field_name, value in rule.effective_params.model_dump().items():
+        # YAML reads .inf and .nan as numbers; no threshold means that, and JSON cannot store it.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigFileError(
+                f"{path}:{node_line(tree, 'rules', index, 'params', field_name)}: rule '{name}': "
+                f"field 'params.{field_name}': must be a finite number, not {value}"
+            )
     if rule.period is not None and DETECTORS[rule.kind].period is None:
         raise ConfigFileError(
             f"{path}:{node_line(tree, 'rules', index, 'period')}: rule '{name}': kind {rule.kind!r} "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -205,3 +207,36 @@ def test_it_documents_every_parameter_of_every_detector():
         for name, field in detector.Params.model_fields.items():
             assert field.description, f"{kind}.{name} has no description"
         assert {"sv", "en"} <= set(detector.messages), f"{kind} lacks Swedish or English messages"
+
+
+def test_it_refuses_a_key_written_twice_which_yaml_would_silently_overwrite(tmp_path):
+    path = write_rules(tmp_path, RULE + "      max_distance_m: 80\n")
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value) == f"{path}:8: key 'max_distance_m' appears twice (first at line 7)"
+
+
+def test_it_points_at_the_line_of_the_bad_item_inside_a_list(tmp_path):
+    text = RULE.replace("    params:\n      max_distance_m: 40\n",
+                        "    scope:\n      contract_areas:\n        - Hemtjänst\n        - [LSS]\n")
+    path = write_rules(tmp_path, text)
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(f"{path}:9: rule 'door-watch': field 'scope.contract_areas.1'")
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"], ids=["infinity", "minus_infinity", "not_a_number"])
+def test_it_refuses_infinite_or_undefined_numbers_as_params(tmp_path, value):
+    path = write_rules(tmp_path, RULE.replace("max_distance_m: 40", f"max_distance_m: {value}"))
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(f"{path}:7: rule 'door-watch': field 'params.max_distance_m'")
+
+
+def test_it_stores_numpy_numbers_and_undefined_values_as_plain_json():
+    from monitor.findings.evaluate import json_safe
+
+    detail = {"key": "x", "args": {"share_pct": np.float64(41.5), "visits": np.int64(3), "ratio": float("nan")}}
+    assert json.dumps(json_safe(detail), allow_nan=False) == (
+        '{"key": "x", "args": {"share_pct": 41.5, "visits": 3, "ratio": null}}'
+    )
