@@ -14,6 +14,11 @@ Every column is float64, counts too, so the table is ready to use as a feature m
 Per-visit metrics ("..._share") are the mean of a per-visit flag from `visit_flags`, where a
 visit that cannot be judged (no planned times for exact_planned_share) is left out rather than
 counted as "no". Visits are placed in a period by their registered start, in local time.
+
+`supplier_period_support` gives, for the same rows and columns, how many visits each metric
+is computed over: the visits that could be judged for a share, the visits with a positive
+planned duration for the duration ratios, every visit for the rest. Min support is checked
+against it, so that 1 visit with a plan among 40 is not "100 % of 40 visits".
 """
 
 from __future__ import annotations
@@ -32,9 +37,6 @@ SHORT_VISIT_MINUTES = 5.0
 LATE_REGISTRATION_HOURS = 24.0
 NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 22, 6
 MANUAL_METHODS = ("manual", "phone")
-# Registered times equal to the plan "to the second": exports carry whole minutes, while
-# timestamp arithmetic through the database leaves millisecond noise.
-EXACT_TOLERANCE_SECONDS = 1.0
 _DAY = 86_400.0
 _MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday
 
@@ -45,7 +47,9 @@ class Metric:
 
     A "share" is a fraction 0-1 in the table and in rule values, and is shown as a percentage.
     `flag` names the visit_flags column a share is the mean of, so its matching visits can
-    serve as evidence; distributions and averages have none.
+    serve as evidence; distributions and averages have none. `over` names the visit_flags
+    column whose defined (non-NaN) values the metric is computed over, for min support: the
+    flag for a share, None when every visit counts.
     """
 
     description: str
@@ -53,6 +57,11 @@ class Metric:
     en: str
     unit: Unit
     flag: str | None = None
+    over: str | None = None
+
+    @property
+    def support_column(self) -> str | None:
+        return self.over or self.flag
 
 
 METRICS: dict[str, Metric] = {
@@ -63,8 +72,8 @@ METRICS: dict[str, Metric] = {
         "Share of visits registered manually or by phone instead of NFC tag, digital lock or app.",
         "Andel manuellt registrerade besök", "Share of manually registered visits", "share", "manual"),
     "exact_planned_share": Metric(
-        "Share of visits whose registered start and end both equal the planned times "
-        "(among visits with planned times).",
+        "Share of visits whose registered start and end both fall in the planned minutes "
+        "(among visits with planned times), as the exact_planned_times rule counts them.",
         "Andel besök registrerade exakt enligt plan", "Share of visits registered exactly as planned",
         "share", "exact_planned"),
     "short_visit_share": Metric(
@@ -72,11 +81,12 @@ METRICS: dict[str, Metric] = {
         "Andel besök kortare än 5 min", "Share of visits shorter than 5 min", "share", "short_visit"),
     "median_duration_ratio": Metric(
         "Median of registered / planned duration (among visits with a positive planned duration).",
-        "Median av registrerad/planerad tid", "Median registered/planned duration", "ratio"),
+        "Median av registrerad/planerad tid", "Median registered/planned duration", "ratio",
+        over="duration_ratio"),
     "p90_duration_ratio": Metric(
         "90th percentile of registered / planned duration: the long tail of inflated visits.",
         "90:e percentilen av registrerad/planerad tid", "90th percentile of registered/planned duration",
-        "ratio"),
+        "ratio", over="duration_ratio"),
     "night_visit_share": Metric(
         f"Share of visits starting between {NIGHT_STARTS_HOUR}:00 and {NIGHT_ENDS_HOUR:02d}:00 local time.",
         "Andel nattbesök (22-06)", "Share of night visits (22-06)", "share", "night_visit"),
@@ -165,6 +175,25 @@ def absent_client_mask(visits: pd.DataFrame, client_events: pd.DataFrame | None)
     return mask
 
 
+def minute_of(seconds: np.ndarray) -> np.ndarray:
+    """The minute an instant falls in (epoch minutes). Rounded to the second first: timestamps
+    read back from the database can carry sub-millisecond float noise either way."""
+    return np.floor(np.round(seconds) / 60.0)
+
+
+def exact_planned_mask(visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(exact, has_plan): registered start and end fall in the same minutes as the planned
+    start and end (seconds within the minute still match: exports differ in whether they carry
+    them); has_plan where both planned times are known. One definition for the
+    exact_planned_times rule and the exact_planned_share metric."""
+    minute = {c: minute_of(visits[c].to_numpy(dtype="float64"))
+              for c in ("planned_start", "planned_end", "registered_start", "registered_end")}
+    has_plan = np.isfinite(minute["planned_start"]) & np.isfinite(minute["planned_end"])
+    exact = (minute["registered_start"] == minute["planned_start"]) & (
+        minute["registered_end"] == minute["planned_end"])
+    return exact, has_plan
+
+
 def visit_flags(
     visits: pd.DataFrame, staff: pd.DataFrame | None = None, client_events: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -176,7 +205,7 @@ def visit_flags(
     planned_end = visits["planned_end"].to_numpy(dtype="float64")
     registered_minutes = (end - start) / 60.0
     planned_minutes = (planned_end - planned_start) / 60.0
-    has_plan = np.isfinite(planned_start) & np.isfinite(planned_end)
+    exact, has_plan = exact_planned_mask(visits)
     local = local_seconds(start)
     day = np.floor(local / _DAY)
     hour = (local - day * _DAY) / 3600.0
@@ -191,9 +220,6 @@ def visit_flags(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         duration_ratio = np.where(planned_minutes > 0, registered_minutes / planned_minutes, np.nan)
-    exact = (np.abs(start - planned_start) < EXACT_TOLERANCE_SECONDS) & (
-        np.abs(end - planned_end) < EXACT_TOLERANCE_SECONDS
-    )
     return pd.DataFrame(
         {
             "manual": judged(visits["registration_method"].isin(MANUAL_METHODS).to_numpy()),
@@ -239,8 +265,19 @@ def supplier_period_metrics(
     seconds), registration_method, latitude, longitude, and optionally recorded_at. Without
     `staff`, relative_visit_share is NaN; without `client_events`, absent_client_visit_share is.
     """
+    return supplier_period_metrics_and_support(visits, period, staff, client_events)[0]
+
+
+def supplier_period_metrics_and_support(
+    visits: pd.DataFrame,
+    period: Period,
+    staff: pd.DataFrame | None = None,
+    client_events: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, support): the metrics as supplier_period_metrics gives them, and a table of the
+    same shape counting, per metric, the visits it is computed over (Metric.support_column)."""
     if visits.empty:
-        return empty_metrics()
+        return empty_metrics(), empty_metrics()
     flags = visit_flags(visits, staff, client_events)
     keys = period_keys(visits["registered_start"].to_numpy(dtype="float64"), period)
     staff_codes = _codes(visits, "staff_key", "supplier_id", "staff_id")
@@ -271,4 +308,11 @@ def supplier_period_metrics(
     out["hours_per_staff_day"] = out["registered_minutes"] / 60.0 / out["staff_days"]
     per_staff = rows.groupby([*INDEX, "staff"], sort=False)["client"].nunique()
     out["clients_per_staff"] = per_staff.groupby(level=INDEX).mean()
-    return out[list(METRICS)].astype("float64")
+    # "count" counts the defined values: the visits a share or ratio could be computed over.
+    columns = sorted({c for m in METRICS.values() if (c := m.support_column) is not None})
+    defined = grouped[columns].count()
+    support = pd.DataFrame(
+        {name: defined[m.support_column] if m.support_column else out["visits"] for name, m in METRICS.items()},
+        index=out.index,
+    )
+    return out[list(METRICS)].astype("float64"), support.astype("float64")

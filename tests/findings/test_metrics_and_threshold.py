@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -224,3 +225,71 @@ def test_it_rejects_an_unknown_metric_naming_file_line_and_the_valid_metrics(tmp
     message = str(error.value)
     assert message.startswith(f"{path}:7: rule 'night': field 'params.metric'")
     assert "unknown metric 'night_share'; valid metrics: visits, staff, clients, manual_share" in message
+
+
+def test_it_counts_a_visit_within_the_planned_minutes_as_exact_like_the_exact_planned_times_rule():
+    # Registered 40 seconds into the planned minute: exports differ in whether they carry seconds.
+    visits = pd.DataFrame([hand_visit(1, "S1", "K1", ("2026-10-05 08:00", "2026-10-05 08:30"),
+                                      ("2026-10-05 08:00:40", "2026-10-05 08:30:59"))])
+    assert supplier_period_metrics(visits, "week").iloc[0]["exact_planned_share"] == 1.0
+
+
+def test_the_exact_planned_share_metric_and_the_exact_planned_times_rule_agree(load_evidence):
+    rows = [{**row, "registered_start": row["registered_start"] + ":40"} for row in beta_week()]
+    engine = load_evidence(visits=rows)
+    (rule_finding,) = detect(engine, "exact_planned_times")
+    (threshold_finding,) = detect(engine, "threshold", metric="exact_planned_share", op=">=", value=0.5)
+    assert rule_finding.detail["args"]["share_pct"] == threshold_finding.detail["args"]["max_value"] == 100
+
+
+def without_plan(row: dict[str, str]) -> dict[str, str]:
+    return {**row, "planned_start": "", "planned_end": ""}
+
+
+def recorded_late(row: dict[str, str]) -> dict[str, str]:
+    return {**row, "recorded_at": "2026-10-20 10:00"}
+
+
+def _support_case(metric: str, judged: int, change: Callable[[dict[str, str]], dict[str, str]]):
+    """40 visits of which `judged` can be judged for `metric`, all of those past the threshold."""
+    rows = beta_week(night=0)
+    rows = [change(row) if i < judged else without_plan(row) if "planned" in metric or "duration" in metric
+            else {**row, "recorded_at": ""} for i, row in enumerate(rows)]
+    return pytest.param(metric, rows, judged, id=f"{metric}_{judged}_of_40_judged")
+
+
+def _longer(row: dict[str, str]) -> dict[str, str]:
+    return {**row, "registered_end": row["registered_end"][:-2] + "40"}  # 40 of 20 planned minutes
+
+
+SUPPORT_CASES = [
+    _support_case("exact_planned_share", 1, lambda row: row),
+    _support_case("exact_planned_share", 30, lambda row: row),
+    _support_case("late_registration_share", 1, recorded_late),
+    _support_case("late_registration_share", 30, recorded_late),
+    _support_case("median_duration_ratio", 1, _longer),
+    _support_case("median_duration_ratio", 30, _longer),
+]
+
+
+@pytest.mark.parametrize(("metric", "rows", "judged"), SUPPORT_CASES)
+def test_it_needs_min_visits_among_the_visits_the_metric_is_computed_over(load_evidence, metric, rows, judged):
+    engine = load_evidence(visits=rows)
+    drafts = detect(engine, "threshold", metric=metric, op=">=", value=0.5, min_visits=30)
+    assert [d.detail["args"]["visits"] for d in drafts] == ([judged] if judged >= 30 else [])
+
+
+FLOOR_CASES = [
+    # 0 night visits of 40 is as strong as 1 of 40 would be: 10 % / 2.5 %.
+    pytest.param(0, 0.1, 4.0, id="no_night_visits_against_a_floor_of_10_percent"),
+    pytest.param(2, 0.1, 2.0, id="two_night_visits_against_a_floor_of_10_percent"),
+    pytest.param(0, 0.5, 10.0, id="no_night_visits_against_a_floor_of_50_percent_is_capped"),
+]
+
+
+@pytest.mark.parametrize(("night", "value", "strength"), FLOOR_CASES)
+def test_it_measures_a_share_under_a_floor_in_visits_and_names_no_visits(load_evidence, night, value, strength):
+    engine = load_evidence(visits=beta_week(night=night))
+    (draft,) = detect(engine, "threshold", metric="night_visit_share", op="<", value=value)
+    assert draft.strength == pytest.approx(strength)
+    assert draft.evidence == {"visit_ids": [], "staff_ids": []}  # not the night visits it has

@@ -7,8 +7,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from pydantic import ValidationError
 
+from monitor.findings.detectors import DETECTORS, late_registration
+from monitor.findings.drafts import EVIDENCE_LIMIT
+from monitor.findings.rules import load_rules
 from monitor.messages import render_detail, render_summary
+from monitor.yamlfile import ConfigFileError
 from tests.conftest import BERTIL, BERTIL_HOME, HONEST, visit_row
 from tests.findings.conftest import detect, make_rule, shipped_rule
 
@@ -71,12 +76,13 @@ def test_it_flags_a_supplier_whose_times_copy_the_plan(load_evidence, visits, ex
 
 # --- manual_registration_share ---------------------------------------------------------------------------------
 
-def manual_weeks(*shares: float, n: int = 40, method: str = "manual", first: date = MONDAY) -> list[dict[str, str]]:
+def manual_weeks(*shares: float, n: int = 40, method: str = "manual", first: date = MONDAY,
+                 prefix: str = "W") -> list[dict[str, str]]:
     """One week of n visits per share, the first round(share * n) of each registered by `method`."""
     rows = []
     for w, share in enumerate(shares):
         cut = round(share * n)
-        rows += week(n, f"W{w}-", first + timedelta(weeks=w),
+        rows += week(n, f"{prefix}{w}-", first + timedelta(weeks=w),
                      each=lambda i, s, cut=cut: {"registration_method": method} if i < cut else {})
     return rows
 
@@ -90,6 +96,17 @@ MANUAL_CASES = [
     pytest.param(manual_weeks(0.5, 0.5, n=20), [], id="too_few_visits"),
     pytest.param(manual_weeks(0.5, 0.5, 0.0, 0.5, 0.5), [(40, 80, 2), (40, 80, 2)], id="two_separate_runs"),
     pytest.param(manual_weeks(0.5, 0.5, first=CLOCK_CHANGE_WEEK), [(40, 80, 2)], id="run_across_the_clock_change"),
+    # A holiday week of 10 visits (all manual, or none) is not judged: the run goes on past it.
+    pytest.param(manual_weeks(0.5, 0.5) + manual_weeks(1.0, n=10, first=MONDAY + timedelta(weeks=2), prefix="H")
+                 + manual_weeks(0.5, 0.5, first=MONDAY + timedelta(weeks=3), prefix="X"), [(80, 160, 4)],
+                 id="holiday_week_with_few_visits_does_not_break_a_run"),
+    pytest.param(manual_weeks(0.5, 0.5) + manual_weeks(0.0, n=10, first=MONDAY + timedelta(weeks=2), prefix="H")
+                 + manual_weeks(0.5, first=MONDAY + timedelta(weeks=3), prefix="X"), [(60, 120, 3)],
+                 id="week_with_few_visits_none_manual_does_not_break_a_run"),
+    pytest.param(manual_weeks(0.5) + manual_weeks(0.5, first=MONDAY + timedelta(weeks=2), prefix="X"), [(40, 80, 2)],
+                 id="week_without_visits_does_not_break_a_run"),
+    pytest.param(manual_weeks(0.5) + manual_weeks(1.0, n=10, first=MONDAY + timedelta(weeks=1), prefix="H"), [],
+                 id="week_with_few_visits_does_not_count_towards_a_run"),
 ]
 
 
@@ -111,6 +128,36 @@ def test_it_counts_only_the_chosen_methods(load_evidence):
     engine = load_evidence(visits=manual_weeks(0.5, 0.5, method="phone"))
     assert len(detect(engine, "manual_registration_share")) == 1
     assert detect(engine, "manual_registration_share", methods=["manual"]) == []
+
+
+def test_it_spans_a_run_over_a_skipped_week_but_counts_only_the_judged_weeks(load_evidence):
+    visits = (manual_weeks(0.5, 0.5) + manual_weeks(1.0, n=10, first=MONDAY + timedelta(weeks=2), prefix="H")
+              + manual_weeks(0.5, first=MONDAY + timedelta(weeks=3), prefix="X"))
+    (draft,) = detect(load_evidence(visits=visits), make_rule("manual_registration_share", min_consecutive_periods=3))
+    assert (draft.period_start.isoformat(), draft.period_end.isoformat()) == (
+        "2026-10-04T22:00:00+00:00", "2026-11-01T23:00:00+00:00")  # Monday 5 October to Monday 2 November
+    assert draft.detail["args"]["periods"] == 3
+    assert not any(visit_id.startswith("H") for visit_id in draft.evidence["visit_ids"])
+
+
+def test_it_rejects_an_unknown_registration_method_naming_the_valid_ones(tmp_path):
+    path = tmp_path / "registrations.yaml"
+    path.write_text(
+        "rules:\n  - id: manual\n    title: Manuellt\n    kind: manual_registration_share\n    severity: low\n"
+        "    params:\n      methods: [Manuell, telefon]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    message = str(error.value)
+    assert message.startswith(f"{path}:7: rule 'manual': field 'params.methods'")
+    assert "unknown registration method(s) 'Manuell', 'telefon'; valid methods: nfc, digital_lock, app, manual, phone" \
+        in message
+
+
+def test_it_reads_registration_methods_in_any_case(load_evidence):
+    engine = load_evidence(visits=manual_weeks(0.5, 0.5, method="phone"))
+    assert len(detect(engine, "manual_registration_share", methods=["Phone"])) == 1
 
 
 def test_it_flags_a_single_week_when_the_rule_asks_for_one(load_evidence):
@@ -194,6 +241,45 @@ def test_it_names_the_staff_with_the_most_late_registrations_first(load_evidence
     assert draft.evidence["staff_ids"] == ["S1", "S2", "S3"] and draft.detail["args"]["staff"] == 3
 
 
+def late_staff_week(late: dict[str, tuple[int, int]]) -> list[dict[str, str]]:
+    """A week of visits recorded on time, except: staff id -> (visits, of them recorded two days late)."""
+    rows = []
+    for staff_id, (count, late_count) in late.items():
+        rows += week(count, f"{staff_id}-", staff_id=staff_id,
+                     each=lambda i, s, late_count=late_count: recorded(s, 48 if i < late_count else 0.5))
+    return rows
+
+
+def test_it_names_the_staff_whose_own_late_share_reaches_the_threshold_highest_share_first(load_evidence):
+    visits = late_staff_week({
+        "S1": (10, 2),   # 20 %
+        "S2": (12, 0),   # on time
+        "S3": (10, 5),   # 50 %
+        "S4": (3, 3),    # 100 %, but too few visits to judge on their own
+        "S5": (20, 1),   # 5 %: under the threshold
+        "S6": (10, 2),   # 20 %, tied with S1
+    })
+    (draft,) = detect(load_evidence(visits=visits), shipped_rule("late_registration"))
+    assert draft.evidence["late_staff_ids"] == ["S3", "S1", "S6"]
+    assert draft.detail["args"]["late_staff"] == 3
+    assert draft.evidence["staff_ids"] == ["S1", "S3", "S4", "S5", "S6"]
+
+
+def test_it_lists_at_most_the_evidence_limit_of_late_staff_but_counts_them_all(load_evidence, monkeypatch):
+    monkeypatch.setattr(late_registration, "EVIDENCE_LIMIT", 2)
+    visits = late_staff_week({"S1": (10, 2), "S2": (10, 3), "S3": (10, 4)})
+    (draft,) = detect(load_evidence(visits=visits), shipped_rule("late_registration"))
+    assert draft.evidence["late_staff_ids"] == ["S3", "S2"]
+    assert draft.detail["args"]["late_staff"] == 3
+
+
+def test_it_names_at_most_the_evidence_limit_of_top_staff():
+    params = DETECTORS["late_registration"].Params
+    assert params.model_validate({"top_staff": EVIDENCE_LIMIT}).top_staff == EVIDENCE_LIMIT
+    with pytest.raises(ValidationError):
+        params.model_validate({"top_staff": EVIDENCE_LIMIT + 1})
+
+
 def test_it_judges_each_supplier_on_its_own_visits(load_evidence):
     honest = week(prefix="H", each=lambda i, s: recorded(s, 0.5), supplier_org_number=HONEST["org_number"],
                   client_id=BERTIL, address=BERTIL_HOME, staff_id="A7")
@@ -214,7 +300,8 @@ WORDING = [
     pytest.param("short_visits", week(each=lambda i, s: registered(s, 0, 2) if i < 10 else {}),
                  "10 av 40 besök (25 %) var kortare än 5 min (gräns 25 %)", id="short_visits"),
     pytest.param("late_registration", week(each=lambda i, s: recorded(s, 30 if i < 4 else 1)),
-                 "4 av 40 besök (10 %) registrerades mer än 24 timmar i efterhand, av 1 personal (gräns 10 %)",
+                 "4 av 40 besök (10 %) registrerades mer än 24 timmar i efterhand, av 1 personal (gräns 10 %); "
+                 "1 personal hade själva minst 10 % sena registreringar",
                  id="late_registration"),
 ]
 

@@ -38,6 +38,11 @@ def others(count: int = 40) -> list[dict[str, str]]:
     return visits("O", count, 30, staff_id="S1", client_id=BERTIL, hour=13)
 
 
+def unplanned(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """The rows with the first `count` of them without planned times."""
+    return [{**row, "planned_start": "", "planned_end": ""} if i < count else row for i, row in enumerate(rows)]
+
+
 CASES = [
     pytest.param(son_of_astrid(), visits("R", 10, 60) + others(), True, id="relative_visits_run_twice_as_long"),
     pytest.param(son_of_astrid(), visits("R", 20, 30) + others(15), True, id="relatives_make_most_visits"),
@@ -52,6 +57,15 @@ CASES = [
     pytest.param(son_of_astrid(), visits("R", 10, 30) + visits("R2", 10, 30, client_id=BERTIL), False,
                  id="most_visits_by_a_relative_but_too_few_visits"),
     pytest.param([], visits("R", 10, 60) + others(), False, id="no_staff_list"),
+    # Against one other visit, registered at half its plan, exact relative visits look "twice as long".
+    pytest.param(son_of_astrid(), visits("R", 10, 30) + visits("O", 1, 15, staff_id="S1", client_id=BERTIL, hour=13),
+                 False, id="a_single_other_visit_to_compare_with"),
+    pytest.param(son_of_astrid(), visits("R", 10, 60) + others(7), False, id="seven_other_visits_to_compare_with"),
+    pytest.param(son_of_astrid(), visits("R", 10, 60) + others(8), True, id="eight_other_visits_to_compare_with"),
+    pytest.param(son_of_astrid(), unplanned(visits("R", 10, 60), 3) + others(), False,
+                 id="seven_relative_visits_with_a_plan"),
+    pytest.param(son_of_astrid(), visits("R", 10, 60) + unplanned(others(), 33), False,
+                 id="seven_other_visits_with_a_plan"),
 ]
 
 
@@ -105,3 +119,9 @@ def test_it_lets_the_analyst_demand_a_larger_excess(load_evidence):
     stricter = rule.model_copy(update={"params": {**rule.params, "min_duration_excess": 2.5}})
     assert len(detect(engine, rule)) == 1
     assert detect(engine, stricter) == []
+
+
+def test_it_words_the_share_alone_when_too_few_other_visits_to_compare_with(load_evidence):
+    rows = visits("R", 30, 30) + visits("O", 2, 15, staff_id="S1", client_id=BERTIL, hour=13)
+    (draft,) = detect(load_evidence(staff=son_of_astrid(), visits=rows), shipped_rule("relative_caregiver"))
+    assert draft.detail == {"key": "relative_caregiver:share", "args": {"visits": 30, "total": 32, "share_pct": 93.8}}

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 
+from monitor.findings.detectors import DETECTORS
 from monitor.messages import render_detail
 from tests.conftest import visit_row
 from tests.findings.conftest import detect, make_rule, shipped_rule
@@ -89,3 +91,11 @@ def test_it_judges_each_month_on_its_own(load_evidence):
     november = carer("S1", ["K1"], first=date(2026, 11, 1))
     rows = staff(november, ordinary("S2"), ordinary("S3"), ordinary("S4"))
     assert detect(load_evidence(visits=rows), shipped_rule("single_client_concentration")) == []
+
+
+def test_it_counts_only_staff_with_registered_time():
+    # At 0 hours, carers whose only visits last no time would each be "with one client".
+    params = DETECTORS["single_client_concentration"].Params
+    with pytest.raises(ValidationError, match="greater than 0"):
+        params.model_validate({"min_staff_hours": 0.0})
+    assert params.model_validate({"min_staff_hours": 0.5}).min_staff_hours == 0.5

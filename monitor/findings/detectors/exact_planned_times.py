@@ -3,17 +3,19 @@
 Real visits start and end a few minutes off plan: traffic, a client who needs more or less
 help. Registrations that copy the plan for most visits suggest times typed in after the fact
 (or generated) rather than recorded at the door. Only visits with planned times count, on
-either side of the share.
+either side of the share. A time matches when it falls in the planned minute (seconds within
+it still match), the same comparison as the `exact_planned_share` metric
+(monitor.findings.metrics.exact_planned_mask).
 """
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import share_drafts
 from monitor.findings.evidence import RuleContext
+from monitor.findings.metrics import exact_planned_mask
 
 KIND = "exact_planned_times"
 PERIOD = "week"
@@ -47,10 +49,6 @@ class Params(BaseModel):
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
-    minute = {c: np.floor(visits[c].to_numpy(dtype="float64") / 60)
-              for c in ("planned_start", "planned_end", "registered_start", "registered_end")}
-    eligible = np.isfinite(minute["planned_start"]) & np.isfinite(minute["planned_end"])
-    exact = (minute["registered_start"] == minute["planned_start"]) & (
-        minute["registered_end"] == minute["planned_end"])
+    exact, eligible = exact_planned_mask(visits)
     return share_drafts(visits[_SHARE_COLUMNS], exact, ctx.period, KIND, params.max_share, params.min_visits,
                         eligible=eligible)

@@ -4,8 +4,14 @@ A registration typed in a day or more after the visit is a memory, not a record,
 common way to add visits that never happened. Entering a manual registration an hour or two
 later, or confirming a shift's visits at its end, is normal and stays well under the default
 24 hours. Only visits whose export has `recorded_at` are judged; a supplier whose system
-does not export it yields nothing. The evidence names the staff with the most late
-registrations first (`top_staff_ids`, most late first), then every staff id involved.
+does not export it yields nothing.
+
+The share is judged per supplier (a finding is one supplier-period at or above `max_share`)
+and, within a finding, per staff member: staff whose own late share is at least `max_share`,
+among at least `min_staff_visits` of their visits with a recorded time, are counted in the
+detail (`late_staff`) and listed in the evidence as `late_staff_ids`, highest share first
+(ties by id), at most EVIDENCE_LIMIT of them. The evidence also names the staff with the most
+late registrations (`top_staff_ids`, most late first) and every staff id involved.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
-from monitor.findings.drafts import share_drafts
+from monitor.findings.drafts import EVIDENCE_LIMIT, share_drafts
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import Period, period_bounds, period_keys
 
@@ -27,13 +33,15 @@ PERIOD = "week"
 MESSAGES = {
     "sv": {
         KIND: "{visits} av {total} besök ({share_pct} %) registrerades mer än {threshold_hours} timmar i efterhand, "
-              "av {staff} personal (gräns {threshold_pct} %)",
+              "av {staff} personal (gräns {threshold_pct} %); {late_staff} personal hade själva minst "
+              "{threshold_pct} % sena registreringar",
         f"{KIND}:many": "{visits} av {total} besök registrerades mer än {threshold_hours} timmar i efterhand, "
                         "som mest {share_pct} % (gräns {threshold_pct} %)",
     },
     "en": {
         KIND: "{visits} of {total} visits ({share_pct}%) were registered more than {threshold_hours} hours later, "
-              "by {staff} staff (threshold {threshold_pct}%)",
+              "by {staff} staff (threshold {threshold_pct}%); {late_staff} staff had at least {threshold_pct}% "
+              "of their own registrations late",
         f"{KIND}:many": "{visits} of {total} visits were registered more than {threshold_hours} hours later, "
                         "at most {share_pct}% (threshold {threshold_pct}%)",
     },
@@ -51,7 +59,13 @@ class Params(BaseModel):
     )
     max_share: float = Field(0.1, ge=0, le=1, description="Flag when at least this share of visits are late.")
     min_visits: int = Field(30, ge=1, description="Visits with a recorded time a supplier needs in a period.")
-    top_staff: int = Field(5, ge=0, description="How many staff with the most late registrations to name first.")
+    min_staff_visits: int = Field(
+        10, ge=1,
+        description="Visits with a recorded time a staff member needs in a period before their own share is judged.",
+    )
+    top_staff: int = Field(
+        5, ge=0, le=EVIDENCE_LIMIT, description="How many staff with the most late registrations to name first."
+    )
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
@@ -59,17 +73,39 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     delay = visits["recorded_at"].to_numpy(dtype="float64") - visits["registered_end"].to_numpy(dtype="float64")
     eligible = np.isfinite(delay)
     late = delay > params.max_delay_hours * 3600
+    late_staff: dict[tuple[int, datetime], list[str]] = {}  # filled per flagged supplier-period
 
-    def extra_args(matching: pd.DataFrame, _group: pd.DataFrame) -> dict[str, float | int]:
-        return {"staff": int(matching["staff_id"].nunique()), "threshold_hours": params.max_delay_hours}
+    def extra_args(matching: pd.DataFrame, group: pd.DataFrame) -> dict[str, float | int]:
+        staff_ids = _late_staff(group, params)
+        at = (int(group["supplier_id"].iloc[0]), period_bounds(group["period_key"].iloc[0], ctx.period)[0])
+        late_staff[at] = staff_ids[:EVIDENCE_LIMIT]
+        return {"staff": int(matching["staff_id"].nunique()), "threshold_hours": params.max_delay_hours,
+                "late_staff": len(staff_ids)}
 
     drafts = share_drafts(visits[_SHARE_COLUMNS], late, ctx.period, KIND, params.max_share, params.min_visits,
                           eligible=eligible, extra_args=extra_args)
-    if not drafts or params.top_staff == 0:
+    if not drafts:
         return drafts
-    top = _top_staff(visits[late & eligible], ctx.period, params.top_staff)
-    return [replace(d, evidence={"top_staff_ids": top[(d.supplier_id, d.period_start)], **d.evidence})
-            for d in drafts]
+    top = _top_staff(visits[late & eligible], ctx.period, params.top_staff) if params.top_staff else {}
+    return [
+        replace(d, evidence={
+            **({"top_staff_ids": top[(d.supplier_id, d.period_start)]} if params.top_staff else {}),
+            **d.evidence,
+            "late_staff_ids": late_staff[(d.supplier_id, d.period_start)],
+        })
+        for d in drafts
+    ]
+
+
+def _late_staff(group: pd.DataFrame, params: Params) -> list[str]:
+    """Staff ids of one supplier-period (share_drafts' group: visits with a recorded time, `_hit` when
+    late) whose own late share reaches max_share over at least min_staff_visits visits, highest share
+    first, ties by id."""
+    per_staff = group.assign(staff_id=group["staff_id"].astype(str)).groupby("staff_id")["_hit"].agg(["sum", "count"])
+    per_staff["share"] = per_staff["sum"] / per_staff["count"]
+    late = per_staff[(per_staff["count"] >= params.min_staff_visits) & (per_staff["share"] >= params.max_share)
+                     & (per_staff["sum"] > 0)]
+    return late.reset_index().sort_values(["share", "staff_id"], ascending=[False, True])["staff_id"].tolist()
 
 
 def _top_staff(late: pd.DataFrame, period: Period, limit: int) -> dict[tuple[int, datetime], list[str]]:

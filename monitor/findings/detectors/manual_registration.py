@@ -6,6 +6,12 @@ force a whole week of them; what stands out is a high share that lasts. So a per
 with enough visits and a share at or above `max_share`, and a finding needs at least
 `min_consecutive_periods` such periods in a row.
 
+A period with fewer than `min_visits` visits (a holiday week, a partly imported week, a week
+without any) is skipped: it neither breaks a run nor counts towards it, and its visits are not
+in the finding. A period with enough visits and a share below `max_share` ends the run. So
+"in a row" means in a row among the periods that could be judged, and a run's span from its
+first to its last period can hold skipped periods.
+
 One finding per sustained run: it spans the run's first to last period and gives the share over
 the whole run. As a run grows, the next scoring run replaces the finding with a longer one
 (only current findings are ranked). Strength is the sum over the run's periods of
@@ -16,12 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import Period, period_bounds, period_keys
+from monitor.imports.visits import REGISTRATION_METHODS
 
 KIND = "manual_registration_share"
 PERIOD = "week"
@@ -57,8 +64,8 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     methods: list[str] = Field(
-        default_factory=lambda: ["manual", "phone"],
-        description="Registration methods that count as manual (nfc, digital_lock, app, manual, phone).",
+        default_factory=lambda: ["manual", "phone"], min_length=1,
+        description=f"Registration methods that count as manual ({', '.join(REGISTRATION_METHODS)}).",
     )
     max_share: float = Field(
         0.2, ge=0, le=1, description="A period counts when at least this share of its visits are manual."
@@ -67,6 +74,16 @@ class Params(BaseModel):
     min_consecutive_periods: int = Field(
         2, ge=1, description="Periods in a row with a high share before a supplier is flagged."
     )
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, methods: list[str]) -> list[str]:
+        # A misspelt or translated method ("Manuell") would match no visit and the rule would never fire.
+        unknown = [m for m in methods if m.casefold() not in REGISTRATION_METHODS]
+        if unknown:
+            raise ValueError(f"unknown registration method(s) {', '.join(map(repr, unknown))}; "
+                             f"valid methods: {', '.join(REGISTRATION_METHODS)}")
+        return [m.casefold() for m in methods]
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
@@ -80,16 +97,17 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         "hit": visits["registration_method"].astype(str).str.casefold().isin(methods).to_numpy(),
     })
     stats = frame.groupby(["supplier_id", "key"], sort=True)["hit"].agg(["sum", "count"]).reset_index()
-    stats["share"] = stats["sum"] / stats["count"]
-    high = stats[(stats["count"] >= params.min_visits) & (stats["share"] >= params.max_share)
-                 & (stats["sum"] > 0)].copy()
-    if high.empty:
+    # Periods too small to judge are dropped before runs are formed, so they do not break one.
+    judged = stats[stats["count"] >= params.min_visits].copy()
+    judged["share"] = judged["sum"] / judged["count"]
+    is_high = ((judged["share"] >= params.max_share) & (judged["sum"] > 0)).to_numpy()
+    if not is_high.any():
         return []
-    ordinal = _period_ordinal(high["key"].to_numpy(), ctx.period)
-    supplier = high["supplier_id"].to_numpy()
-    new_run = np.ones(len(high), dtype=bool)
-    new_run[1:] = (supplier[1:] != supplier[:-1]) | (np.diff(ordinal) != 1)
-    high["run"] = np.cumsum(new_run)
+    supplier = judged["supplier_id"].to_numpy()
+    starts = np.ones(len(judged), dtype=bool)
+    starts[1:] = (supplier[1:] != supplier[:-1]) | ~is_high[:-1]
+    judged["run"] = np.cumsum(starts & is_high)
+    high = judged[is_high]
     lengths = high.groupby("run")["key"].transform("size")
     runs = high[lengths >= params.min_consecutive_periods]
     if runs.empty:
@@ -127,12 +145,3 @@ def _drafts(visits: pd.DataFrame, frame: pd.DataFrame, runs: pd.DataFrame, perio
         ))
     return drafts
 
-
-def _period_ordinal(keys: np.ndarray, period: Period) -> np.ndarray:
-    """Consecutive periods get consecutive numbers (keys are the periods' first local days)."""
-    days = keys.astype("int64")
-    if period == "day":
-        return days
-    if period == "week":
-        return days // 7
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype("int64")

@@ -11,8 +11,11 @@ Per supplier and period, the detector compares how long visits run against plan
 by the ratio of their medians: medians, so that one long visit does not flag anyone, and
 against the same supplier's others, so that a supplier that plans tightly is not flagged
 for it. A finding needs either relative visits running at least `min_duration_excess`
-times longer (with `min_relative_visits` of them), or relative visits making up at least
-`max_share` of all visits (with `min_visits` visits).
+times longer, or relative visits making up at least `max_share` of all visits (with
+`min_visits` visits). Durations are compared only with `min_relative_visits` relative and
+`min_other_visits` other visits that have a positive planned duration: a median of one
+other visit says nothing about the supplier. Without them a finding can still come from
+the share, worded by the share alone.
 
 The default period is a month: a relative usually has a few visits a day with one or two
 clients, so a week holds too few for a stable median, while a month is also how the
@@ -67,7 +70,13 @@ class Params(BaseModel):
                     "the median of the supplier's other visits.",
     )
     min_relative_visits: int = Field(
-        8, ge=1, description="Relative visits needed in a period before their durations are compared."
+        8, ge=1,
+        description="Relative visits with a planned duration needed in a period before durations are compared.",
+    )
+    min_other_visits: int = Field(
+        8, ge=1,
+        description="The supplier's other visits with a planned duration needed in a period before durations "
+                    "are compared.",
     )
     max_share: float = Field(
         0.5, gt=0, le=1, description="Flag when relative visits are at least this share of all visits (0-1)."
@@ -95,14 +104,18 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     stats = frame.groupby(["supplier_id", "period_key"], sort=True).agg(
         total=("_relative", "size"),
         relative=("_relative", "sum"),
+        # "count" counts defined ratios: the visits a median is taken over.
+        relative_timed=("_ratio_relative", "count"),
+        other_timed=("_ratio_other", "count"),
         median_relative=("_ratio_relative", "median"),
         median_other=("_ratio_other", "median"),
     )
     stats["share"] = stats["relative"] / stats["total"]
-    stats["duration_ratio"] = stats["median_relative"] / stats["median_other"]
-    longer = (stats["relative"] >= params.min_relative_visits) & (
-        stats["duration_ratio"] >= params.min_duration_excess
-    )
+    comparable = (stats["relative_timed"] >= params.min_relative_visits) & (
+        stats["other_timed"] >= params.min_other_visits)
+    # Undefined without enough visits on both sides, so the finding is then worded by the share.
+    stats["duration_ratio"] = (stats["median_relative"] / stats["median_other"]).where(comparable)
+    longer = stats["duration_ratio"] >= params.min_duration_excess
     most = (stats["total"] >= params.min_visits) & (stats["share"] >= params.max_share)
     flagged = stats[longer | most]
     if flagged.empty:

@@ -55,10 +55,11 @@ class Params(BaseModel):
         description="A staff member is concentrated when this share (0-1) of their registered minutes is with "
                     "one client.",
     )
+    # Above 0: at 0, staff whose only visits last no time would count, all "with one client".
     min_staff_hours: float = Field(
-        20.0, ge=0,
+        20.0, gt=0,
         description="Staff with fewer registered hours in the period are not counted (occasional staff and "
-                    "the regulars of a one-client round).",
+                    "the regulars of a one-client round); above 0.",
     )
     max_staff_share: float = Field(
         0.25, gt=0, le=1, description="Flag when concentrated staff are at least this share (0-1) of counted staff."

@@ -2,17 +2,26 @@
 
 For what no dedicated detector covers: the analyst picks a metric from
 monitor.findings.metrics.METRICS (`metric`), a comparison (`op`) and a `value`, and every
-supplier-period with at least `min_visits` visits where the comparison holds is a finding.
-Shares are written as fractions (0.3 for 30 %) and shown as percentages.
+supplier-period where the comparison holds is a finding. Shares are written as fractions
+(0.3 for 30 %) and shown as percentages.
 
-Strength is how far past the threshold the metric is, as a ratio (metric / value for > and
->=, value / metric for < and <=), at least 1 and at most 10, so that a threshold at 0 does
-not make one finding outweigh every other rule.
+Min support counts the visits the metric is computed over, not all visits: for a share the
+visits that can be judged (with planned times for exact_planned_share, with `recorded_at`
+for late_registration_share), for the duration ratios the visits with a positive planned
+duration, for the rest every visit. A supplier-period needs `min_visits` of them, and the
+finding shows that number ("40 besök").
 
-Evidence: for share metrics, the matching visits (e.g. the night visits) and their staff,
-capped like every detector's; for distributions and averages (a median, visits per staff-day)
-no single visit is evidence, and the lists are empty. Each metric words its finding with its
-own message key, `threshold:<metric>`, so the label needs no text argument.
+Strength is how far past the threshold the metric is, as a ratio, at least 1 and at most 10
+so that a threshold near 0 does not make one finding outweigh every other rule. For > and >=
+it is metric / value. For < and <= it is value / metric, where a share below one visit in
+its support counts as one visit (0 of 40 is as strong as 1 of 40: value / (1/40)); any other
+metric at 0 gets the maximum, 10.
+
+Evidence: for share metrics with > or >=, the matching visits (e.g. the night visits) and
+their staff, capped like every detector's. With < or <= the finding is about the visits that
+are missing, so no visit stands for it and the lists are empty, as they are for distributions
+and averages (a median, visits per staff-day). Each metric words its finding with its own
+message key, `threshold:<metric>`, so the label needs no text argument.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
-from monitor.findings.metrics import METRICS, Metric, supplier_period_metrics, visit_flags
+from monitor.findings.metrics import METRICS, Metric, supplier_period_metrics_and_support, visit_flags
 from monitor.findings.periods import period_bounds, period_keys
 
 KIND = "threshold"
@@ -41,8 +50,9 @@ _UNITS = {"share": " %", "minutes": " min", "hours": " h"}
 
 
 def _messages(language: str) -> dict[str, str]:
-    """Per metric: `max_value` and `threshold` in the metric's display unit, `op`, `visits`.
-    `max_value` is named so that a summary of several periods shows the largest."""
+    """Per metric: `max_value` and `threshold` in the metric's display unit, `op`, `visits` (the
+    visits the metric is computed over). `max_value` is named so that a summary of several
+    periods shows the largest."""
     many_word = {"sv": "upp till", "en": "up to"}[language]
     periods = {"sv": "under {findings} perioder", "en": "in {findings} periods"}[language]
     visits_word = {"sv": "besök", "en": "visits"}[language]
@@ -73,7 +83,11 @@ class Params(BaseModel):
     metric: str = Field(description="Which metric to compare: one of the metrics listed above.")
     op: Op = Field(">=", description="Comparison: >, >=, < or <= (metric op value).")
     value: float = Field(description="The threshold, in the metric's unit; shares as fractions (0.3 for 30 %).")
-    min_visits: int = Field(30, ge=1, description="Supplier-periods with fewer visits are not judged (min support).")
+    min_visits: int = Field(
+        30, ge=1,
+        description="Supplier-periods with fewer visits to compute the metric over are not judged (min support): "
+                    "for a share, visits that can be judged; for a duration ratio, visits with a planned duration.",
+    )
 
     @field_validator("metric")
     @classmethod
@@ -87,8 +101,13 @@ def _display(value: float, metric: Metric) -> float:
     return round(100 * value, 1) if metric.unit == "share" else round(value, 2)
 
 
-def _strength(measured: float, params: Params) -> float:
-    over, under = (measured, params.value) if params.op in (">", ">=") else (params.value, measured)
+def _strength(measured: float, support: float, metric: Metric, params: Params) -> float:
+    if params.op in (">", ">="):
+        over, under = measured, params.value
+    else:
+        # A share cannot be measured finer than one visit of its support.
+        floor = 1.0 / support if metric.unit == "share" and support > 0 else 0.0
+        over, under = params.value, max(measured, floor)
     if under <= 0:
         return MAX_STRENGTH if over > 0 else 1.0
     return float(min(MAX_STRENGTH, max(1.0, over / under)))
@@ -100,30 +119,32 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     # Only load what this metric needs: other rules may never touch these frames.
     staff = ctx.evidence.staff if params.metric == "relative_visit_share" else None
     events = ctx.evidence.client_events if params.metric == "absent_client_visit_share" else None
-    table = supplier_period_metrics(visits, ctx.period, staff, events)
-    measured = table[params.metric]
-    hit = measured.notna() & (table["visits"] >= params.min_visits) & _OPS[params.op](measured, params.value)
+    table, support = supplier_period_metrics_and_support(visits, ctx.period, staff, events)
+    measured, counted = table[params.metric], support[params.metric]
+    hit = measured.notna() & (counted >= params.min_visits) & _OPS[params.op](measured, params.value)
     flagged = table[hit.to_numpy(dtype=bool)]
     if flagged.empty:
         return []
-    matching = _matching_visits(visits, metric, ctx, staff, events, flagged.index)
+    # Below a floor the matching visits are the ones that keep the share up: not evidence.
+    matching = _matching_visits(visits, metric, ctx, staff, events, flagged.index) if params.op in (">", ">=") else {}
     drafts = []
     for (supplier_id, key), row in flagged.iterrows():
         start, end = period_bounds(key, ctx.period)
         group = matching.get((supplier_id, key))
+        judged = float(counted.loc[(supplier_id, key)])
         drafts.append(
             FindingDraft(
                 supplier_id=int(supplier_id),
                 period_start=start,
                 period_end=end,
-                strength=_strength(float(row[params.metric]), params),
+                strength=_strength(float(row[params.metric]), judged, metric, params),
                 detail={
                     "key": f"{KIND}:{params.metric}",
                     "args": {
                         "max_value": _display(float(row[params.metric]), metric),
                         "op": params.op,
                         "threshold": _display(params.value, metric),
-                        "visits": int(row["visits"]),
+                        "visits": int(judged),
                     },
                 },
                 evidence={
