@@ -204,3 +204,13 @@ def test_it_shows_a_renamed_rule_with_its_new_title(contradicted, rule):
     renamed = rule.model_copy(update={"title": "Besök under portobservation"})
     outcome = run_scoring(contradicted, [renamed], config)
     assert outcome.ranking[0].reasons[0]["title"] == "Besök under portobservation"
+
+
+def test_it_counts_a_visit_seen_by_two_overlapping_watches_once(load, rule):
+    observations = [observation_row("O1"),
+                    observation_row("O2", observed_from=f"{DAY} 09:00", observed_to=f"{DAY} 11:00")]
+    visits = [visit_row("V1", f"{DAY} 09:30", f"{DAY} 10:15"), visit_row("V2", f"{DAY} 10:30", f"{DAY} 10:50")]
+    drafts = _drafts(load(observations, visits), rule)
+    assert [(d.evidence["observation_ids"], d.evidence["visit_ids"]) for d in drafts] == [
+        (["O1"], ["V1"]), (["O2"], ["V2"])
+    ]

@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select
 
 from monitor.addresses import haversine_m
 from monitor.findings.detectors import FindingDraft
+from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
 from monitor.models import DoorObservation, Visit
 
@@ -54,7 +55,11 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     conn, supplier_ids = ctx.conn, ctx.supplier_ids
     v = Visit.__table__.c  # type: ignore[attr-defined]
     o = DoorObservation.__table__.c  # type: ignore[attr-defined]
-    observations = conn.execute(select(DoorObservation.__table__).where(o.staff_seen.is_(False))).all()
+    # In time order, so a visit seen by two overlapping watches counts once, for the first.
+    observations = conn.execute(
+        select(DoorObservation.__table__).where(o.staff_seen.is_(False)).order_by(o.observed_from, o.observation_id)
+    ).all()
+    counted: set[str] = set()
     margin = timedelta(minutes=params.edge_margin_minutes)
     box = params.max_distance_m / 111_000  # degrees of latitude
     hits: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
@@ -97,7 +102,8 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
                 continue
             start_seen = inner_from <= visit.registered_start <= inner_to
             end_seen = inner_from <= visit.registered_end <= inner_to
-            if start_seen or end_seen:
+            if (start_seen or end_seen) and visit.visit_id not in counted:
+                counted.add(visit.visit_id)
                 hits[(visit.supplier_id, obs.observation_id)].append((visit.visit_id, visit.staff_id))
         windows[obs.observation_id] = (obs.observed_from, obs.observed_to)
     drafts = []
@@ -115,8 +121,8 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
                 },
                 evidence={
                     "observation_ids": [observation_id],
-                    "visit_ids": sorted(vid for vid, _ in visits),
-                    "staff_ids": sorted({sid for _, sid in visits}),
+                    "visit_ids": evidence_ids([vid for vid, _ in visits]),
+                    "staff_ids": evidence_ids([sid for _, sid in visits]),
                 },
             )
         )
