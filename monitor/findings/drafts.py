@@ -30,9 +30,9 @@ def evidence_ids(values: Any, limit: int = EVIDENCE_LIMIT) -> list[str]:
 
 def with_period(frame: pd.DataFrame, period: Period, at: str = "registered_start") -> pd.DataFrame:
     """The frame with a `period_key` column: the local day number of each row's period."""
-    out = frame.copy()
-    out["period_key"] = period_keys(frame[at].to_numpy(dtype="float64"), period)
-    return out
+    # assign copies lazily (copy-on-write): the caller's frame is never changed, and a million
+    # visits are not copied only to add one column.
+    return frame.assign(period_key=period_keys(frame[at].to_numpy(dtype="float64"), period))
 
 
 def group_drafts(
@@ -89,14 +89,16 @@ def share_drafts(
         visits, mask = visits[eligible], np.asarray(mask)[eligible]
     if visits.empty:
         return []
-    frame = with_period(visits, period, at)
-    frame["_hit"] = np.asarray(mask, dtype=bool)
-    stats = frame.groupby(["supplier_id", "period_key"], sort=True)["_hit"].agg(["sum", "count"])
+    frame = with_period(visits, period, at).assign(_hit=np.asarray(mask, dtype=bool))
+    grouped = frame.groupby(["supplier_id", "period_key"], sort=True)
+    stats = grouped["_hit"].agg(["sum", "count"])
     stats["share"] = stats["sum"] / stats["count"]
     flagged = stats[(stats["count"] >= min_visits) & (stats["share"] >= max_share) & (stats["sum"] > 0)]
+    # Each group's row positions in frame order, from one pass rather than a mask per group.
+    rows = grouped.indices if len(flagged) else {}
     drafts = []
     for (supplier_id, key), row in flagged.iterrows():
-        group = frame[(frame["supplier_id"] == supplier_id) & (frame["period_key"] == key)]
+        group = frame.iloc[rows[(supplier_id, key)]]
         matching = group[group["_hit"]]
         start, end = period_bounds(key, period)
         args = {

@@ -233,20 +233,26 @@ def _categories(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(categories))
 
 
-def _visit_order(staff_key: np.ndarray, starts: np.ndarray, visit_ids: np.ndarray) -> np.ndarray:
-    """Row order by (staff_key, registered_start, visit_id); NaN starts last within a staff."""
-    order = np.lexsort((starts, staff_key))  # stable; visit_id only breaks ties, which are rare
-    key, start = staff_key[order], starts[order]
-    tied = (key[1:] == key[:-1]) & ((start[1:] == start[:-1]) | (np.isnan(start[1:]) & np.isnan(start[:-1])))
+def _visit_order(staff_key: np.ndarray, starts: np.ndarray, ends: np.ndarray, visit_ids: np.ndarray) -> np.ndarray:
+    """Row order by (staff_key, registered_start), ties by (registered_end, visit_id): the
+    order monitor.findings.sequences puts a staff id's visits in, so it need not reorder them."""
+    order = np.lexsort((ends, starts, staff_key))  # stable; visit_id only breaks ties, which are rare
+    key, start, end = staff_key[order], starts[order], ends[order]
+    tied = (key[1:] == key[:-1]) & _same(start[1:], start[:-1]) & _same(end[1:], end[:-1])
     if tied.any():
         members = np.zeros(len(order), dtype=bool)
         members[1:] |= tied
         members[:-1] |= tied
         at = np.flatnonzero(members)
-        # The tied rows keep their places as a block; within it, sort by the full key.
-        sub = pd.DataFrame({"k": key[at], "s": start[at], "v": pd.Series(visit_ids[order[at]], dtype="str")})
-        order[at] = order[at][sub.sort_values(["k", "s", "v"], kind="stable").index.to_numpy()]
+        block = np.cumsum(np.concatenate([[True], ~tied]))[at]
+        # The tied rows keep their places as a block; within it, they go in visit_id order.
+        sub = pd.DataFrame({"b": block, "v": pd.Series(visit_ids[order[at]], dtype="str")})
+        order[at] = order[at][sub.sort_values(["b", "v"], kind="stable").index.to_numpy()]
     return order
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:
@@ -259,7 +265,7 @@ def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:
     # Codes in order of first appearance, as factorizing the (supplier, staff) pairs would give.
     staff_key = pd.factorize(supplier_ids * (len(staff_ids) + 1) + staff_codes)[0].astype(np.int64)
     client_codes = arrays["client_ref"].result()[0]
-    order = _visit_order(staff_key, arrays["registered_start"], arrays["visit_id"])
+    order = _visit_order(staff_key, arrays["registered_start"], arrays["registered_end"], arrays["visit_id"])
     columns: dict[str, Any] = {}
     for name in _VISIT_COLUMNS:
         value = arrays[name]

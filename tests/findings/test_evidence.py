@@ -85,18 +85,20 @@ def test_it_counts_epoch_seconds_exactly_through_the_night_the_clocks_go_back(lo
     assert visits["registered_minutes"].iloc[0] == 20.0
 
 
-def test_it_orders_visits_by_staff_then_start_then_visit_id(load_evidence):
+def test_it_orders_visits_by_staff_then_start_then_end_then_visit_id(load_evidence):
     rows = [
         visit_row("V3", "2026-10-06 10:00", "2026-10-06 10:30"),
         at_bertil("V9", "2026-10-06 07:00", "2026-10-06 07:30"),
-        visit_row("V2", "2026-10-06 08:00", "2026-10-06 08:30"),
-        visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:20"),  # same start as V2: the id decides
+        visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30"),
+        visit_row("V2", "2026-10-06 08:00", "2026-10-06 08:20"),  # same start as V1, ends first
+        visit_row("V5", "2026-10-06 09:00", "2026-10-06 09:15"),
+        visit_row("V4", "2026-10-06 09:00", "2026-10-06 09:15"),  # same start and end as V5: the id decides
     ]
     visits, suppliers = load_visits(load_evidence(visits=rows))
     staff_keys = visits["staff_key"].tolist()
     assert staff_keys == sorted(staff_keys)
     beta = visits[visits["supplier_id"] == suppliers[SUSPECT["org_number"]]]
-    assert beta["visit_id"].tolist() == ["V1", "V2", "V3"]
+    assert beta["visit_id"].tolist() == ["V2", "V1", "V4", "V5", "V3"]
 
 
 def test_it_keeps_one_staff_id_at_two_suppliers_apart_and_one_client_together(load_evidence):
