@@ -1,7 +1,8 @@
 """A staff id's visits in time order, shared by the detectors that follow one person through a day.
 
-The evidence frame is sorted by (staff_key, registered_start); these helpers keep to that
-order and look back along it without pairing every visit with every other.
+The evidence frame is sorted by staff and registered_start; these helpers keep to that order,
+break ties the same way whatever order the database returned the rows in, and look back
+along it without pairing every visit with every other.
 """
 
 from __future__ import annotations
@@ -10,18 +11,80 @@ import numpy as np
 import pandas as pd
 
 
+def _runs(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2... per run of equal consecutive values."""
+    change = np.ones(len(groups), dtype=bool)
+    change[1:] = groups[1:] != groups[:-1]
+    return np.cumsum(change) - 1
+
+
+def break_ties(order: np.ndarray, groups: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+               visit_ids: pd.Series) -> np.ndarray:
+    """`order` (rows sorted by group and start) with rows of equal group and start put in
+    (end, visit_id) order, so the result does not depend on how the rows arrived."""
+    g, s = groups[order], starts[order]
+    tied = (g[1:] == g[:-1]) & (s[1:] == s[:-1])
+    if not tied.any():
+        return order
+    members = np.zeros(len(order), dtype=bool)
+    members[1:] |= tied
+    members[:-1] |= tied
+    at = np.flatnonzero(members)
+    block = np.cumsum(np.concatenate([[True], ~tied]))[at]  # one number per tied block
+    sub = pd.DataFrame({"b": block, "e": ends[order[at]], "v": visit_ids.to_numpy()[order[at]].astype(str)})
+    order = order.copy()
+    # The blocks keep their places; only the rows inside a block change places.
+    order[at] = order[at][sub.sort_values(["b", "e", "v"], kind="stable").index.to_numpy()]
+    return order
+
+
 def sequence_frame(visits: pd.DataFrame) -> pd.DataFrame:
-    """The visits with both registered instants, ordered by staff id and start, index 0..n-1."""
+    """The visits with both registered instants, each staff id's rows together in
+    (start, end, visit_id) order, index 0..n-1."""
     usable = np.isfinite(visits["registered_start"].to_numpy()) & np.isfinite(visits["registered_end"].to_numpy())
     frame = visits if usable.all() else visits[usable]
     keys = frame["staff_key"].to_numpy()
     starts = frame["registered_start"].to_numpy()
-    ordered = len(frame) < 2 or bool(
-        np.all((keys[1:] > keys[:-1]) | ((keys[1:] == keys[:-1]) & (starts[1:] >= starts[:-1])))
+    runs = _runs(keys)
+    grouped = len(frame) < 2 or (
+        runs[-1] + 1 == len(pd.unique(keys)) and bool(np.all((runs[1:] != runs[:-1]) | (starts[1:] >= starts[:-1])))
     )
-    if not ordered:  # the evidence frame is sorted; a scoped copy should be too, but make sure
-        frame = frame.sort_values(["staff_key", "registered_start", "visit_id"], kind="stable")
+    # The evidence frame is grouped and sorted; a scoped copy should be too, but make sure.
+    order = np.arange(len(frame)) if grouped else np.lexsort((starts, keys))
+    order = break_ties(order, keys, starts, frame["registered_end"].to_numpy(), frame["visit_id"])
+    if not np.array_equal(order, np.arange(len(frame))):
+        frame = frame.iloc[order]
     return frame.reset_index(drop=True)
+
+
+def reach_until(groups: np.ndarray, starts: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """For rows sorted by (group, start): one past the last row of the same group whose start is
+    at most the row's bound (to the millisecond), and never before the next row.
+
+    The later rows a row can pair with are then a contiguous range, so pairs are listed in
+    O(n log n + pairs): one binary search over (group, start) as a single int64 key.
+    """
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    runs = _runs(groups)
+    ms = np.rint(starts * 1000).astype(np.int64)
+    base = int(ms.min())
+    relative = ms - base
+    span = int(relative.max()) + 2
+    wanted = np.clip(np.floor(bounds * 1000 + 0.5) - base, -1, span - 1).astype(np.int64)
+    composite = runs * span + relative
+    upper = np.searchsorted(composite, runs * span + wanted, side="right")
+    return np.maximum(upper, np.arange(1, n + 1))
+
+
+def range_pairs(upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(earlier, later) positions: each row with every row after it up to `upper` (exclusive)."""
+    n = len(upper)
+    counts = upper - np.arange(1, n + 1)
+    earlier = np.repeat(np.arange(n), counts)
+    offsets = np.arange(earlier.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return earlier, earlier + 1 + offsets
 
 
 def previous_reach(keys: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 
+from monitor.findings.detectors.impossible_travel import haversine_m
 from monitor.messages import render_detail
 from tests.conftest import BERTIL, visit_row
 from tests.findings.conftest import detect, shipped_rule
+from tests.findings.test_staff_overlap import frame_detect, frame_of, period_of, random_visits
 
 KIND = "impossible_travel"
 HOME_LAT = 59.2301  # Astrid's home; see visit_row
@@ -97,3 +102,57 @@ def test_it_words_the_moves_and_the_top_speed_for_the_team(load_evidence):
     assert draft.strength == 2
     assert render_detail(draft.detail) == ("2 förflyttningar mellan besök som skulle kräva mer än 80 km/h "
                                            "(som mest 120 km/h, 1 personal)")
+
+
+MISSED_MOVES = [
+    # A long visit with a short one nested inside: C must be reached from A's end, 5 minutes before.
+    pytest.param([visit_row("A", f"{D} 08:00", f"{D} 10:00"), visit_row("B", f"{D} 08:30", f"{D} 08:45"),
+                  km_north("C", 29, f"{D} 10:05", f"{D} 10:30")], ["A", "C"], id="after_a_visit_nested_in_a_long_one"),
+    # B has no coordinates; from A to C is still 29 km in 15 minutes.
+    pytest.param([visit_row("A", f"{D} 08:00", f"{D} 08:30"),
+                  km_north("B", 5, f"{D} 08:35", f"{D} 08:40", latitude="", longitude=""),
+                  km_north("C", 29, f"{D} 08:45", f"{D} 09:00")], ["A", "C"], id="across_a_visit_without_coordinates"),
+]
+
+
+@pytest.mark.parametrize(("visits", "flagged"), MISSED_MOVES)
+def test_it_measures_from_every_visit_the_carer_had_to_leave(load_evidence, visits, flagged):
+    drafts = detect(load_evidence(visits=visits), shipped_rule(KIND))
+    assert [d.evidence["visit_ids"] for d in drafts] == [flagged]
+
+
+def reference_moves(rows: list[dict], max_kmh: float, period: str) -> list[tuple]:
+    """Each visit with coordinates against the staff id's previous one with coordinates and the
+    earlier one with coordinates that ends latest (the last of them on a tie)."""
+    found: dict[tuple, list] = {}
+    placed = sorted((r for r in rows if not np.isnan(r["latitude"])),
+                    key=lambda r: (r["supplier_id"], r["staff_id"], r["start"], r["end"], r["visit_id"]))
+    for j, b in enumerate(placed):
+        before = [a for a in placed[:j] if (a["supplier_id"], a["staff_id"]) == (b["supplier_id"], b["staff_id"])]
+        if not before:
+            continue
+        latest = max(range(len(before)), key=lambda i: (before[i]["end"], i))
+        for a in {id(x): x for x in (before[-1], before[latest])}.values():
+            gap = b["start"] - a["end"]
+            if not 0 <= gap <= 12 * 60:
+                continue
+            metres = float(haversine_m(*map(np.array, (a["latitude"], a["longitude"], b["latitude"], b["longitude"]))))
+            kmh = metres / 1000 / (max(gap, 1) / 60)
+            if metres >= 1000 and kmh > max_kmh:
+                found.setdefault((b["supplier_id"], period_of(b["start"], period)), []).append((kmh, a, b))
+    return [(supplier, key, float(len(moves)),
+             {"moves": len(moves), "staff": len({a["staff_id"] for _, a, _ in moves}),
+              "max_kmh": round(max(k for k, _, _ in moves)), "threshold_kmh": max_kmh},
+             {"visit_ids": sorted({v["visit_id"] for _, a, b in moves for v in (a, b)}),
+              "staff_ids": sorted({a["staff_id"] for _, a, _ in moves})})
+            for (supplier, key), moves in sorted(found.items())]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_it_finds_every_move_a_brute_force_search_finds(seed):
+    rows = random_visits(seed, count=random.Random(seed).randrange(2, 30), staff=2, hours=30)
+    max_kmh = random.Random(seed).choice([30.0, 80.0])
+    for period in ("day", "week"):
+        expected = reference_moves(rows, max_kmh, period)
+        for order in range(3):
+            assert frame_detect(KIND, frame_of(rows, order), period, max_kmh=max_kmh) == expected

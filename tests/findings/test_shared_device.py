@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import pytest
 
 from monitor.messages import render_detail
 from tests.conftest import BERTIL, BERTIL_HOME, HONEST, visit_row
 from tests.findings.conftest import detect, shipped_rule
+from tests.findings.test_staff_overlap import frame_detect, frame_of, period_of, random_visits
 
 KIND = "shared_device"
 D = "2026-10-06"
@@ -70,6 +74,56 @@ def test_it_words_the_devices_staff_and_visits_for_the_team(load_evidence):
               on("D1", "V3", "S3", "09:10", "09:30"), on("D1", "V4", "S1", "09:40", "10:00"),
               on("D2", "V5", "S4", "08:00", "08:30"), on("D2", "V6", "S5", "08:35", "09:00")]
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(KIND))
-    assert draft.strength == 4
+    assert draft.strength == 6  # pairs within the hour: V1-V2, V1-V3, V2-V3, V2-V4, V3-V4 and V5-V6
     assert render_detail(draft.detail) == ("2 enheter registrerade besök åt olika personal med högst 60 min "
                                            "emellan (5 personal, 6 besök)")
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["imported_in_order", "imported_in_reverse"])
+def test_it_counts_the_same_pairs_whatever_order_the_visits_were_imported_in(load_evidence, reverse):
+    # V1 and V2 start together; all three pairs of staff are within the hour of each other.
+    visits = [on("D1", "V1", "S3", "08:00", "09:00"), on("D1", "V2", "S1", "08:00", "08:15"),
+              on("D1", "V3", "S2", "08:30", "08:45")]
+    (draft,) = detect(load_evidence(visits=visits[::-1] if reverse else visits), shipped_rule(KIND))
+    assert draft.strength == 3
+    assert draft.detail["args"] == {"devices": 1, "staff": 3, "visits": 3, "threshold_minutes": 60.0}
+
+
+def test_it_flags_each_day_a_pair_ends_with_a_day_period(load_evidence):
+    # C on Tuesday is 40 minutes after A ended on Monday, though B (C's own staff id) came between.
+    visits = [on("D1", "A", "S1", "23:00", "23:40", day="2026-10-05"), on("D1", "B", "S2", "23:30", "23:45",
+                                                                             day="2026-10-05"),
+              on("D1", "C", "S2", "00:20", "00:30")]
+    drafts = detect(load_evidence(visits=visits), KIND, period="day")
+    assert [(d.period_start.date().isoformat(), d.evidence["visit_ids"]) for d in drafts] == [
+        ("2026-10-04", ["A", "B"]), ("2026-10-05", ["A", "C"])]  # local midnight is 22:00 UTC
+
+
+def reference_pairs(rows: list[dict], window: float, period: str) -> list[tuple]:
+    found: dict[tuple, list] = {}
+    for a, b in itertools.combinations([r for r in rows if r["device_id"]], 2):
+        if (a["supplier_id"], a["device_id"]) != (b["supplier_id"], b["device_id"]) or a["staff_id"] == b["staff_id"]:
+            continue
+        first, second = (a, b) if a["start"] <= b["start"] else (b, a)
+        if second["start"] - first["end"] <= window:
+            found.setdefault((a["supplier_id"], period_of(second["start"], period)), []).append((a, b))
+    out = []
+    for (supplier, key), pairs in sorted(found.items()):
+        visits = {v["visit_id"]: v for pair in pairs for v in pair}.values()
+        evidence = {"device_ids": sorted({v["device_id"] for v in visits}),
+                    "staff_ids": sorted({v["staff_id"] for v in visits}),
+                    "visit_ids": sorted(v["visit_id"] for v in visits)}
+        args = {"devices": len(evidence["device_ids"]), "staff": len(evidence["staff_ids"]),
+                "visits": len(evidence["visit_ids"]), "threshold_minutes": window}
+        out.append((supplier, key, float(len(pairs)), args, evidence))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_it_finds_every_pair_a_brute_force_search_finds(seed):
+    rows = random_visits(seed, count=random.Random(seed).randrange(2, 30), staff=3, hours=30)
+    window = random.Random(seed).choice([0.0, 30.0, 60.0])
+    for period in ("day", "week"):
+        expected = reference_pairs(rows, window, period)
+        for order in range(3):
+            assert frame_detect(KIND, frame_of(rows, order), period, window_minutes=window) == expected

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from monitor.messages import render_detail
 from tests.conftest import ASTRID_HOME, visit_row
 from tests.findings.conftest import detect, shipped_rule
+from tests.findings.test_staff_overlap import frame_detect, frame_of, period_of, random_visits
 
 HOURS, REST = "excessive_staff_hours", "insufficient_rest"
 MONDAY = date(2026, 10, 5)
@@ -24,6 +26,13 @@ def shift(visit_id: str, day: int, start: str, end: str, end_day: int | None = N
 
 def weekdays(start: str, end: str, days: int = 5, overnight: bool = False) -> list[dict[str, str]]:
     return [shift(f"V{d + 1}", d, start, end, d + 1 if overnight else None) for d in range(days)]
+
+
+def instants(visit_id: str, start: float, end: float) -> dict[str, str]:
+    """A visit by S1 between two epoch instants (UTC)."""
+    stamps = [datetime.fromtimestamp(t, UTC).isoformat() for t in (start, end)]
+    return {**visit_row(visit_id, "", ""), "planned_start": "", "planned_end": "",
+            "registered_start": stamps[0], "registered_end": stamps[1]}
 
 
 def flagged_visits(drafts) -> list[list[str]]:
@@ -78,11 +87,25 @@ def test_it_follows_a_lower_weekly_limit(load_evidence):
     assert flagged_visits(detect(engine, HOURS, max_week_hours=38)) == [["V1", "V2", "V3", "V4", "V5"]]
 
 
+def test_it_counts_a_long_week_once_in_the_month_of_its_thursday_and_not_in_a_day_period(load_evidence):
+    # Monday 28 September to Saturday 3 October: 63 hours, no day over 12.
+    visits = [shift(f"V{d + 1}", d - 7, "07:00", "17:30") for d in range(6)]
+    engine = load_evidence(visits=visits)
+    monthly = detect(engine, HOURS, period="month")
+    assert [(d.period_start.date().isoformat(), d.strength, flagged_visits([d])) for d in monthly] == [
+        ("2026-09-30", 1.0, [["V1", "V2", "V3", "V4", "V5", "V6"]])]  # October; its local midnight in UTC
+    assert detect(engine, HOURS, period="day") == []
+
+
 REST_CASES = [
     pytest.param([shift("V1", 0, "15:00", "22:30"), shift("V2", 1, "06:00", "14:00")], ["V1", "V2"],
                  id="evening_then_morning_after_7_5_hours"),
     pytest.param([shift("V1", 0, "14:00", "21:30"), shift("V2", 1, "07:00", "15:00")], [],
                  id="evening_then_day_after_9_5_hours"),
+    pytest.param([shift("V1", 1, "17:00", "19:00"), shift("V2", 1, "19:15", "21:00"), shift("V3", 2, "05:00", "07:00"),
+                  shift("V4", 2, "07:15", "09:00")], ["V2", "V3"], id="evening_then_early_morning_after_8_hours"),
+    pytest.param([shift("V1", 0, "07:00", "10:00"), shift("V2", 0, "17:00", "21:00")], ["V1", "V2"],
+                 id="break_of_7_hours_is_a_short_rest"),
     pytest.param([shift("V1", 0, "22:15", "23:30"), shift("V2", 1, "01:30", "03:00"), shift("V3", 1, "04:15", "06:00"),
                   shift("V4", 1, "22:15", "23:30"), shift("V5", 2, "01:30", "03:00"), shift("V6", 2, "04:15", "06:00")],
                  [], id="two_night_shifts_across_midnight"),
@@ -102,7 +125,7 @@ REST_CASES = [
 
 
 @pytest.mark.parametrize(("visits", "flagged"), REST_CASES)
-def test_it_flags_long_stretches_of_work_without_a_daily_rest(load_evidence, visits, flagged):
+def test_it_flags_short_rests_and_long_shifts(load_evidence, visits, flagged):
     drafts = detect(load_evidence(visits=visits), shipped_rule(REST))
     assert flagged_visits(drafts) == ([flagged] if flagged else [])
 
@@ -118,5 +141,60 @@ def test_it_words_the_stretches_for_the_team(load_evidence):
               shift("V3", 2, "06:00", "14:00", staff_id="S2"), shift("V4", 2, "14:30", "23:00", staff_id="S2")]
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(REST))
     assert draft.evidence == {"visit_ids": ["V1", "V2", "V3", "V4"], "staff_ids": ["S1", "S2"]}
-    assert render_detail(draft.detail) == ("2 arbetspass längre än 16 timmar utan minst 9 timmars vila "
-                                           "(som mest 23 timmar, 2 personal)")
+    assert draft.strength == 2
+    assert render_detail(draft.detail) == ("1 tillfällen med kortare vila än 9 timmar mellan två arbetspass och "
+                                           "1 arbetspass längre än 16 timmar (2 personal)")
+
+
+def test_it_flags_every_short_rest_in_each_week(load_evidence):
+    # Eight hours on, eight hours off, for twenty days: every rest is too short.
+    start = 1791151200.0  # Monday 2026-10-05 00:00 local
+    visits = [instants(f"V{n:02d}", start + n * 16 * 3600, start + (n * 16 + 8) * 3600) for n in range(30)]
+    drafts = detect(load_evidence(visits=visits), shipped_rule(REST))
+    assert [(d.period_start.date().isoformat(), d.strength) for d in drafts] == [
+        ("2026-10-04", 10.0), ("2026-10-11", 10.0), ("2026-10-18", 9.0)]  # each rest dated by the next shift
+
+
+def test_it_does_not_accept_a_shift_break_longer_than_the_rest(load_evidence):
+    with pytest.raises(ValueError, match="shift_break_hours"):
+        detect(load_evidence(visits=weekdays("08:00", "16:00")), REST, shift_break_hours=10)
+
+
+def reference_rest(rows: list[dict], rest_h: float, break_h: float, shift_h: float, period: str) -> list[tuple]:
+    """Each staff id's visits one by one: a gap of break_h from the latest end so far ends a shift."""
+    events: dict[tuple, list] = {}
+    by_staff: dict[tuple, list] = {}
+    for r in sorted(rows, key=lambda r: (r["start"], r["end"], r["visit_id"])):
+        by_staff.setdefault((r["supplier_id"], r["staff_id"]), []).append(r)
+    for (supplier, _), visits in by_staff.items():
+        shifts, latest = [], None
+        for v in visits:
+            if latest is None or v["start"] - latest["end"] >= break_h * 60:
+                if latest is not None and v["start"] - latest["end"] < rest_h * 60:
+                    events.setdefault((supplier, period_of(v["start"], period)), []).append(("rest", [latest, v]))
+                shifts.append([])
+            shifts[-1].append(v)
+            if latest is None or v["end"] >= latest["end"]:
+                latest = v
+        for members in shifts:
+            if max(v["end"] for v in members) - members[0]["start"] > shift_h * 60:
+                events.setdefault((supplier, period_of(members[0]["start"], period)), []).append(("shift", members))
+    return [(supplier, key, float(len(found)),
+             {"rests": sum(kind == "rest" for kind, _ in found), "shifts": sum(kind == "shift" for kind, _ in found),
+              "staff": len({v["staff_id"] for _, vs in found for v in vs}),
+              "threshold_rest_hours": rest_h, "threshold_shift_hours": shift_h},
+             {"visit_ids": sorted({v["visit_id"] for _, vs in found for v in vs}),
+              "staff_ids": sorted({v["staff_id"] for _, vs in found for v in vs})})
+            for (supplier, key), found in sorted(events.items())]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_it_finds_every_short_rest_and_long_shift_a_step_by_step_search_finds(seed):
+    rows = random_visits(seed, count=random.Random(seed).randrange(2, 30), staff=2, hours=100)
+    rest_h, break_h, shift_h = random.Random(seed).choice([(9.0, 6.0, 16.0), (4.0, 2.0, 6.0), (3.0, 3.0, 10.0)])
+    for period in ("day", "week"):
+        expected = reference_rest(rows, rest_h, break_h, shift_h, period)
+        for order in range(3):
+            found = frame_detect(REST, frame_of(rows, order), period, min_rest_hours=rest_h,
+                                 shift_break_hours=break_h, max_shift_hours=shift_h)
+            assert found == expected

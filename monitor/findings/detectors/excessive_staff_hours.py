@@ -11,6 +11,11 @@ How time is counted:
   covers, so a night shift 22:00-06:00 is 2 h on one day and 6 h on the next rather than 8 h
   on the first. Instants are UTC, so the autumn night's day has 25 real hours.
 - A (broken) visit spanning more than eight local days counts for its first eight only.
+
+Which period a hit belongs to: a long day to the period holding that day; a long week to
+the period holding its Thursday (as ISO weeks belong to the year of their Thursday), so a
+week across two months counts in one of them only. With a rule period of a day, only the
+day limit is checked: a week is no part of one day.
 """
 
 from __future__ import annotations
@@ -106,8 +111,14 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     pieces["day_hours"] = pieces.groupby(["staff_key", "day"], sort=False)["seconds"].transform("sum") / 3600
     pieces["week_hours"] = pieces.groupby(["staff_key", "week"], sort=False)["seconds"].transform("sum") / 3600
     pieces["long_day"] = pieces["day_hours"] > params.max_day_hours + _EPSILON_S
-    pieces["long_week"] = pieces["week_hours"] > params.max_week_hours + _EPSILON_S
-    hits = pieces[pieces["long_day"] | pieces["long_week"]].copy()
+    weekly = ctx.period != "day"
+    pieces["long_week"] = weekly & (pieces["week_hours"] > params.max_week_hours + _EPSILON_S)
+    # A long week's hit rows are dated at its Thursday noon, local; a long day's at the piece.
+    thursday_noon = _local_midnights(pieces["week"].to_numpy() + 3) + 12 * 3600
+    hits = pd.concat([
+        pieces[pieces["long_day"]].assign(long_week=False, at=lambda p: p["start"]),
+        pieces[pieces["long_week"]].assign(long_day=False, at=lambda p: thursday_noon[p.index]),
+    ])
     if hits.empty:
         return []
     for column in ("supplier_id", "visit_id", "staff_id"):
@@ -128,4 +139,4 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         long_weeks = group.loc[group["long_week"], ["staff_key", "week"]].drop_duplicates()
         return float(len(long_days) + len(long_weeks))
 
-    return group_drafts(hits, ctx.period, KIND, args, strength=strength, at="start")
+    return group_drafts(hits, ctx.period, KIND, args, strength=strength, at="at")

@@ -1,4 +1,4 @@
-"""impossible_travel: a staff id's consecutive visits too far apart for the time between them.
+"""impossible_travel: a staff id's successive visits too far apart for the time between them.
 
 When the next visit starts a few minutes after the last one ended but kilometres away, the
 registrations cannot both be true (category plan: "orimliga förflyttningar"). The speed is
@@ -6,8 +6,13 @@ the great-circle distance over the gap, so real roads only make an honest route 
 
 Left alone: hops shorter than `min_distance_m` (coordinates of neighbouring doors are noisy
 and a gap of a minute is normal there), pairs more than `max_gap_hours` apart (the next
-shift), overlapping pairs (staff_overlap's sign, not this one) and pairs where either visit
-lacks coordinates. A gap below one minute counts as one minute.
+shift), overlapping pairs (staff_overlap's sign, not this one). A gap below one minute counts
+as one minute.
+
+Each visit with coordinates is measured from two earlier visits of the same staff id with
+coordinates: the one just before it and the one that ends latest (a long visit with short
+ones nested inside still has to be left in time for the next). A visit without coordinates
+in between is skipped rather than ending the trail: the move around it is at least as fast.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from monitor.addresses import EARTH_RADIUS_M
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.sequences import sequence_frame
+from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "impossible_travel"
 PERIOD = "week"
@@ -64,12 +69,17 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     frame = sequence_frame(ctx.visits())
     if len(frame) < 2:
         return []
-    keys = frame["staff_key"].to_numpy()
-    lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
-    starts, ends = frame["registered_start"].to_numpy(), frame["registered_end"].to_numpy()
-    # Pair each visit (`later`) with the one before it; positions, so no frame is copied per pair.
-    later = np.flatnonzero(keys[1:] == keys[:-1]) + 1
-    earlier = later - 1
+    # Only visits with coordinates take part, so a visit without them is passed over.
+    placed = np.flatnonzero(np.isfinite(frame["latitude"].to_numpy()) & np.isfinite(frame["longitude"].to_numpy()))
+    keys = frame["staff_key"].to_numpy()[placed]
+    lat, lon = frame["latitude"].to_numpy()[placed], frame["longitude"].to_numpy()[placed]
+    starts, ends = frame["registered_start"].to_numpy()[placed], frame["registered_end"].to_numpy()[placed]
+    # Pair each visit (`later`) with the one before it and with the earlier one ending latest.
+    follows = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+    _, holder = previous_reach(keys, ends)
+    reached = np.flatnonzero((holder >= 0) & (holder != np.arange(len(holder)) - 1))  # not the one just before
+    earlier = np.concatenate([follows - 1, holder[reached]])
+    later = np.concatenate([follows, reached])
     gap = starts[later] - ends[earlier]
     candidate = (gap >= 0) & (gap <= params.max_gap_hours * 3600)
     later, earlier, gap = later[candidate], earlier[candidate], gap[candidate]
@@ -81,7 +91,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     if later.size == 0:
         return []
     move = np.arange(later.size)
-    sides = np.concatenate([earlier, later])
+    sides = placed[np.concatenate([earlier, later])]
     hits = pd.DataFrame({
         "move": np.concatenate([move, move]),
         "kmh": np.concatenate([kmh, kmh]),

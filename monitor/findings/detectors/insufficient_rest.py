@@ -1,27 +1,28 @@
-"""insufficient_rest: a staff id working too long without a proper rest.
+"""insufficient_rest: a staff id with too short a rest between shifts, or too long a shift.
 
 Swedish law asks for 11 hours of daily rest ("dygnsvila"). Visits are only part of a shift
 (travel, handover and notes come on top), so the default `min_rest_hours` is 9. A staff id
-that is registered without such a rest for long stretches is either overworked or several
-people (category plan: "orimliga arbetstider").
+registered with shorter rests is either overworked or several people (category plan:
+"orimliga arbetstider").
 
-A working stretch is a staff id's run of visits in which no gap (from the latest end so far
-to the next start) reaches `min_rest_hours`; it is flagged when it lasts more than
-`max_shift_hours` from its first start to its last end. This is the same as "a rest between
-two shifts below min_rest_hours" for ordinary shifts (evening 15:00-22:30 and morning from
-07:00 make a 24-hour stretch), and "a single shift longer than max_shift_hours" is a
-stretch by itself. It is not built on calendar days or on short breaks on purpose:
-- a night shift 22:15-06:00 is one stretch, not a late day followed by an early one;
-- a split shift (07:00-11:00 and 16:00-20:00, "delad tur") has a break of 5 hours that is no
-  daily rest, yet is no violation: the day is 13 hours and the night's rest follows.
-  Flagging every break between 4 and 9 hours as too short a rest would flag all of these.
+A staff id's visits make one shift until a gap (from the latest end so far to the next start)
+of at least `shift_break_hours`; the gap between two shifts is the rest. Two signs:
+- a rest shorter than `min_rest_hours` (an evening until 21:00 and a morning from 05:00),
+  dated by the later shift's start; its evidence is the visit that ended the earlier shift
+  and the one that began the later;
+- a shift longer than `max_shift_hours` from first start to last end, dated by its start,
+  with all its visits as evidence.
+Shifts are not calendar days on purpose: a night shift 22:15-06:00 is one shift, and a split
+shift (07:00-11:00 and 16:00-20:00, "delad tur") has a break of 5 hours, below the default
+`shift_break_hours` of 6, so it is one shift of 13 hours rather than a short rest. A break of
+6 to 9 hours within a day does count as a short rest.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
@@ -32,16 +33,17 @@ KIND = "insufficient_rest"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{shifts} arbetspass längre än {threshold_shift_hours} timmar utan minst {threshold_rest_hours} "
-              "timmars vila (som mest {max_shift_hours} timmar, {staff} personal)",
-        f"{KIND}:many": "{shifts} arbetspass under {findings} perioder längre än {threshold_shift_hours} timmar "
-                        "utan minst {threshold_rest_hours} timmars vila (som mest {max_shift_hours} timmar)",
+        KIND: "{rests} tillfällen med kortare vila än {threshold_rest_hours} timmar mellan två arbetspass och {shifts} "
+              "arbetspass längre än {threshold_shift_hours} timmar ({staff} personal)",
+        f"{KIND}:many": "{rests} tillfällen med kortare vila än {threshold_rest_hours} timmar mellan två "
+                        "arbetspass och {shifts} arbetspass längre än {threshold_shift_hours} timmar under "
+                        "{findings} perioder",
     },
     "en": {
-        KIND: "{shifts} stretches of work longer than {threshold_shift_hours} hours without a rest of "
-              "{threshold_rest_hours} hours (at most {max_shift_hours} hours, {staff} staff)",
-        f"{KIND}:many": "{shifts} stretches of work in {findings} periods longer than {threshold_shift_hours} "
-                        "hours without a rest of {threshold_rest_hours} hours (at most {max_shift_hours} hours)",
+        KIND: "{rests} rests shorter than {threshold_rest_hours} hours between two shifts and {shifts} shifts "
+              "longer than {threshold_shift_hours} hours ({staff} staff)",
+        f"{KIND}:many": "{rests} rests shorter than {threshold_rest_hours} hours between two shifts and {shifts} "
+                        "shifts longer than {threshold_shift_hours} hours in {findings} periods",
     },
 }
 _EPSILON_S = 1e-3
@@ -50,12 +52,20 @@ _EPSILON_S = 1e-3
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    min_rest_hours: float = Field(
-        9.0, gt=0, description="A gap between visits this long (hours) is a daily rest; shorter ones are breaks."
+    min_rest_hours: float = Field(9.0, gt=0, description="Shortest believable rest between two shifts (hours).")
+    shift_break_hours: float = Field(
+        6.0, gt=0, description="A gap between visits at least this long (hours) ends a shift; shorter ones are breaks "
+                               "within it (at most min_rest_hours)."
     )
     max_shift_hours: float = Field(
-        16.0, gt=0, description="Longest believable stretch (first start to last end, hours) without a daily rest."
+        16.0, gt=0, description="Longest believable shift (first start to last end, hours)."
     )
+
+    @model_validator(mode="after")
+    def _break_within_rest(self) -> Params:
+        if self.shift_break_hours > self.min_rest_hours:
+            raise ValueError("shift_break_hours must not exceed min_rest_hours: no rest could then be too short")
+        return self
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
@@ -64,28 +74,39 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         return []
     keys = frame["staff_key"].to_numpy()
     starts, ends = frame["registered_start"].to_numpy(), frame["registered_end"].to_numpy()
-    reach, _ = previous_reach(keys, ends)
-    # NaN reach (a staff id's first visit) compares False, so it begins a stretch.
-    rested = ~(starts - reach < params.min_rest_hours * 3600 - _EPSILON_S)
-    stretch = np.cumsum(rested)
-    grouped = pd.Series(ends).groupby(stretch, sort=False)
-    begin = pd.Series(starts).groupby(stretch, sort=False).transform("min").to_numpy()
-    length = grouped.transform("max").to_numpy() - begin
-    flagged = length > params.max_shift_hours * 3600 + _EPSILON_S
-    if not flagged.any():
+    reach, holder = previous_reach(keys, ends)
+    rest = starts - reach  # NaN for a staff id's first visit
+    # NaN compares False, so a staff id's first visit begins a shift.
+    begins = ~(rest < params.shift_break_hours * 3600 - _EPSILON_S)
+    shift = np.cumsum(begins) - 1
+    begin = starts[begins][shift]
+    length = pd.Series(ends).groupby(shift, sort=False).transform("max").to_numpy() - begin
+    long_shift = length > params.max_shift_hours * 3600 + _EPSILON_S
+    short = np.flatnonzero(begins & (rest < params.min_rest_hours * 3600 - _EPSILON_S))
+    if not long_shift.any() and short.size == 0:
         return []
-    hits = frame.loc[flagged, ["supplier_id", "visit_id", "staff_id"]].copy()
-    hits["stretch"] = stretch[flagged]
-    hits["hours"] = length[flagged] / 3600
-    hits["at"] = begin[flagged]  # a stretch belongs to the period it began in
+    columns = ["supplier_id", "visit_id", "staff_id"]
+    long_rows = np.flatnonzero(long_shift)
+    # Events: a short rest (the visits either side of it) or a long shift (all its visits).
+    hits = pd.concat([
+        pd.DataFrame({
+            **{c: frame[c].to_numpy()[np.concatenate([holder[short], short])] for c in columns},
+            "event": np.tile(short, 2), "rest": True, "at": np.tile(starts[short], 2),
+        }),
+        pd.DataFrame({
+            **{c: frame[c].to_numpy()[long_rows] for c in columns},
+            "event": len(frame) + shift[long_rows], "rest": False, "at": begin[long_rows],
+        }),
+    ], ignore_index=True)
 
     def args(group: pd.DataFrame) -> dict[str, float | int]:
+        events = group.drop_duplicates("event")
         return {
-            "shifts": int(group["stretch"].nunique()),
+            "rests": int(events["rest"].sum()),
+            "shifts": int((~events["rest"]).sum()),
             "staff": int(group["staff_id"].nunique()),
-            "max_shift_hours": round(float(group["hours"].max()), 1),
-            "threshold_shift_hours": params.max_shift_hours,
             "threshold_rest_hours": params.min_rest_hours,
+            "threshold_shift_hours": params.max_shift_hours,
         }
 
-    return group_drafts(hits, ctx.period, KIND, args, strength=lambda g: g["stretch"].nunique(), at="at")
+    return group_drafts(hits, ctx.period, KIND, args, strength=lambda g: g["event"].nunique(), at="at")

@@ -8,6 +8,11 @@ front for visits nobody made (category plan: "delade inloggningar").
 Left alone: visits without a device id (exports may lack the column); one carer on one
 device all day; a shared tablet used by different staff on different days; double staffing
 where each carer registers on their own phone. Devices are counted per supplier.
+
+Strength is the number of such pairs of visits, each dated by the later one's start. A
+device's visits are taken in (start, end, visit_id) order, so the pairs do not depend on the
+order the database returns rows in. The visits a visit pairs with come after it up to its
+end plus the window: a contiguous range, found by one binary search (O(n log n + pairs)).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.sequences import previous_reach
+from monitor.findings.sequences import break_ties, range_pairs, reach_until
 
 KIND = "shared_device"
 PERIOD = "week"
@@ -38,7 +43,6 @@ MESSAGES = {
     },
 }
 EVIDENCE = {"device_ids": "device_id", "staff_ids": "staff_id", "visit_ids": "visit_id"}
-_EPSILON_S = 1e-3
 
 
 class Params(BaseModel):
@@ -62,22 +66,13 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         return []
     # A device is a device id within one supplier; its visits in time order.
     device_key = visits["supplier_id"].to_numpy()[rows].astype(np.int64) * (len(devices) + 1) + codes[rows]
-    order = np.lexsort((visits["registered_start"].to_numpy()[rows], device_key))
-    rows, keys = rows[order], device_key[order]
-    staff = visits["staff_key"].to_numpy()[rows]
     starts, ends = visits["registered_start"].to_numpy()[rows], visits["registered_end"].to_numpy()[rows]
-    _, holder = previous_reach(keys, ends)
-    before = np.arange(len(rows)) - 1  # the first row gets -1: nothing before it
-    before[1:][keys[1:] != keys[:-1]] = -1
-    pairs = []
-    for earlier in (holder, before):
-        later = np.flatnonzero(earlier >= 0)
-        earlier = earlier[later]
-        close = (starts[later] - ends[earlier] <= params.window_minutes * 60 + _EPSILON_S) & (
-            staff[earlier] != staff[later]
-        )
-        pairs.append(np.column_stack([earlier[close], later[close]]))
-    found = np.unique(np.concatenate(pairs), axis=0)
+    order = break_ties(np.lexsort((starts, device_key)), device_key, starts, ends, visits["visit_id"].iloc[rows])
+    rows, keys, starts, ends = rows[order], device_key[order], starts[order], ends[order]
+    staff = visits["staff_key"].to_numpy()[rows]
+    earlier, later = range_pairs(reach_until(keys, starts, ends + params.window_minutes * 60))
+    other = staff[earlier] != staff[later]
+    found = np.column_stack([earlier[other], later[other]])
     if found.size == 0:
         return []
     pair = np.arange(len(found))

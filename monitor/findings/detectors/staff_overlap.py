@@ -7,10 +7,10 @@ Look-alikes that are left alone: two carers with one client at once (double staf
 one street door, so visits at the same address key are skipped; back-to-back visits only
 touch; an overlap shorter than `min_overlap_minutes` is a clock or registration slip.
 
-Each visit is compared with the earlier visit of the same staff id that reaches furthest
-(the running maximum end) and with the visit just before it: O(n) after the frame's sort
-instead of all pairs. A visit overlapping several earlier ones may so miss a pair, but the
-staff id is found all the same.
+Every overlapping pair is counted, dated by the later start. The visits a visit can overlap
+by the minimum are those of the same staff id starting from it up to its end less the
+minimum, a contiguous range in the staff id's start order: one binary search per visit, then
+the pairs themselves (O(n log n + pairs)), never all pairs of visits.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.sequences import previous_reach, sequence_frame
+from monitor.findings.sequences import range_pairs, reach_until, sequence_frame
 
 KIND = "staff_overlap"
 PERIOD = "week"
@@ -67,21 +67,15 @@ def overlap_pairs(frame: pd.DataFrame, min_overlap_s: float) -> pd.DataFrame:
     starts = frame["registered_start"].to_numpy()
     ends = frame["registered_end"].to_numpy()
     clients, addresses = _codes(frame["client_key"]), _codes(frame["address_key"])
-    _, holder = previous_reach(keys, ends)
-    before = np.arange(len(frame)) - 1  # the first row gets -1: nothing before it
-    before[1:][keys[1:] != keys[:-1]] = -1
-    found = []
-    for earlier in (holder, before):
-        later = np.flatnonzero(earlier >= 0)
-        earlier = earlier[later]
-        overlap = np.minimum(ends[earlier], ends[later]) - starts[later]
-        keep = (
-            (overlap >= min_overlap_s - _EPSILON_S)
-            & (clients[earlier] != clients[later])
-            & (addresses[earlier] != addresses[later])
-        )
-        found.append(pd.DataFrame({"earlier": earlier[keep], "later": later[keep], "seconds": overlap[keep]}))
-    return pd.concat(found, ignore_index=True).drop_duplicates(["earlier", "later"]).reset_index(drop=True)
+    # A later visit overlaps by the minimum only if it starts at least that long before the end.
+    earlier, later = range_pairs(reach_until(keys, starts, ends - min_overlap_s))
+    overlap = np.minimum(ends[earlier], ends[later]) - starts[later]
+    keep = (
+        (overlap >= min_overlap_s - _EPSILON_S)
+        & (clients[earlier] != clients[later])
+        & (addresses[earlier] != addresses[later])
+    )
+    return pd.DataFrame({"earlier": earlier[keep], "later": later[keep], "seconds": overlap[keep]})
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
