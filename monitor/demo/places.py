@@ -89,14 +89,18 @@ class Places:
         return self._streets[key]
 
     def address(self, area: Area, rng: random.Random) -> tuple[str, float, float]:
+        tries = 0
         while True:
+            # A large demo fills an area's doors: let its streets grow longer rather than loop forever.
+            longer = 40 * (tries // 25)
+            tries += 1
             street = rng.choice(area.streets)
             if area.rural:
-                number = rng.randint(2, 420)
+                number = rng.randint(2, 420 + longer)
                 lat = area.lat + rng.uniform(-area.spread, area.spread)
                 lon = area.lon + rng.uniform(-2 * area.spread, 2 * area.spread)
             else:
-                number = rng.randint(1, 140)
+                number = rng.randint(1, 140 + longer)
                 s_lat, s_lon, d_lat, d_lon = self._street(area, street, rng)
                 along = number / 140 - 0.5
                 lat = s_lat + along * d_lat + rng.uniform(-0.0003, 0.0003)
