@@ -7,6 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 _APARTMENT = re.compile(r"\b(lgh|lägenhet|lägh)\.?\s*(nr\.?\s*)?\d+\b")
 _HOUSE_LETTER = re.compile(r"(\d+)\s+([a-zåäö])\b")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -33,3 +35,10 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def haversine_m_array(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres, element-wise over arrays (NaN where a coordinate is missing)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from monitor.findings.detectors.impossible_travel import haversine_m
+from monitor.addresses import haversine_m_array as haversine_m
 from monitor.messages import render_detail
 from tests.conftest import BERTIL, visit_row
 from tests.findings.conftest import detect, shipped_rule

@@ -9,18 +9,15 @@ contradicted: the carer was inside all along.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from datetime import timedelta
-
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
-from monitor.addresses import haversine_m
+from monitor.addresses import haversine_m_array
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
-from monitor.models import DoorObservation, Visit
+from monitor.models import DoorObservation
 
 KIND = "door_observation_mismatch"
 PERIOD = None  # one finding per observation window
@@ -52,77 +49,65 @@ class Params(BaseModel):
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    conn, supplier_ids = ctx.conn, ctx.supplier_ids
-    v = Visit.__table__.c  # type: ignore[attr-defined]
     o = DoorObservation.__table__.c  # type: ignore[attr-defined]
     # In time order, so a visit seen by two overlapping watches counts once, for the first.
-    observations = conn.execute(
-        select(DoorObservation.__table__).where(o.staff_seen.is_(False)).order_by(o.observed_from, o.observation_id)
+    observations = ctx.conn.execute(
+        select(o.observation_id, o.address_key, o.latitude, o.longitude, o.observed_from, o.observed_to)
+        .where(o.staff_seen.is_(False))
+        .order_by(o.observed_from, o.observation_id)
     ).all()
-    counted: set[str] = set()
-    margin = timedelta(minutes=params.edge_margin_minutes)
-    box = params.max_distance_m / 111_000  # degrees of latitude
-    hits: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
+    visits = ctx.visits()
+    if not observations or visits.empty:
+        return []
+    starts = visits["registered_start"].to_numpy(dtype="float64")
+    order = np.argsort(starts, kind="stable")
+    by_start = starts[order]
+    ends = visits["registered_end"].to_numpy(dtype="float64")
+    keys = visits["address_key"].to_numpy(dtype=object)
+    supplier_ids = visits["supplier_id"].to_numpy()
+    lat, lon = visits["latitude"].to_numpy(dtype="float64"), visits["longitude"].to_numpy(dtype="float64")
+    margin, longest = params.edge_margin_minutes * 60, params.max_visit_hours * 3600
+    counted = np.zeros(len(visits), dtype=bool)
+    hits: dict[tuple[int, str], np.ndarray] = {}
     windows = {}
     for obs in observations:
-        near = v.address_key == obs.address_key
+        watch_from, watch_to = obs.observed_from.timestamp(), obs.observed_to.timestamp()
+        # Visits by start time: only those that began at most max_visit_hours before the watch.
+        first = np.searchsorted(by_start, watch_from - longest, "left")
+        rows = order[first:np.searchsorted(by_start, watch_to, "right")]
+        rows = rows[(ends[rows] >= watch_from) & ~counted[rows]]
+        near = keys[rows] == obs.address_key
         if obs.latitude is not None and params.max_distance_m > 0:
-            # A degree of longitude shrinks towards the pole: widen the box by 1/cos(latitude).
-            box_lon = box / max(math.cos(math.radians(obs.latitude)), 0.01)
-            near = or_(
-                near,
-                and_(
-                    v.latitude.between(obs.latitude - box, obs.latitude + box),
-                    v.longitude.between(obs.longitude - box_lon, obs.longitude + box_lon),
-                ),
-            )
-        query = select(v.visit_id, v.supplier_id, v.staff_id, v.address_key, v.latitude, v.longitude,
-                       v.registered_start, v.registered_end, v.service_type).where(
-            near,
-            v.registered_start >= obs.observed_from - timedelta(hours=params.max_visit_hours),
-            v.registered_start <= obs.observed_to,
-            v.registered_end >= obs.observed_from,
+            metres = haversine_m_array(obs.latitude, obs.longitude, lat[rows], lon[rows])
+            near |= metres <= params.max_distance_m  # NaN (no coordinates) compares False
+        rows = rows[near]
+        inner_from, inner_to = watch_from + margin, watch_to - margin
+        seen = ((inner_from <= starts[rows]) & (starts[rows] <= inner_to)) | (
+            (inner_from <= ends[rows]) & (ends[rows] <= inner_to)
         )
-        if supplier_ids is not None:
-            query = query.where(v.supplier_id.in_(sorted(supplier_ids)))
-        if ctx.evidence.since is not None:
-            query = query.where(v.registered_start >= ctx.evidence.since)
-        if ctx.evidence.until is not None:
-            query = query.where(v.registered_start < ctx.evidence.until)
-        inner_from, inner_to = obs.observed_from + margin, obs.observed_to - margin
-        wanted = {t.casefold() for t in ctx.service_types} if ctx.service_types is not None else None
-        for visit in conn.execute(query):
-            if wanted is not None and visit.service_type.casefold() not in wanted:
-                continue
-            if visit.address_key != obs.address_key and (
-                visit.latitude is None
-                or haversine_m(obs.latitude, obs.longitude, visit.latitude, visit.longitude)
-                > params.max_distance_m
-            ):
-                continue
-            start_seen = inner_from <= visit.registered_start <= inner_to
-            end_seen = inner_from <= visit.registered_end <= inner_to
-            if (start_seen or end_seen) and visit.visit_id not in counted:
-                counted.add(visit.visit_id)
-                hits[(visit.supplier_id, obs.observation_id)].append((visit.visit_id, visit.staff_id))
+        rows = rows[seen]
+        counted[rows] = True
+        suppliers = supplier_ids[rows]
+        for supplier_id in np.unique(suppliers):
+            hits[(int(supplier_id), obs.observation_id)] = rows[suppliers == supplier_id]
         windows[obs.observation_id] = (obs.observed_from, obs.observed_to)
     drafts = []
-    for (supplier_id, observation_id), visits in sorted(hits.items()):
+    for (supplier_id, observation_id), rows in sorted(hits.items()):
         start, end = windows[observation_id]
         drafts.append(
             FindingDraft(
                 supplier_id=supplier_id,
                 period_start=start,
                 period_end=end,
-                strength=float(len(visits)),
+                strength=float(len(rows)),
                 detail={
                     "key": KIND,
-                    "args": {"visits": len(visits), "minutes": round((end - start).total_seconds() / 60)},
+                    "args": {"visits": len(rows), "minutes": round((end - start).total_seconds() / 60)},
                 },
                 evidence={
                     "observation_ids": [observation_id],
-                    "visit_ids": evidence_ids([vid for vid, _ in visits]),
-                    "staff_ids": evidence_ids([sid for _, sid in visits]),
+                    "visit_ids": evidence_ids(visits["visit_id"].to_numpy()[rows]),
+                    "staff_ids": evidence_ids(visits["staff_id"].to_numpy()[rows]),
                 },
             )
         )

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.addresses import EARTH_RADIUS_M
+from monitor.addresses import haversine_m_array as haversine_m
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
@@ -56,13 +56,6 @@ class Params(BaseModel):
     max_gap_hours: float = Field(
         12.0, gt=0, description="Visits further apart than this (end to next start) belong to different shifts."
     )
-
-
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distances in metres, element-wise (NaN where a coordinate is missing)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
