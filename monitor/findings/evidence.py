@@ -18,18 +18,20 @@ Frames:
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from monitor.findings.periods import Period
+
+T = TypeVar("T")
 
 _VISIT_COLUMNS = (
     "id", "visit_id", "supplier_id", "staff_id", "client_ref", "address_key", "latitude", "longitude",
@@ -61,6 +63,7 @@ class Evidence:
     since: datetime | None = None
     until: datetime | None = None
     _scoped: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -301,3 +304,12 @@ class RuleContext:
 
     def visits(self) -> pd.DataFrame:
         return self.evidence.scoped_visits(self.supplier_ids, self.service_types)
+
+    def derived(self, name: str, compute: Callable[[pd.DataFrame], T]) -> T:
+        """`compute(self.visits())`, worked out once per scope and shared by every rule that asks
+        under the same name (the staff detectors all walk the same time-ordered frame)."""
+        key = (name, self.supplier_ids, self.service_types)
+        cache = self.evidence._derived
+        if key not in cache:
+            cache[key] = compute(self.visits())
+        return cache[key]  # type: ignore[no-any-return]

@@ -136,6 +136,7 @@ BASE = 1792620000.0  # 2026-10-22 22:00 UTC, a Friday: the days drawn cover the 
 class _FrameEvidence:
     def __init__(self, visits: pd.DataFrame) -> None:
         self.visits = visits
+        self._derived: dict = {}
 
     def scoped_visits(self, supplier_ids, service_types) -> pd.DataFrame:
         return self.visits

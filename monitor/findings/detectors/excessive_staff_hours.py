@@ -104,7 +104,7 @@ def day_pieces(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    frame = sequence_frame(ctx.visits())
+    frame = ctx.derived("sequence", sequence_frame)
     if frame.empty:
         return []
     pieces = day_pieces(frame)

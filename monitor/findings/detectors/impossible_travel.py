@@ -59,7 +59,7 @@ class Params(BaseModel):
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    frame = sequence_frame(ctx.visits())
+    frame = ctx.derived("sequence", sequence_frame)
     if len(frame) < 2:
         return []
     # Only visits with coordinates take part, so a visit without them is passed over.

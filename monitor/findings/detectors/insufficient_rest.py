@@ -69,7 +69,7 @@ class Params(BaseModel):
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    frame = sequence_frame(ctx.visits())
+    frame = ctx.derived("sequence", sequence_frame)
     if frame.empty:
         return []
     keys = frame["staff_key"].to_numpy()

@@ -79,7 +79,7 @@ def overlap_pairs(frame: pd.DataFrame, min_overlap_s: float) -> pd.DataFrame:
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    frame = sequence_frame(ctx.visits())
+    frame = ctx.derived("sequence", sequence_frame)
     pairs = overlap_pairs(frame, params.min_overlap_minutes * 60)
     if pairs.empty:
         return []

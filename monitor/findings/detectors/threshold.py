@@ -116,10 +116,11 @@ def _strength(measured: float, support: float, metric: Metric, params: Params) -
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     metric = METRICS[params.metric]
     visits = ctx.visits()
-    # Only load what this metric needs: other rules may never touch these frames.
-    staff = ctx.evidence.staff if params.metric == "relative_visit_share" else None
-    events = ctx.evidence.client_events if params.metric == "absent_client_visit_share" else None
-    table, support = supplier_period_metrics_and_support(visits, ctx.period, staff, events)
+    staff, events = ctx.evidence.staff, ctx.evidence.client_events
+    # Every threshold rule over the same scope and period shares one metrics table.
+    table, support = ctx.derived(
+        f"metrics:{ctx.period}", lambda v: supplier_period_metrics_and_support(v, ctx.period, staff, events)
+    )
     measured, counted = table[params.metric], support[params.metric]
     hit = measured.notna() & (counted >= params.min_visits) & _OPS[params.op](measured, params.value)
     flagged = table[hit.to_numpy(dtype=bool)]
