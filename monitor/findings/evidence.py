@@ -7,7 +7,8 @@ value empty), computed by the database so no Python object is made per timestamp
 Frames:
 - `visits`: one row per visit, ordered by (staff_key, registered_start). Columns: id, visit_id,
   supplier_id, staff_id, staff_key (supplier + staff id: the same id at two suppliers is two
-  people), client_ref, client_key, address_key, latitude, longitude, planned_start,
+  people), client_ref, client_key, address_key, address_code (the entrance as an int),
+  latitude, longitude, planned_start,
   planned_end, registered_start, registered_end, recorded_at, registration_method,
   service_type, device_id, decided_minutes, and derived registered_minutes, planned_minutes.
 - `client_events`: client_ref, event, start, end (NaN: still ongoing).
@@ -284,6 +285,7 @@ def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:
             columns[name] = value[order]
     columns["staff_key"] = staff_key[order]
     columns["client_key"] = client_codes[order]
+    columns["address_code"] = arrays["address_key"].result()[0][order]
     columns["registered_minutes"] = (columns["registered_end"] - columns["registered_start"]) / 60.0
     columns["planned_minutes"] = (columns["planned_end"] - columns["planned_start"]) / 60.0
     return pd.DataFrame(columns)

@@ -27,15 +27,19 @@ def _offset_table(first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarr
     """UTC instants where Stockholm's offset changes, and the offset (seconds) from each on."""
     instants = [datetime(first_year, 1, 1, tzinfo=UTC)]
     offsets = [instants[0].astimezone(STOCKHOLM).utcoffset()]
+    day, quarter = timedelta(days=1), timedelta(minutes=15)
     t = instants[0]
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
-    # Hourly stepping finds every change; a few years are about 26,000 steps, computed once.
+    # Day steps find the days with a change, quarter-hour steps the moment within the day.
     while t < end:
-        t += timedelta(hours=1)
-        offset = t.astimezone(STOCKHOLM).utcoffset()
+        offset = (t + day).astimezone(STOCKHOLM).utcoffset()
         if offset != offsets[-1]:
-            instants.append(t)
+            moment = t + quarter
+            while moment.astimezone(STOCKHOLM).utcoffset() == offsets[-1]:
+                moment += quarter
+            instants.append(moment)
             offsets.append(offset)
+        t += day
     seconds = np.array([i.timestamp() for i in instants], dtype=np.float64)
     return seconds, np.array([o.total_seconds() for o in offsets if o is not None], dtype=np.float64)
 

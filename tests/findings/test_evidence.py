@@ -17,7 +17,7 @@ VISIT_COLUMNS = [
     "id", "visit_id", "supplier_id", "staff_id", "client_ref", "address_key", "latitude", "longitude",
     "planned_start", "planned_end", "registered_start", "registered_end", "recorded_at",
     "registration_method", "service_type", "device_id", "decided_minutes", "staff_key", "client_key",
-    "registered_minutes", "planned_minutes",
+    "address_code", "registered_minutes", "planned_minutes",
 ]
 
 
@@ -44,7 +44,7 @@ def test_it_gives_every_column_in_the_documented_order_and_types(load_evidence):
     assert list(visits.columns) == VISIT_COLUMNS
     instants = ["planned_start", "planned_end", "registered_start", "registered_end", "recorded_at"]
     assert all(visits[c].dtype == np.float64 for c in [*instants, "latitude", "longitude", "decided_minutes"])
-    assert all(visits[c].dtype == np.int64 for c in ["id", "supplier_id", "staff_key", "client_key"])
+    assert all(visits[c].dtype == np.int64 for c in ["id", "supplier_id", "staff_key", "client_key", "address_code"])
     assert all(visits[c].dtype == "str" for c in ["visit_id", "staff_id", "client_ref", "address_key", "device_id"])
     assert all(visits[c].dtype == "category" for c in ["registration_method", "service_type"])
 
@@ -112,6 +112,7 @@ def test_it_keeps_one_staff_id_at_two_suppliers_apart_and_one_client_together(lo
     assert by_id.loc["V1", "staff_key"] != by_id.loc["V2", "staff_key"]
     assert by_id.loc["V1", "staff_key"] == by_id.loc["V3", "staff_key"]
     assert by_id.loc["V1", "client_key"] == by_id.loc["V3", "client_key"] != by_id.loc["V2", "client_key"]
+    assert by_id.loc["V1", "address_code"] == by_id.loc["V3", "address_code"] != by_id.loc["V2", "address_code"]
 
 
 def test_it_reads_the_same_frame_in_small_fetches_as_in_one(load_evidence, monkeypatch):

@@ -171,6 +171,7 @@ def frame_of(rows: list[dict], seed: int) -> pd.DataFrame:
     rows = sorted(rows, key=lambda r: (keys[(r["supplier_id"], r["staff_id"])], r["start"], rnd.random()))
     frame = pd.DataFrame(rows)
     frame["staff_key"] = [keys[(r["supplier_id"], r["staff_id"])] for r in rows]
+    frame["address_code"] = pd.factorize(frame["address_key"])[0]
     frame["registered_start"] = BASE + frame.pop("start") * 60.0
     frame["registered_end"] = BASE + frame.pop("end") * 60.0
     return frame

@@ -52,21 +52,14 @@ class Params(BaseModel):
     )
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes; a missing value gets a code of its own per row, so it equals nothing."""
-    codes = pd.factorize(values)[0].astype(np.int64)
-    missing = codes < 0
-    codes[missing] = -1 - np.flatnonzero(missing)
-    return codes
-
-
 def overlap_pairs(frame: pd.DataFrame, min_overlap_s: float) -> pd.DataFrame:
     """Pairs (earlier, later) of row positions of one staff id at different clients and addresses
     overlapping by at least `min_overlap_s` seconds, with the overlap in seconds."""
     keys = frame["staff_key"].to_numpy()
     starts = frame["registered_start"].to_numpy()
     ends = frame["registered_end"].to_numpy()
-    clients, addresses = _codes(frame["client_key"]), _codes(frame["address_key"])
+    # client_key and address_code are the loader's ints; factorising strings again costs a third of the run.
+    clients, addresses = frame["client_key"].to_numpy(), frame["address_code"].to_numpy()
     # A later visit overlaps by the minimum only if it starts at least that long before the end.
     earlier, later = range_pairs(reach_until(keys, starts, ends - min_overlap_s))
     overlap = np.minimum(ends[earlier], ends[later]) - starts[later]
