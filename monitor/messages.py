@@ -48,18 +48,23 @@ def render_summary(details: list[dict[str, Any]], language: Language = "sv") -> 
                 totals[name] = totals.get(name, 0) + value
             else:
                 totals[name] = max(totals.get(name, value), value)
-    return template.format(**{k: _number(v) for k, v in totals.items()})
+    return template.format(**{k: format_number(v, language) for k, v in totals.items()})
 
 
 def render_detail(detail: dict[str, Any], language: Language = "sv") -> str:
     template = catalogue(language).get(detail.get("key", ""), "")
     if not template:
         return str(detail.get("key", ""))
-    return template.format(**{k: _number(v) for k, v in detail.get("args", {}).items()})
+    return template.format(**{k: format_number(v, language) for k, v in detail.get("args", {}).items()})
 
 
-def _number(value: Any) -> Any:
-    """Floats shown without float noise: 41.0 -> 41, 12.345 -> 12.3."""
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value, 1)
-    return value
+def format_number(value: Any, language: Language = "sv") -> Any:
+    """Numbers as the reader writes them, without float noise: Swedish 15 167 and 41,7;
+    English 15,167 and 41.7. Anything else is left as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    text = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,d}"
+    if language == "sv":
+        # A no-break space between thousands, so 15 167 never breaks over two lines.
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text

@@ -295,7 +295,7 @@ WORDING = [
                  "40 av 40 besök (100 %) har registrerad start och slut exakt lika planerade (gräns 50 %)",
                  id="exact_planned_times"),
     pytest.param("manual_registration_share", manual_weeks(0.5, 0.25),
-                 "37.5 % manuella registreringar (30 av 80 besök) under 2 veckor i följd (gräns 20 %)",
+                 "37,5 % manuella registreringar (30 av 80 besök) under 2 veckor i följd (gräns 20 %)",
                  id="manual_registration_share"),
     pytest.param("short_visits", week(each=lambda i, s: registered(s, 0, 2) if i < 10 else {}),
                  "10 av 40 besök (25 %) var kortare än 5 min (gräns 25 %)", id="short_visits"),

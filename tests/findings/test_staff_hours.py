@@ -78,7 +78,7 @@ def test_it_words_the_longest_day_and_week_for_the_team(load_evidence):
     assert draft.strength == 2  # one long day, one long week
     assert render_detail(draft.detail) == (
         "1 personal registrerade fler timmar än en person hinner arbeta: som mest 14 timmar på ett dygn och "
-        "66.5 timmar på en vecka (gräns 12 respektive 60 timmar)")
+        "66,5 timmar på en vecka (gräns 12 respektive 60 timmar)")
 
 
 def test_it_follows_a_lower_weekly_limit(load_evidence):
