@@ -286,8 +286,10 @@ def measure_vectorised(url: str) -> dict[str, Any]:
             seconds[kind] = time.perf_counter() - started
             counts[kind] = _draft_counts(drafts, COUNT_ARGS[kind])
     engine.dispose()
+    from monitor.findings.evidence import _VISIT_COLUMNS
+
     return {"load_s": load_s, "seconds": seconds, "counts": counts, "start_rss_mb": start_rss,
-            "peak_rss_mb": _peak_rss_mb()}
+            "peak_rss_mb": _peak_rss_mb(), "columns": len(_VISIT_COLUMNS)}
 
 
 def _period_start(at: float, period: str, cache: dict[tuple[float, str], str]) -> str:
@@ -369,7 +371,7 @@ def measure_baseline(url: str) -> dict[str, Any]:
         loop_s = time.perf_counter() - started
         cursor.close()
     engine.dispose()
-    return {"fetch_s": fetch_s, "loop_s": loop_s, "rows": len(rows),
+    return {"fetch_s": fetch_s, "loop_s": loop_s, "rows": len(rows), "columns": len(rows[0]) if rows else 0,
             "counts": {"staff_overlap": overlaps, "impossible_travel": moves},
             "start_rss_mb": start_rss, "peak_rss_mb": _peak_rss_mb()}
 
@@ -448,9 +450,14 @@ def print_comparison(base: dict[str, Any], vec: dict[str, Any]) -> bool:
               f"{len(v)} supplier-periods; {agree}")
         same &= not differing
     end_to_end, compute = base_total / vec_total, base["loop_s"] / max(vec_compute, 1e-9)
-    ok = min(end_to_end, compute) >= AIM_RATIO
-    print(f"  speed-up baseline/vectorised: {end_to_end:.1f}x end to end, {compute:.1f}x compute only; "
-          f"{_verdict(ok)} the aim of >= {AIM_RATIO:.0f}x")
+    print(f"  speed-up baseline/vectorised, compute only: {compute:.1f}x; "
+          f"{_verdict(compute >= AIM_RATIO)} the aim of >= {AIM_RATIO:.0f}x")
+    # The frame is loaded once per scoring run for all rules, with every column any rule reads;
+    # the baseline fetches only the columns these two checks need, so load time favours it.
+    print(f"  speed-up baseline/vectorised, end to end (load included): {end_to_end:.1f}x; "
+          f"{_verdict(end_to_end >= AIM_RATIO)} the aim of >= {AIM_RATIO:.0f}x "
+          f"(the shared frame loads {vec.get('columns', 'all')} columns for every rule, the baseline "
+          f"{base.get('columns', 'only')} for these two)")
     if not same:
         print("  The counts differ, so the two do not do the same work: fix the baseline or the detector.")
     return same
