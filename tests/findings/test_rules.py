@@ -240,3 +240,23 @@ def test_it_stores_numpy_numbers_and_undefined_values_as_plain_json():
     assert json.dumps(json_safe(detail), allow_nan=False) == (
         '{"key": "x", "args": {"share_pct": 41.5, "visits": 3, "ratio": null}}'
     )
+
+
+def test_it_lists_each_rule_with_defaults_filled_in_period_and_scope(tmp_path):
+    write_rules(tmp_path, RULE + "    scope: [Hemtjänst]\n")
+    write_rules(tmp_path, "rules:\n  - id: manual\n    title: Manuellt\n    kind: manual_registration_share\n"
+                          "    severity: medium\n    period: month\n    params:\n      max_share: 0.3\n", "b.yaml")
+    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "list"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    door = next(line for line in lines if "door-watch" in line)
+    manual = next(line for line in lines if "│ manual " in line)
+    assert "edge_margin_minutes=2.0" in result.stdout  # a default the file does not write
+    assert "Hemtjänst" in door and "month" in manual
+    assert "max_share=0.3" in result.stdout
+
+
+def test_it_prints_the_reference_that_docs_rules_md_holds():
+    result = runner.invoke(app, ["rules", "docs"])
+    assert result.exit_code == 0
+    assert result.stdout == (PROJECT_DIR / "docs" / "rules.md").read_text(encoding="utf-8")
