@@ -87,6 +87,12 @@ METRICS: dict[str, Metric] = {
         "90th percentile of registered / planned duration: the long tail of inflated visits.",
         "90:e percentilen av registrerad/planerad tid", "90th percentile of registered/planned duration",
         "ratio", over="duration_ratio"),
+    "duration_ratio_iqr": Metric(
+        "Spread of registered / planned duration: its interquartile range (75th minus 25th percentile). "
+        "Real visits run over and under the plan; registrations copied from the plan, or padded by a fixed "
+        "amount, spread little or, mixed with honest ones, oddly much.",
+        "Spridning av registrerad/planerad tid (kvartilavstånd)",
+        "Spread of registered/planned duration (interquartile range)", "ratio", over="duration_ratio"),
     "night_visit_share": Metric(
         f"Share of visits starting between {NIGHT_STARTS_HOUR}:00 and {NIGHT_ENDS_HOUR:02d}:00 local time.",
         "Andel nattbesök (22-06)", "Share of night visits (22-06)", "share", "night_visit"),
@@ -303,7 +309,9 @@ def supplier_period_metrics_and_support(
         staff_days=("staff_day", "nunique"),
         **shares,
     )
-    out["p90_duration_ratio"] = grouped["duration_ratio"].quantile(0.9)
+    ratio = grouped["duration_ratio"]
+    out["p90_duration_ratio"] = ratio.quantile(0.9)
+    out["duration_ratio_iqr"] = ratio.quantile(0.75) - ratio.quantile(0.25)
     out["visits_per_staff_day"] = out["visits"] / out["staff_days"]
     out["hours_per_staff_day"] = out["registered_minutes"] / 60.0 / out["staff_days"]
     per_staff = rows.groupby([*INDEX, "staff"], sort=False)["client"].nunique()
