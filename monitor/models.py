@@ -142,6 +142,9 @@ class ScoringRun(SQLModel, table=True):
     finished_at: datetime | None = _ts(nullable=True)
     findings_total: int = 0
     findings_new: int = 0
+    # The instant recency is measured from: the end of the latest visit, so scoring unchanged
+    # evidence again gives the same scores whatever day it runs.
+    as_of: datetime | None = _ts(nullable=True)
 
 
 class Finding(SQLModel, table=True):
@@ -179,6 +182,8 @@ class SupplierScore(SQLModel, table=True):
     reasons: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JsonValue, nullable=False)
     )
+    # Points from each source (rules, outlier, media) before they are turned into the 0-100 score.
+    components: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
 
 
 class DigestLog(SQLModel, table=True):

@@ -116,11 +116,12 @@ def store_findings(
 
 
 def evaluate_rules(
-    conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None
+    conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None,
+    evidence: Evidence | None = None,
 ) -> EvaluationSummary:
     """Run every enabled rule and store its findings; `on_rule` is told as each one starts."""
     summary = EvaluationSummary()
-    evidence = Evidence(conn)  # loaded once, shared by every rule
+    evidence = evidence or Evidence(conn)  # loaded once, shared by every rule
     for rule in rules:
         if not rule.enabled:
             continue

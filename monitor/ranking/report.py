@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from monitor.messages import render_summary
 from monitor.models import ScoringRun, Supplier, SupplierScore
+from monitor.ranking.wording import reworded
+
+# A score this many points above or below the previous run's is rising or falling.
+TREND_POINTS = 5.0
 
 
 @dataclass
@@ -21,6 +24,19 @@ class RankedSupplier:
     score: float
     change: int | None  # places moved up since the previous run; None if not ranked then
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    previous_score: float | None = None
+    components: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trend(self) -> str:
+        """new, rising, falling or steady: the score against the previous run's (5 points either way)."""
+        if self.previous_score is None:
+            return "new"
+        if self.score >= self.previous_score + TREND_POINTS:
+            return "rising"
+        if self.score <= self.previous_score - TREND_POINTS:
+            return "falling"
+        return "steady"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -30,8 +46,11 @@ class RankedSupplier:
             "score": self.score,
             "rank": self.rank,
             "change": self.change,
+            "previous_score": self.previous_score,
+            "trend": self.trend,
+            "components": self.components,
             "reasons": [
-                {k: r[k] for k in ("source", "id", "title", "detail") if k in r} for r in self.reasons
+                {k: r[k] for k in ("source", "id", "title", "detail", "points") if k in r} for r in self.reasons
             ],
         }
 
@@ -44,7 +63,7 @@ class Ranking:
 
 
 def _worded(reasons: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
-    return [{**r, "detail": render_summary(r["details"], language)} if r.get("details") else r for r in reasons]
+    return [reworded(r, language) for r in reasons]
 
 
 def latest_ranking(
@@ -63,9 +82,12 @@ def latest_ranking(
     ).scalar()
     previous = {}
     if previous_id is not None:
-        previous = dict(conn.execute(select(ss.supplier_id, ss.rank).where(ss.run_id == previous_id)).all())
+        previous = {
+            r.supplier_id: (r.rank, r.score)
+            for r in conn.execute(select(ss.supplier_id, ss.rank, ss.score).where(ss.run_id == previous_id))
+        }
     query = (
-        select(ss.supplier_id, ss.rank, ss.score, ss.reasons, s.org_number, s.name, s.contract_area)
+        select(ss.supplier_id, ss.rank, ss.score, ss.reasons, ss.components, s.org_number, s.name, s.contract_area)
         .join(suppliers_table, s.id == ss.supplier_id)
         .where(ss.run_id == latest.id)
         .order_by(ss.rank)
@@ -83,8 +105,10 @@ def latest_ranking(
                 name=row.name,
                 contract_area=row.contract_area,
                 score=row.score,
-                change=None if before is None else before - row.rank,
+                change=None if before is None else before[0] - row.rank,
                 reasons=_worded(row.reasons, language),
+                previous_score=None if before is None else before[1],
+                components=row.components or {},
             )
         )
     return Ranking(latest.id, latest.finished_at, suppliers[:top] if top else suppliers)

@@ -1,10 +1,27 @@
-"""Supplier risk scores (0-100) from the current findings, with the reasons in words."""
+"""Supplier risk scores (0-100): rule findings, the outlier score and media signals, with reasons.
+
+Each source gives points; the points add up to T and the score is 100 * (1 - exp(-T / saturation)),
+so no supplier passes 100 and each extra point matters less near the top. Every weight is in
+rules/scoring.yaml:
+
+- a rule gives severity_points[severity] * weight * h(S), where S adds up its findings'
+  strengths, each multiplied by its recency decay, and h(S) = S below 1 and 1 + ln(S) above:
+  a second finding adds less than the first, so fifty weak hits do not outrank one door
+  observation, and an old finding fades;
+- the outlier score gives outliers.points * strength (0..1, see monitor.ranking.outliers);
+- media signals give media.points * their strength (filled in by the media monitoring).
+
+Recency: a finding whose period ended d days before the run's as-of instant (the end of the
+latest visit, so scoring unchanged evidence again gives the same scores) counts
+0.5 ** (d / recency.half_life_days).
+"""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +30,22 @@ from sqlalchemy import Connection, select
 
 from monitor.messages import render_summary
 from monitor.models import Finding, Supplier
+from monitor.ranking.outliers import OutlierConfig, SupplierOutlier
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
+
+
+class RecencyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    half_life_days: float = Field(
+        28.0, gt=0, description="A finding this many days older than the latest evidence counts half."
+    )
+
+
+class MediaConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: float = Field(30.0, ge=0, description="Risk points of a supplier at full media strength.")
 
 
 class ScoringConfig(BaseModel):
@@ -23,6 +55,9 @@ class ScoringConfig(BaseModel):
         default_factory=lambda: {"low": 5, "medium": 15, "high": 35, "critical": 60}
     )
     saturation: float = Field(50.0, gt=0)
+    recency: RecencyConfig = Field(default_factory=RecencyConfig)
+    outliers: OutlierConfig = Field(default_factory=OutlierConfig)
+    media: MediaConfig = Field(default_factory=MediaConfig)
     digest_min_score: float = Field(10.0, ge=0, le=100)
     digest_top: int = Field(15, ge=1)
 
@@ -47,10 +82,31 @@ class SupplierRisk:
     contract_area: str
     score: float = 0.0
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    components: dict[str, float] = field(default_factory=lambda: {"rules": 0.0, "outlier": 0.0, "media": 0.0})
+
+
+def decay(period_end: datetime, as_of: datetime, half_life_days: float) -> float:
+    """How much a finding counts: 1 for a period that ended at as_of (or later), half after a half-life."""
+    age_days = max(0.0, (as_of - period_end).total_seconds() / 86_400)
+    return 0.5 ** (age_days / half_life_days)
+
+
+def diminishing(strength: float) -> float:
+    """h(S): linear up to 1, logarithmic beyond, so many weak hits add up slowly."""
+    return strength if strength < 1 else 1 + math.log(strength)
+
+
+def score_from_points(points: float, saturation: float) -> float:
+    return round(100 * (1 - math.exp(-points / saturation)), 1)
 
 
 def score_suppliers(
-    conn: Connection, run_id: int, config: ScoringConfig, language: str = "sv"
+    conn: Connection,
+    run_id: int,
+    config: ScoringConfig,
+    as_of: datetime,
+    outliers: dict[int, SupplierOutlier] | None = None,
+    language: str = "sv",
 ) -> list[SupplierRisk]:
     """Every supplier, highest risk first; only findings reproduced by this run count."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
@@ -60,15 +116,17 @@ def score_suppliers(
         for row in conn.execute(select(s.id, s.org_number, s.name, s.contract_area))
     }
     by_rule: dict[tuple[int, str], list[Any]] = defaultdict(list)
-    for row in conn.execute(select(Finding.__table__).where(f.last_seen_run_id == run_id)):
+    query = select(Finding.__table__).where(f.last_seen_run_id == run_id).order_by(f.period_start, f.id)
+    for row in conn.execute(query):
         by_rule[(row.supplier_id, row.rule_id)].append(row)
-    totals: dict[int, float] = defaultdict(float)
+    half_life = config.recency.half_life_days
     for (supplier_id, rule_id), findings in by_rule.items():
-        first = findings[0]
-        strength = sum(max(x.strength, 1.0) for x in findings)
-        points = config.severity_points.get(first.severity, 0) * first.weight * (1 + math.log(strength))
-        totals[supplier_id] += points
-        risks[supplier_id].reasons.append(
+        first = findings[-1]  # the newest: its title and severity are the rule's as it stands
+        strength = sum(max(x.strength, 1.0) * decay(x.period_end, as_of, half_life) for x in findings)
+        points = config.severity_points.get(first.severity, 0) * first.weight * diminishing(strength)
+        risk = risks[supplier_id]
+        risk.components["rules"] += points
+        risk.reasons.append(
             {
                 "source": "rule",
                 "id": rule_id,
@@ -78,10 +136,37 @@ def score_suppliers(
                 # Kept so the reason can be worded again in another language when shown.
                 "details": [x.detail for x in findings],
                 "findings": len(findings),
+                "strength": round(strength, 3),
                 "points": round(points, 1),
             }
         )
-    for supplier_id, total in totals.items():
-        risks[supplier_id].score = round(100 * (1 - math.exp(-total / config.saturation)), 1)
-        risks[supplier_id].reasons.sort(key=lambda r: -r["points"])
-    return sorted(risks.values(), key=lambda r: (-r.score, r.org_number))
+    for supplier_id, outlier in (outliers or {}).items():
+        if supplier_id not in risks:
+            continue
+        points = config.outliers.points * outlier.strength
+        risks[supplier_id].components["outlier"] = points
+        if points >= 0.05:
+            risks[supplier_id].reasons.append(outlier_reason(outlier, points, language))
+    for risk in risks.values():
+        total = sum(risk.components.values())
+        risk.score = score_from_points(total, config.saturation)
+        risk.components = {k: round(v, 2) for k, v in risk.components.items()}
+        risk.reasons.sort(key=lambda r: (-r["points"], r["id"]))
+    return sorted(risks.values(), key=lambda r: (-r.score, -sum(r.components.values()), r.org_number))
+
+
+def outlier_reason(outlier: SupplierOutlier, points: float, language: str = "sv") -> dict[str, Any]:
+    from monitor.ranking.wording import word_outlier
+
+    reason: dict[str, Any] = {
+        "source": "outlier",
+        "id": "outlier",
+        "strength": round(outlier.strength, 3),
+        "points": round(points, 1),
+        "peer_group": outlier.peer_group,
+        "peers": outlier.peers,
+        "periods": outlier.periods,
+        "fallback": outlier.fallback,
+        "explanations": [e.as_json() for e in outlier.explanations],
+    }
+    return {**reason, **word_outlier(reason, language)}

@@ -1,0 +1,44 @@
+"""Reasons that are not rule findings, worded for the reader when shown (Swedish by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TITLES = {
+    "sv": {"outlier": "Avviker från jämförbara leverantörer"},
+    "en": {"outlier": "Unlike comparable suppliers"},
+}
+_PEERS = {
+    "sv": "jämfört med {peers} leverantörer inom {group}",
+    "en": "compared with {peers} suppliers in {group}",
+}
+_NO_SINGLE_FEATURE = {
+    "sv": "ovanlig kombination av flera mått, inget enskilt mått sticker ut",
+    "en": "an unusual combination of several measures, none stands out alone",
+}
+
+
+def word_outlier(reason: dict[str, Any], language: str = "sv") -> dict[str, str]:
+    """Title and detail of an outlier reason: the features behind it, each beside the peer median."""
+    from monitor.ranking.features import describe_feature
+
+    language = language if language in TITLES else "sv"
+    parts = [
+        describe_feature(e["feature"], e["value"], e["peer_median"], language)
+        for e in reason.get("explanations", [])
+    ] or [_NO_SINGLE_FEATURE[language]]
+    context = _PEERS[language].format(peers=reason.get("peers", 0), group=reason.get("peer_group", ""))
+    if reason.get("fallback"):
+        context += f"; {reason['fallback']}"
+    return {"title": TITLES[language]["outlier"], "detail": f"{'; '.join(parts)} ({context})"}
+
+
+def reworded(reason: dict[str, Any], language: str) -> dict[str, Any]:
+    """A stored reason in the reader's language."""
+    from monitor.messages import render_summary
+
+    if reason.get("source") == "outlier":
+        return {**reason, **word_outlier(reason, language)}
+    if reason.get("details"):
+        return {**reason, "detail": render_summary(reason["details"], language)}
+    return reason
