@@ -1,5 +1,8 @@
 """The demo's planted schemes are found by the default rules, and its honest look-alikes are not.
 
+The one scheme no rule is written for (UNCOVERED_SCHEMES) is left to the outlier scoring: no rule
+may flag it, and its outlier reason must lift it above every honest supplier.
+
 One scaled-down demo (every scheme and look-alike, fewer ordinary suppliers and clients) is
 generated, imported and scored once for the module; each test reads the ranking or the findings.
 """
@@ -16,7 +19,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.db import make_engine
-from monitor.demo import DemoDataset, generate_municipality
+from monitor.demo import UNCOVERED_SCHEMES, DemoDataset, generate_municipality
 from monitor.findings.detectors import DETECTORS
 from monitor.findings.rules import load_rules
 
@@ -79,16 +82,27 @@ def _label(row: dict, dataset: DemoDataset) -> str:
     return f"{row['name']} ({scheme}, score {row['score']})"
 
 
+def _covered(dataset: DemoDataset) -> set[str]:
+    """Org numbers of the planted schemes some rule is written for."""
+    return {org for org, scheme in dataset.planted.items() if scheme not in UNCOVERED_SCHEMES}
+
+
 def test_it_plants_a_scheme_at_its_own_supplier_for_every_detector_but_threshold(demo):
     assert set(SCHEME_OF_KIND) == set(DETECTORS) - {"threshold"}
     assert set(SCHEME_OF_KIND.values()) <= set(demo.dataset.planted.values())
     assert len(set(demo.dataset.planted.values())) == len(demo.dataset.planted)
 
 
+def test_it_plants_the_schemes_no_rule_is_written_for_too(demo):
+    assert set(UNCOVERED_SCHEMES) <= set(demo.dataset.planted.values())
+    assert not set(UNCOVERED_SCHEMES) & set(SCHEME_OF_KIND.values())
+
+
 def test_every_planted_supplier_ranks_above_every_honest_one(demo):
-    planted = [r for r in demo.ranking if r["org_number"] in demo.dataset.planted]
+    # The uncovered schemes have no rule points: test_the_uncovered_scheme_ranks_above_... judges them.
+    planted = [r for r in demo.ranking if r["org_number"] in _covered(demo.dataset)]
     honest = [r for r in demo.ranking if r["org_number"] not in demo.dataset.planted]
-    assert len(planted) == len(demo.dataset.planted)
+    assert len(planted) == len(_covered(demo.dataset))
     offending = [(p, h) for p in planted for h in honest if p["score"] <= h["score"]]
     assert not offending, "; ".join(
         f"{_label(p, demo.dataset)} is not above {_label(h, demo.dataset)}" for p, h in offending[:5]
@@ -97,7 +111,7 @@ def test_every_planted_supplier_ranks_above_every_honest_one(demo):
 
 def test_the_honest_large_supplier_is_not_flagged_for_being_large(demo):
     large = next(r for r in demo.ranking if r["org_number"] == demo.dataset.honest_largest)
-    lowest_planted = min(r["score"] for r in demo.ranking if r["org_number"] in demo.dataset.planted)
+    lowest_planted = min(r["score"] for r in demo.ranking if r["org_number"] in _covered(demo.dataset))
     assert large["score"] == 0 or large["score"] < lowest_planted, _label(large, demo.dataset)
 
 
@@ -112,3 +126,19 @@ def test_no_detector_flags_an_honest_look_alike(demo):
     flagged = sorted((kind, org) for org, kind in demo.findings if org not in demo.dataset.planted)
     names = {r["org_number"]: r["name"] for r in demo.ranking}
     assert flagged == [], [f"{kind} flagged {names[org]}" for kind, org in flagged]
+
+
+@pytest.mark.parametrize("scheme", UNCOVERED_SCHEMES)
+def test_no_rule_flags_a_scheme_no_rule_is_written_for(demo, scheme):
+    org = next(o for o, planted in demo.dataset.planted.items() if planted == scheme)
+    assert sorted(kind for o, kind in demo.findings if o == org) == []
+
+
+@pytest.mark.xfail(strict=False, reason="until monitor/ranking/outliers.py score_outliers returns results")
+@pytest.mark.parametrize("scheme", UNCOVERED_SCHEMES)
+def test_the_uncovered_scheme_ranks_above_every_honest_supplier_by_its_outlier_reason(demo, scheme):
+    row = next(r for r in demo.ranking if demo.dataset.planted.get(r["org_number"]) == scheme)
+    honest = [r for r in demo.ranking if r["org_number"] not in demo.dataset.planted]
+    assert [r["source"] for r in row["reasons"]] == ["outlier"], _label(row, demo.dataset)
+    above = [_label(h, demo.dataset) for h in honest if h["score"] >= row["score"]]
+    assert above == [], f"{_label(row, demo.dataset)} is not above {above[:5]}"

@@ -4,18 +4,22 @@ The demo must show the whole pipeline on data that looks like a real municipalit
 without containing a single real person. `generate_municipality` writes the five import files
 (suppliers, staff, visits, door observations, client events) in the canonical column names:
 
-* about 42 contracted suppliers of very different sizes: one large honest supplier with about a
+* about 43 contracted suppliers of very different sizes: one large honest supplier with about a
   quarter of all visits, a few medium ones, many small ones with 2-6 staff;
 * clients with care plans (morning care, meals, showers, cleaning, night checks) served by staff
   routes: each route drives its clients one after another, with travel time that follows the
   distance, in day (07-16), evening (15-22) and night shifts;
 * hospital stays, deaths and moves, during which honest suppliers plan no visits;
 * door observations by the follow-up team;
-* thirteen planted welfare-crime schemes at thirteen different suppliers (`DemoDataset.planted`),
-  at least one for every built-in detector but the generic threshold rule, and honest look-alikes
-  that a careless rule would flag: a night patrol with many short visits, a rural supplier with
-  long drives, a one-week digital-lock outage, double staffing, a relative employed openly, and
-  the large supplier itself.
+* fourteen planted welfare-crime schemes at fourteen different suppliers (`DemoDataset.planted`):
+  thirteen with at least one for every built-in detector but the generic threshold rule, and one
+  that no rule is written for (`UNCOVERED_SCHEMES`), so that only the outlier scoring can find it:
+  identity_churn, a supplier that registers each round under a staff id that lasts a day or two
+  (borrowed or invented identities), which shows only in its rates: few visits per staff-day,
+  few clients per staff member, a staff list that is new every week;
+* honest look-alikes that a careless rule would flag: a night patrol with many short visits, a
+  rural supplier with long drives, a one-week digital-lock outage, double staffing, a relative
+  employed openly, and the large supplier itself.
 
 Client ids are 12-digit personnummer whose check digit is deliberately wrong, so they can never
 belong to a real person. Timestamps carry an explicit UTC offset, so the hour that happens twice
@@ -43,7 +47,7 @@ from monitor.demo.exports import COLUMNS, csv_rows, write_exports
 from monitor.demo.municipality import Municipality
 from monitor.demo.observations import generate_observations
 from monitor.demo.routes import build_routes
-from monitor.demo.suppliers import SCHEMES, register_suppliers
+from monitor.demo.suppliers import SCHEMES, UNCOVERED_SCHEMES, register_suppliers
 from monitor.demo.visits import generate_visits
 
 # The autumn DST change (2026-10-25) falls inside the four default weeks, on purpose.
@@ -70,7 +74,7 @@ def generate_municipality(
     """Write a synthetic municipality's exports as canonical CSV files into `directory`.
 
     `scale` multiplies clients (and so staff and visits); below 1 it also drops ordinary honest
-    suppliers, keeping at least nineteen: the large one, the thirteen schemes and the
+    suppliers, keeping at least twenty: the large one, the fourteen schemes and the
     look-alikes. Raises ValueError for a `start` that is not a Monday.
     """
     start = start or DEFAULT_START
@@ -103,4 +107,4 @@ def generate_municipality(
     )
 
 
-__all__ = ["DemoDataset", "generate_municipality"]
+__all__ = ["UNCOVERED_SCHEMES", "DemoDataset", "generate_municipality"]

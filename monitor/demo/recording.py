@@ -1,10 +1,11 @@
-"""How a registration is recorded: how long it says the visit lasted, how, when and from which phone.
+"""How a registration is recorded: how long it says the visit lasted, how, when, from which phone and under whose id.
 
 Honest registrations scatter around the plan and are recorded within minutes by the tag, the
 lock or the app. The schemes that live in a single registration are planted here: billing
 inflation (duration_inflation), visits tagged in and out at the door (short_visits), shifts
-entered days afterwards (late_registration), many manual registrations, and one phone that
-registers colleagues' visits (shared_device); so is the honest digital-lock outage.
+entered days afterwards (late_registration), many manual registrations, one phone that
+registers colleagues' visits (shared_device), and staff ids that last a day or two
+(identity_churn); so is the honest digital-lock outage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from monitor.demo.care_plans import Need
     from monitor.demo.clients import Client
+    from monitor.demo.municipality import Municipality
     from monitor.demo.routes import Route
     from monitor.demo.suppliers import Supplier
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 SHARED_DEVICE_DAYS = 0.6
 # Share of a late_registration supplier's shifts entered in the app a day or more afterwards.
 LATE_SHIFTS = 0.45
+# An identity_churn id registers this many consecutive visits of a round.
+IDENTITY_VISITS = 2
 
 
 def registered_minutes(role: str, route: Route, need: Need, rng: random.Random) -> int:
@@ -81,3 +85,36 @@ def devices_for(
         if first in duty and second in duty:
             devices[second] = duty[first][0]
     return devices
+
+
+class IdentityPool:
+    """identity_churn: the staff ids a supplier registers its visits under, each one for a day or two.
+
+    The people who drive the routes never appear in the export. Each round of each route (the
+    morning, the lunch, the first night round ...) is cut into runs of IDENTITY_VISITS visits,
+    and each run is registered under an id that lasts one or two days and is never used again:
+    borrowed or invented identities, so that who really works (unvetted, without a work permit,
+    or nobody at all) and how long their days are cannot be seen. Every id is in the staff list
+    and has its own app login, so no phone registers for two ids, and it works the same stretch
+    of the same round each day, so its hours and rest look like a part-timer's. What shows is
+    only in the rates: a visit or two per staff-day, a client or two per staff member, and a
+    staff list that is new every week. No rule is written for that.
+    """
+
+    def __init__(self, town: Municipality, supplier: Supplier) -> None:
+        self._supplier = supplier
+        self._rng = town.rng(f"identities:{supplier.no}")
+        self._current: dict[tuple[int, str, int], tuple[str, int]] = {}  # stretch -> (id, first day past it)
+        supplier.staff.clear()  # the export lists the identities, not the people behind them
+
+    def staff_for(self, route: int, day: int, slot: str, visit: int) -> str:
+        """The id of a route's `visit`-th visit (from 0) in round `slot` of shift day `day`."""
+        stretch = (route, slot, visit // IDENTITY_VISITS)
+        current = self._current.get(stretch)
+        if current is None or day >= current[1]:
+            supplier = self._supplier
+            staff_id = f"S{supplier.no:02d}{len(supplier.staff) + 1:03d}"
+            supplier.staff.append(staff_id)
+            current = (staff_id, day + self._rng.choice((1, 2)))
+            self._current[stretch] = current
+        return current[0]

@@ -30,7 +30,10 @@ SCHEMES = (
     "shared_device",
     "round_the_clock",
     "single_client_staff",
+    "identity_churn",
 )
+# Planted schemes that no rule in rules/ is written for: only the outlier scoring can find them.
+UNCOVERED_SCHEMES = ("identity_churn",)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Personlig Omsorg i Huddinge AB", "single_client_staff", 12, 8, ("Huddinge centrum", "Sjödalen")),
     # Employs one relative, openly, among enough ordinary staff: the honest twin of relative_caregiver.
     Spec("Medmänniskan Omsorg AB", "honest_relative", 12, 9, ("Sjödalen", "Glömsta")),
+    # Registers its visits under staff ids that change every day or two: no rule is written for it.
+    Spec("Aurora Hemtjänst Södertörn AB", "identity_churn", 20, 8, ("Vårby", "Segeltorp"), ("Aurora Omsorg",)),
     Spec("Södertörns Omsorgspartner AB", "honest", 65, 8, ("Visättra", "Flemingsberg", "Balingsnäs")),
     Spec("Livskraft Hemtjänst AB", "honest", 55, 8, ("Stuvsta", "Snättringe", "Sjödalen")),
     Spec("Hemtrevnad Omsorg Aktiebolag", "honest", 50, 8, ("Huddinge centrum", "Glömsta"),
@@ -106,7 +111,7 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Lilla Hjälpen Ledsagning AB", "lss", 10, 4, URBAN, contract_area="LSS",
          subcategory="Funktionshinderomsorg", form="direkt", ends=True),
 )
-# Every special entry comes before the ordinary ones, so this many keeps them all (19).
+# Every special entry comes before the ordinary ones, so this many keeps them all (20).
 MIN_SUPPLIERS = 1 + max(i for i, spec in enumerate(_CATALOG) if spec.role not in ("honest", "boendestod", "lss"))
 BASE_SUPPLIERS = len(_CATALOG)
 

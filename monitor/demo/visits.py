@@ -4,17 +4,19 @@ Planned times follow the route (travel time from the distance, the planner's sla
 while an honest supplier knows the client is away); registered times scatter around them
 (`recording` decides each registration's length, method, time of recording and phone). The
 schemes that live in a route's registrations are planted here: a borrowed login
-(staff_overlap), times copied from the plan (exact_planned_times), inflated relative visits and
-a phantom night route; so is honest double staffing.
+(staff_overlap), times copied from the plan (exact_planned_times), inflated relative visits, a
+phantom night route and rounds registered under short-lived ids (identity_churn); so is honest
+double staffing.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
-from monitor.demo.recording import devices_for, entered_late_at, registered_minutes, registration_method
+from monitor.demo.recording import IdentityPool, devices_for, entered_late_at, registered_minutes, registration_method
 from monitor.demo.routes import ROUNDS
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class _Visits:
         outage = set(range(7, 14)) if self.days >= 14 else {2, 3, 4}
         day_routes = [i for i, r in enumerate(supplier.routes) if r.kind == "day"]
         worked_evening: set[str] = set()
+        identities = IdentityPool(self.town, supplier) if role == "identity_churn" else None
         for day in range(-1, self.days):
             sick_cover = list(supplier.subs)
             duty: dict[int, tuple[str, str]] = {}
@@ -76,8 +79,9 @@ class _Visits:
                     staff = duty[day_routes[0]][0]
                 planned = self._plan(route, day, rng)
                 if planned:
+                    identity = partial(identities.staff_for, i, day) if identities else None
                     self._register(supplier, route, planned, staff, device, buddy,
-                                   day in outage and role == "outage", rng)
+                                   day in outage and role == "outage", rng, identity)
 
     def _on_duty(
         self, route: Route, staff: list[str], day: int, sick_cover: list[str], worked_evening: set[str],
@@ -122,8 +126,13 @@ class _Visits:
     def _register(
         self, supplier: Supplier, route: Route, planned: list[tuple[Client, Need, int, int]],
         staff: str, device: str, buddy: str, outage: bool, rng: random.Random,
+        identity: Callable[[str, int], str] | None = None,
     ) -> None:
-        """Turn a planned route into registrations: what the staff's phone or the door lock recorded."""
+        """Turn a planned route into registrations: what the staff's phone or the door lock recorded.
+
+        `identity` gives the id (and phone login) a visit is registered under instead of `staff`,
+        from its round and its number in the round.
+        """
         role = supplier.role
         exact = role == "exact_planned_times"
         previous: Client | None = None
@@ -160,6 +169,7 @@ class _Visits:
         # Confirmed in one batch at the end of the shift, from the planned times.
         batch_at = done[-1][5] + rng.randint(5, 40) if exact else 0
         late_at = entered_late_at(role, done[-1][5], rng)
+        in_round: dict[str, int] = {}
         for i, (client, need, p_start, p_end, r_start, r_end) in enumerate(done):
             method = registration_method(client, role, outage, rng)
             if exact:
@@ -170,6 +180,9 @@ class _Visits:
                 recorded = r_end + rng.randint(4, 90)
             else:
                 recorded = r_end + rng.randint(1, 2)
+            if identity is not None:
+                in_round[need.slot] = in_round.get(need.slot, -1) + 1
+                staff = device = identity(need.slot, in_round[need.slot])
             self._emit(supplier, staff, device, client, need, p_start, p_end, r_start, r_end, method,
                        recorded)
             if buddy and client.double:
