@@ -162,3 +162,25 @@ def with_suppliers(engine: Engine, write_csv: Callable[..., Path], pseudonymise:
     result = import_csv(engine, SPECS["suppliers"], path, pseudonymise=pseudonymise)
     assert result.rows_accepted == 2
     return engine
+
+
+@pytest.fixture
+def load_evidence(with_suppliers: Engine, write_csv: Callable[..., Path], pseudonymise: Pseudonymiser):
+    """Import rows (dicts in the canonical columns) into the database with the persona suppliers.
+
+    load_evidence(visits=[...], staff=[...], events=[...], observations=[...]) -> Engine
+    """
+
+    def load(**kinds: list[dict[str, str]]) -> Engine:
+        names = {"visits": "visits", "staff": "staff", "events": "client-events", "observations": "observations"}
+        for name in ("staff", "events", "observations", "visits"):
+            rows = kinds.get(name)
+            if not rows:
+                continue
+            kind = names[name]
+            result = import_csv(with_suppliers, SPECS[kind], write_csv(f"{kind}.csv", rows),
+                                pseudonymise=pseudonymise)
+            assert result.rows_rejected == 0, result.rejected
+        return with_suppliers
+
+    return load

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from monitor.config import PROJECT_DIR
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evaluate import run_rule
 from monitor.findings.rules import Rule, load_rules
-from monitor.imports import SPECS, import_csv
-from monitor.pseudonyms import Pseudonymiser
 
 RULES_DIR = PROJECT_DIR / "rules"
-
-
-@pytest.fixture
-def load_evidence(with_suppliers: Engine, write_csv: Callable[..., Path], pseudonymise: Pseudonymiser):
-    """Import rows (dicts in the canonical columns) into the database with the persona suppliers.
-
-    load_evidence(visits=[...], staff=[...], events=[...], observations=[...]) -> Engine
-    """
-
-    def load(**kinds: list[dict[str, str]]) -> Engine:
-        names = {"visits": "visits", "staff": "staff", "events": "client-events", "observations": "observations"}
-        for name in ("staff", "events", "observations", "visits"):
-            rows = kinds.get(name)
-            if not rows:
-                continue
-            kind = names[name]
-            result = import_csv(with_suppliers, SPECS[kind], write_csv(f"{kind}.csv", rows),
-                                pseudonymise=pseudonymise)
-            assert result.rows_rejected == 0, result.rejected
-        return with_suppliers
-
-    return load
 
 
 def make_rule(kind: str, period: str | None = None, scope: Any = None, **params: Any) -> Rule:
