@@ -1,0 +1,80 @@
+"""The ranking as the team meets it: stable on re-scoring, explained, drawn over time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    """A small demo municipality, imported and scored twice on unchanged data."""
+    directory = tmp_path_factory.mktemp("rank-demo")
+    url = f"sqlite:///{directory / 'monitor.db'}"
+    result = runner.invoke(app, ["--db", url, "demo", "--dir", str(directory), "--scale", "0.2", "--weeks", "2"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["--db", url, "score"]).exit_code == 0
+    return url
+
+
+def _rank(url: str, *args: str) -> list[dict]:
+    result = runner.invoke(app, ["--db", url, "rank", "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_it_gives_the_same_ranking_when_unchanged_data_is_scored_again(demo_db):
+    ranking = _rank(demo_db)
+    assert all(r["change"] == 0 and r["trend"] == "steady" for r in ranking)
+    assert [r["previous_score"] for r in ranking] == [r["score"] for r in ranking]
+
+
+def test_it_gives_each_reason_its_source_and_points(demo_db):
+    top = _rank(demo_db, "--top", "3")
+    assert [r["rank"] for r in top] == [1, 2, 3] and top[0]["score"] >= top[2]["score"] > 0
+    for supplier in top:
+        assert supplier["reasons"]
+        assert {r["source"] for r in supplier["reasons"]} <= {"rule", "outlier", "media"}
+        assert sum(r["points"] for r in supplier["reasons"]) == pytest.approx(
+            sum(supplier["components"].values()), abs=0.2)
+
+
+def test_it_explains_a_score_with_the_numbers_that_made_it(demo_db):
+    top = _rank(demo_db, "--top", "1")[0]
+    result = runner.invoke(app, ["--db", demo_db, "explain", top["org_number"].replace("-", ""), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    explained = json.loads(result.stdout)
+    assert explained["score"] == top["score"] and explained["rank"] == 1
+    total = explained["total_points"]
+    assert round(100 * (1 - 2.718281828459045 ** (-total / explained["saturation"])), 1) == pytest.approx(
+        top["score"], abs=0.1)
+    rule = explained["rules"][0]
+    assert rule["findings"] and all(0 < f["decay"] <= 1 for f in rule["findings"])
+
+
+def test_it_prints_the_explanation_as_text(demo_db):
+    org = _rank(demo_db, "--top", "1")[0]["org_number"]
+    result = runner.invoke(app, ["--db", demo_db, "explain", org], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Points: rules" in result.stdout and "risk = 100 × (1 − e^(−" in result.stdout
+    assert "Peers" in result.stdout and "Media" in result.stdout
+
+
+def test_it_refuses_to_explain_an_unknown_org_number(demo_db):
+    result = runner.invoke(app, ["--db", demo_db, "explain", "556000-0000"])
+    assert result.exit_code == 2
+    assert "no supplier with org number '556000-0000'" in result.stderr
+
+
+def test_it_draws_the_top_suppliers_risk_over_time_to_a_png(demo_db, tmp_path):
+    path = tmp_path / "risk.png"
+    result = runner.invoke(app, ["--db", demo_db, "rank", "--top", "5", "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    assert "Risk over 2 scoring runs drawn to" in result.stderr
