@@ -98,7 +98,8 @@ FEATURES: dict[str, Feature] = {
         "late_registration_share", "besök registrerade över ett dygn i efterhand", "visits recorded over a day late",
         "higher", 0.02),
     "relative_visit_share": _from_metric(
-        "relative_visit_share", "besök av anhörig personal", "visits by a relative", "higher", 0.02),
+        "relative_visit_share", "besök av anhörig personal", "visits by a relative", "higher", 0.05,
+        "Employing a relative openly is allowed, so one among ten staff is ordinary: a wider spread floor."),
     "absent_client_visit_share": _from_metric(
         "absent_client_visit_share", "besök när brukaren var frånvarande", "visits while the client was away",
         "higher", 0.005, "Even a few such visits are a strong sign: a tighter spread floor."),

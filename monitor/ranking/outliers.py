@@ -98,7 +98,7 @@ class OutlierConfig(BaseModel):
     z_low: float = Field(
         2.0, description="A supplier-period's anomaly at this robust z within its group gets strength 0.")
     z_high: float = Field(
-        6.0, description="... at this robust z or above, strength 1 (linear from z_low).")
+        5.0, description="... at this robust z or above, strength 1 (linear from z_low).")
     half_life_days: float = Field(
         28.0, gt=0, description="A period ending this many days before the scoring date weighs half as much.")
     top_explanations: int = Field(3, ge=0, description="At most this many features explain a supplier's score.")
