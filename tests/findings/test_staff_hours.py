@@ -104,8 +104,12 @@ REST_CASES = [
                  id="evening_then_day_after_9_5_hours"),
     pytest.param([shift("V1", 1, "17:00", "19:00"), shift("V2", 1, "19:15", "21:00"), shift("V3", 2, "05:00", "07:00"),
                   shift("V4", 2, "07:15", "09:00")], ["V2", "V3"], id="evening_then_early_morning_after_8_hours"),
-    pytest.param([shift("V1", 0, "07:00", "10:00"), shift("V2", 0, "17:00", "21:00")], ["V1", "V2"],
-                 id="break_of_7_hours_is_a_short_rest"),
+    pytest.param([shift("V1", 0, "07:00", "10:00"), shift("V2", 0, "17:00", "21:00")], [],
+                 id="break_of_7_hours_in_a_14_hour_day_leaves_the_night_to_rest"),
+    pytest.param([shift("V1", 0, "06:59", "07:16"), shift("V2", 0, "13:44", "14:05")], [],
+                 id="morning_visit_and_afternoon_visit_of_a_short_day"),
+    pytest.param([shift("V1", 0, "07:00", "13:00"), shift("V2", 0, "20:00", "23:00")], ["V1", "V2"],
+                 id="break_of_7_hours_in_a_16_hour_day_is_a_short_rest"),
     pytest.param([shift("V1", 0, "22:15", "23:30"), shift("V2", 1, "01:30", "03:00"), shift("V3", 1, "04:15", "06:00"),
                   shift("V4", 1, "22:15", "23:30"), shift("V5", 2, "01:30", "03:00"), shift("V6", 2, "04:15", "06:00")],
                  [], id="two_night_shifts_across_midnight"),
@@ -167,15 +171,19 @@ def reference_rest(rows: list[dict], rest_h: float, break_h: float, shift_h: flo
     for r in sorted(rows, key=lambda r: (r["start"], r["end"], r["visit_id"])):
         by_staff.setdefault((r["supplier_id"], r["staff_id"]), []).append(r)
     for (supplier, _), visits in by_staff.items():
-        shifts, latest = [], None
+        shifts, latest, rests = [], None, []
         for v in visits:
             if latest is None or v["start"] - latest["end"] >= break_h * 60:
                 if latest is not None and v["start"] - latest["end"] < rest_h * 60:
-                    events.setdefault((supplier, period_of(v["start"], period)), []).append(("rest", [latest, v]))
+                    rests.append((len(shifts), latest, v))
                 shifts.append([])
             shifts[-1].append(v)
             if latest is None or v["end"] >= latest["end"]:
                 latest = v
+        for index, before, after in rests:
+            # Only when the two shifts and the rest fill more than a day less the minimum rest.
+            if max(v["end"] for v in shifts[index]) - shifts[index - 1][0]["start"] > (24 - rest_h) * 60:
+                events.setdefault((supplier, period_of(after["start"], period)), []).append(("rest", [before, after]))
         for members in shifts:
             if max(v["end"] for v in members) - members[0]["start"] > shift_h * 60:
                 events.setdefault((supplier, period_of(members[0]["start"], period)), []).append(("shift", members))

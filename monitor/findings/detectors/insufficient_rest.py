@@ -8,14 +8,17 @@ registered with shorter rests is either overworked or several people (category p
 A staff id's visits make one shift until a gap (from the latest end so far to the next start)
 of at least `shift_break_hours`; the gap between two shifts is the rest. Two signs:
 - a rest shorter than `min_rest_hours` (an evening until 21:00 and a morning from 05:00),
-  dated by the later shift's start; its evidence is the visit that ended the earlier shift
-  and the one that began the later;
+  when the two shifts and the rest between them span more than 24 hours less `min_rest_hours`,
+  so no full rest fits in that day; dated by the later shift's start; its evidence is the visit
+  that ended the earlier shift and the one that began the later;
 - a shift longer than `max_shift_hours` from first start to last end, dated by its start,
   with all its visits as evidence.
 Shifts are not calendar days on purpose: a night shift 22:15-06:00 is one shift, and a split
 shift (07:00-11:00 and 16:00-20:00, "delad tur") has a break of 5 hours, below the default
 `shift_break_hours` of 6, so it is one shift of 13 hours rather than a short rest. A break of
-6 to 9 hours within a day does count as a short rest.
+6 to 9 hours within a short day (07:00-07:20, then 13:45-14:05) spans 7 hours and leaves the
+night's rest whole: not flagged. A day 07:00-13:00 and an evening 20:00-23:00 after a
+7-hour break span 16 hours: flagged, since at most 8 hours of that day are left for rest.
 """
 
 from __future__ import annotations
@@ -80,9 +83,16 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     begins = ~(rest < params.shift_break_hours * 3600 - _EPSILON_S)
     shift = np.cumsum(begins) - 1
     begin = starts[begins][shift]
-    length = pd.Series(ends).groupby(shift, sort=False).transform("max").to_numpy() - begin
+    shift_end = pd.Series(ends).groupby(shift, sort=True).max().to_numpy()
+    length = shift_end[shift] - begin
     long_shift = length > params.max_shift_hours * 3600 + _EPSILON_S
     short = np.flatnonzero(begins & (rest < params.min_rest_hours * 3600 - _EPSILON_S))
+    # A long pause inside a short working day (a morning visit, then one after lunch) is not a
+    # missed rest: only a short rest between two shifts that together with it fill more than a
+    # day less the minimum rest leaves no full rest in that day.
+    shift_begin = starts[begins]
+    span = shift_end[shift[short]] - shift_begin[shift[short] - 1]
+    short = short[span > (24 - params.min_rest_hours) * 3600 + _EPSILON_S]
     if not long_shift.any() and short.size == 0:
         return []
     columns = ["supplier_id", "visit_id", "staff_id"]
