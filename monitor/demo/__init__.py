@@ -47,7 +47,7 @@ from monitor.demo.exports import COLUMNS, csv_rows, write_exports
 from monitor.demo.municipality import Municipality
 from monitor.demo.observations import generate_observations
 from monitor.demo.routes import build_routes
-from monitor.demo.suppliers import SCHEMES, UNCOVERED_SCHEMES, register_suppliers
+from monitor.demo.suppliers import LOOK_ALIKES, SCHEMES, UNCOVERED_SCHEMES, register_suppliers
 from monitor.demo.visits import generate_visits
 
 # The autumn DST change (2026-10-25) falls inside the four default weeks, on purpose.
@@ -60,6 +60,7 @@ class DemoDataset:
     files: dict[str, Path]  # kind -> file, in import order
     planted: dict[str, str]  # org_number -> scheme name
     honest_largest: str  # org_number of the largest supplier, which is honest
+    look_alikes: dict[str, str]  # org_number -> honest look-alike role (large, night_patrol, rural ...)
     start: date  # first day of visits (a Monday)
     weeks: int
 
@@ -102,9 +103,10 @@ def generate_municipality(
         files=files,
         planted={s.org: s.role for s in town.suppliers if s.role in SCHEMES},
         honest_largest=town.suppliers[0].org,
+        look_alikes={s.org: s.role for s in town.suppliers if s.role in LOOK_ALIKES},
         start=start,
         weeks=weeks,
     )
 
 
-__all__ = ["UNCOVERED_SCHEMES", "DemoDataset", "generate_municipality"]
+__all__ = ["LOOK_ALIKES", "UNCOVERED_SCHEMES", "DemoDataset", "generate_municipality"]

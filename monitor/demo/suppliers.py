@@ -34,6 +34,8 @@ SCHEMES = (
 )
 # Planted schemes that no rule in rules/ is written for: only the outlier scoring can find them.
 UNCOVERED_SCHEMES = ("identity_churn",)
+# Honest suppliers that look like a scheme to a careless rule or an outlier score.
+LOOK_ALIKES = ("large", "night_patrol", "rural", "outage", "double", "honest_relative")
 
 
 @dataclass(frozen=True)
