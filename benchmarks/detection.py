@@ -18,12 +18,14 @@ negative ranks below it), so both figures are lower bounds and a part that score
 the share of positives, not luck.
 
 Aims, in every seed: AP of the combined ranking >= 0.9; every planted supplier above every
-look-alike; the scheme no rule is written for (UNCOVERED_SCHEMES) in the top 10 % of the
-outliers-alone ranking (counted over all suppliers, and over the honest ones and itself: the
-other planted schemes are outliers too) and above every honest supplier in the combined one.
-Exit status 1 if an aim is missed.
+look-alike; the scheme no rule is written for (UNCOVERED_SCHEMES) above every honest supplier in
+the combined ranking and in the top 10 % of the outliers-alone ranking of the honest suppliers
+and itself (the thirteen other planted schemes are outliers too, so among all suppliers it is
+shown for information). Then, per seed, the same municipality with only the uncovered scheme
+planted (`monitor demo --schemes identity_churn`): it must rank in the top 10 % of the combined
+ranking. Exit status 1 if an aim is missed.
 
-    python benchmarks/detection.py                        # seeds 2026-2030, scale 1, 4 weeks (about 40 s)
+    python benchmarks/detection.py                        # seeds 2026-2030, scale 1, 4 weeks (about 80 s)
     python benchmarks/detection.py --seeds 7 --scale 0.5  # one quick seed
 """
 
@@ -98,17 +100,20 @@ def monitor_cli(*args: str, cwd: Path, rules_dir: Path) -> str:
     return proc.stdout
 
 
-def run_seed(seed: int, scale: float, weeks: int, workdir: Path, rules_dir: Path) -> SeedResult:
-    directory = workdir / f"seed{seed}"
+def run_seed(
+    seed: int, scale: float, weeks: int, workdir: Path, rules_dir: Path, schemes: tuple[str, ...] | None = None
+) -> SeedResult:
+    directory = workdir / (f"seed{seed}" if schemes is None else f"seed{seed}-only-{'-'.join(schemes)}")
     db_path = directory / "monitor.db"
     url = f"sqlite:///{db_path}"
     started = time.perf_counter()
+    only = () if schemes is None else ("--schemes", ",".join(schemes))
     monitor_cli("--db", url, "demo", "--dir", str(directory), "--seed", str(seed), "--scale", str(scale),
-                "--weeks", str(weeks), cwd=workdir, rules_dir=rules_dir)
+                "--weeks", str(weeks), *only, cwd=workdir, rules_dir=rules_dir)
     ranking = json.loads(monitor_cli("--db", url, "rank", "--format", "json", cwd=workdir, rules_dir=rules_dir))
     seconds = time.perf_counter() - started
     # The same arguments give the same files: regenerate them here to learn what was planted where.
-    dataset = generate_municipality(directory / "truth", seed=seed, weeks=weeks, scale=scale)
+    dataset = generate_municipality(directory / "truth", seed=seed, weeks=weeks, scale=scale, schemes=schemes)
     imported = directory / "data" / "visits.csv"
     if _sha256(imported) != _sha256(dataset.files["visits"]):
         raise RuntimeError(f"seed {seed}: the regenerated demo differs from the imported one ({imported})")
@@ -277,12 +282,38 @@ def print_verdicts(results: list[SeedResult]) -> bool:
                 above_honest.append(
                     f"seed {r.seed}: {_label(r, org)} [{_reasons(r, org)}] is not above "
                     + ", ".join(f"{_label(r, o)} [{_reasons(r, o)}]" for o in honest[:5]))
-    verdict(f"the uncovered scheme in the top {AIM_TOP_SHARE:.0%} of the outliers-alone ranking, of all suppliers",
-            top_all)
+    # Not an aim: with thirteen other planted schemes among 43 suppliers, which are outliers too,
+    # 10 % (4 places) cannot all go to the uncovered one. The isolated run below judges that.
+    print(f"  (information) the uncovered scheme in the top {AIM_TOP_SHARE:.0%} of the outliers-alone ranking "
+          f"of all suppliers, other schemes included: {'yes' if not top_all else 'no'}")
+    for miss in top_all:
+        print(f"    - {miss}")
     verdict(f"the uncovered scheme in the top {AIM_TOP_SHARE:.0%} of the outliers-alone ranking, of the honest "
             "suppliers and itself", top_honest)
     verdict("the uncovered scheme above every honest supplier (combined)", above_honest)
     return ok
+
+
+def print_isolated(isolated: list[SeedResult]) -> bool:
+    """The municipality with only the uncovered scheme planted: does it reach the top 10 % (combined)?"""
+    misses = []
+    print(f"\nOnly {', '.join(UNCOVERED_SCHEMES)} planted (every other scheme supplier runs honestly):")
+    for r in isolated:
+        n = len(r.rows)
+        order = sorted(r.rows, key=lambda o: (-r.rows[o]["score"], o not in r.dataset.planted, o))
+        for org, scheme in r.dataset.planted.items():
+            place = order.index(org) + 1
+            met = place <= AIM_TOP_SHARE * n
+            print(f"  seed {r.seed}: {scheme} ranks {place} of {n} with risk {r.rows[org]['score']:g} "
+                  f"[{_reasons(r, org)}]; next: {_label(r, order[1] if place == 1 else order[0])} "
+                  f"{r.rows[order[1] if place == 1 else order[0]]['score']:g}")
+            if not met:
+                misses.append(f"seed {r.seed}: {scheme} is {place} of {n}")
+    print(f"  the uncovered scheme in the top {AIM_TOP_SHARE:.0%} of the combined ranking: "
+          f"{'met' if not misses else 'MISSED'}")
+    for miss in misses:
+        print(f"    - {miss}")
+    return not misses
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -322,8 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(f"  seed {seed}: {len(result.rows)} suppliers, {result.visits:,} visits, {result.seconds:.1f} s",
               flush=True)
+    isolated = []
+    for seed in args.seeds:
+        result = run_seed(seed, args.scale, args.weeks, workdir, rules_dir, schemes=tuple(UNCOVERED_SCHEMES))
+        isolated.append(result)
+        print(f"  seed {seed}, only {', '.join(UNCOVERED_SCHEMES)} planted: {result.seconds:.1f} s", flush=True)
     print_table(results)
     ok = print_verdicts(results)
+    ok &= print_isolated(isolated)
     print(f"\n{len(results)} seeds in {time.perf_counter() - started:.0f} s; look-alikes: "
           + ", ".join(sorted(set(results[0].dataset.look_alikes.values()))))
     if args.keep:

@@ -373,13 +373,20 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the generated municipality.")] = 2026,
     weeks: Annotated[int, typer.Option(min=1, max=12, help="Weeks of visits.")] = 4,
     scale: Annotated[float, typer.Option(min=0.05, max=10, help="Size factor for staff and clients.")] = 1.0,
+    schemes: Annotated[
+        str | None, typer.Option(help="Plant only these schemes (comma-separated); the others run honestly.")
+    ] = None,
 ) -> None:
     """Generate a synthetic municipality with planted schemes and run import -> score -> rank -> digest.
 
     Uses its own SQLite database and outbox inside --dir (unless --db is given)."""
-    from monitor.demo import generate_municipality
+    from monitor.demo import SCHEMES, generate_municipality
 
     state = _state(ctx)
+    chosen = None if schemes is None else [s.strip() for s in schemes.split(",") if s.strip()]
+    unknown = sorted(set(chosen or ()) - set(SCHEMES))
+    if unknown:
+        raise LookupError(f"unknown scheme(s) {', '.join(unknown)}; schemes: {', '.join(SCHEMES)}")
     directory.mkdir(parents=True, exist_ok=True)
     key_file = directory / "demo.key"
     if not key_file.exists():
@@ -395,7 +402,7 @@ def demo(
     )
     demo_state = State(settings=settings, db_option=db_url)
     console.print(f"Generating the demo municipality in {directory} (seed {seed}) ...", highlight=False)
-    dataset = generate_municipality(directory / "data", seed=seed, weeks=weeks, scale=scale)
+    dataset = generate_municipality(directory / "data", seed=seed, weeks=weeks, scale=scale, schemes=chosen)
     for kind, path in dataset.files.items():
         _print_import(import_file(demo_state, kind, path))
     ctx.obj = demo_state

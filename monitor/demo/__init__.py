@@ -37,6 +37,7 @@ it, and each stage branches on that role.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -71,12 +72,14 @@ def generate_municipality(
     weeks: int = 4,
     scale: float = 1.0,
     start: date | None = None,
+    schemes: Collection[str] | None = None,
 ) -> DemoDataset:
     """Write a synthetic municipality's exports as canonical CSV files into `directory`.
 
     `scale` multiplies clients (and so staff and visits); below 1 it also drops ordinary honest
     suppliers, keeping at least twenty: the large one, the fourteen schemes and the
-    look-alikes. Raises ValueError for a `start` that is not a Monday.
+    look-alikes. `schemes` plants only those schemes (the other scheme suppliers run honestly).
+    Raises ValueError for a `start` that is not a Monday or an unknown scheme.
     """
     start = start or DEFAULT_START
     if start.weekday() != 0:
@@ -85,11 +88,14 @@ def generate_municipality(
         raise ValueError(f"weeks must be at least 1, got {weeks}")
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
+    unknown = sorted(set(schemes or ()) - set(SCHEMES))
+    if unknown:
+        raise ValueError(f"unknown scheme(s) {', '.join(unknown)}; schemes: {', '.join(SCHEMES)}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     files = {kind: directory / f"{kind}.csv" for kind in COLUMNS}  # COLUMNS is in import order
     town = Municipality(seed, weeks, scale, start)
-    register_suppliers(town)
+    register_suppliers(town, schemes)
     populate_clients(town)
     event_rows = generate_client_events(town)
     for supplier in town.suppliers:
@@ -109,4 +115,4 @@ def generate_municipality(
     )
 
 
-__all__ = ["LOOK_ALIKES", "UNCOVERED_SCHEMES", "DemoDataset", "generate_municipality"]
+__all__ = ["LOOK_ALIKES", "SCHEMES", "UNCOVERED_SCHEMES", "DemoDataset", "generate_municipality"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -140,12 +141,17 @@ class Supplier:
         return self.spec.role
 
 
-def register_suppliers(town: Municipality) -> None:
-    """Contract the first catalog entries, as many as `scale` asks for, never fewer than MIN_SUPPLIERS."""
+def register_suppliers(town: Municipality, schemes: Collection[str] | None = None) -> None:
+    """Contract the first catalog entries, as many as `scale` asks for, never fewer than MIN_SUPPLIERS.
+
+    With `schemes`, only those schemes are planted: the other scheme suppliers run honestly, so
+    one scheme can be judged in a municipality where it is the only one."""
     rng = town.rng("suppliers")
     orgs: set[str] = set()
     count = min(len(_CATALOG), max(MIN_SUPPLIERS, round(BASE_SUPPLIERS * town.scale)))
     for no, spec in enumerate(_CATALOG[:count], start=1):
+        if schemes is not None and spec.role in SCHEMES and spec.role not in schemes:
+            spec = replace(spec, role="honest")
         start = town.clock.start - timedelta(days=rng.randint(150, 2600))
         end = None
         if spec.ends:

@@ -234,12 +234,23 @@ def _weighted(frame: pd.DataFrame, weights: np.ndarray) -> pd.Series:
     return pd.Series(mean, index=frame.columns)
 
 
+def _largest_risky_z(value: pd.Series, comparison: _Comparison, config: OutlierConfig) -> float:
+    z = (value - comparison.median) / comparison.spread
+    risky = one_sided(z.to_frame().T, {name: config.direction(name) for name in z.index}).iloc[0]
+    risky = risky[np.isfinite(risky)]
+    return float(risky.max()) if len(risky) else 0.0
+
+
 def _explain(value: pd.Series, comparison: _Comparison, config: OutlierConfig) -> list[FeatureExplanation]:
     z = (value - comparison.median) / comparison.spread
     risky = one_sided(z.to_frame().T, {name: config.direction(name) for name in z.index}).iloc[0]
-    risky = risky[np.isfinite(risky) & (risky >= config.min_explanation_z)]
+    risky = risky[np.isfinite(risky) & (risky > 0)]
     # Ties (equal z) keep FEATURES order, so the text does not flicker between runs.
-    top = risky.sort_values(ascending=False, kind="stable").head(config.top_explanations)
+    ordered = risky.sort_values(ascending=False, kind="stable")
+    top = ordered[ordered >= config.min_explanation_z].head(config.top_explanations)
+    if top.empty:
+        # Nothing stands out alone: name the nearest, so the reader still sees where to look.
+        top = ordered.head(1)
     return [
         FeatureExplanation(name, float(value[name]), float(comparison.median[name]), float(z_value))
         for name, z_value in top.items()
@@ -256,6 +267,11 @@ def _supplier_outlier(
     strength = float(np.dot(share, comparison.strength.loc[rows.index].to_numpy()))
     anomaly = float(np.dot(share, comparison.anomaly.loc[rows.index].to_numpy()))
     value = _weighted(rows[config.scored_features], weights)
+    if strength > 0 and config.min_explanation_z > 0:
+        # The team must see why before they act: a score that no single feature explains (many
+        # small deviations, typical of a small supplier's noisy weeks) counts by the square of
+        # how near its largest deviation comes to an explanation (z 1.4 of 2: half).
+        strength *= min(1.0, _largest_risky_z(value, comparison, config) / config.min_explanation_z) ** 2
     return SupplierOutlier(
         supplier_id=supplier_id,
         strength=min(1.0, max(0.0, strength)),
