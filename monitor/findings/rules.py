@@ -20,6 +20,8 @@ from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 Severity = Literal["low", "medium", "high", "critical"]
 SCORING_FILE = "scoring.yaml"
+# Settings files beside the rules, read by their own loaders (scoring weights, media keywords).
+SETTINGS_FILES = (SCORING_FILE, "media.yaml")
 
 
 class Scope(BaseModel):
@@ -91,7 +93,7 @@ def _rule_files(rules_dir: Path) -> list[Path]:
     if not rules_dir.is_dir():
         raise ConfigFileError(f"{rules_dir}: rules folder not found (set MONITOR_RULES_DIR or --rules-dir)")
     return sorted(
-        p for p in (*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")) if p.name != SCORING_FILE
+        p for p in (*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")) if p.name not in SETTINGS_FILES
     )
 
 

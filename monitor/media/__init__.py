@@ -1,0 +1,1 @@
+"""Media monitoring: feeds of news about contracted suppliers, polled, stored and matched."""
