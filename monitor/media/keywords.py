@@ -33,9 +33,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from monitor.media.matching import (
     CONTEXT_WORDS,
@@ -63,32 +63,33 @@ _SENTENCE_END = re.compile(r"([.!?…]+)[\"'”»’)\]]*(?=\s+(\S))")
 _CLAUSE_BREAK = re.compile(r"[,;:–—]")
 
 
+def _valid_pattern(pattern: str) -> str:
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    if compiled.groupindex:
+        raise ValueError(f"pattern {pattern!r}: use (?:...) instead of named groups")
+    if compiled.fullmatch(""):
+        raise ValueError(f"pattern {pattern!r} matches empty text, so it would match everywhere")
+    return pattern
+
+
+Pattern = Annotated[str, AfterValidator(_valid_pattern)]
+
+
 class KeywordRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     term: str = Field(min_length=1, description="The word as the team reads it; must match its own patterns.")
     weight: float = Field(gt=0, le=10, description="Risk points at full strength.")
-    patterns: tuple[str, ...] = Field(
+    patterns: tuple[Pattern, ...] = Field(
         (), description="Regular expressions (case-insensitive) for the forms; empty means the term as written."
     )
     category: str = Field("", description="A label for grouping, e.g. brott, tillsyn, avtal.")
     in_compounds: bool = Field(False, description="Also at the end of a compound word: bidragsfusk, assistansfusk.")
     examples: tuple[str, ...] = Field((), description="Forms that must match (checked when the file loads).")
     counterexamples: tuple[str, ...] = Field((), description="Words that must not match: vit for vite.")
-
-    @field_validator("patterns")
-    @classmethod
-    def _valid_patterns(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in patterns:
-            try:
-                compiled = re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-            if compiled.groupindex:
-                raise ValueError(f"pattern {pattern!r}: use (?:...) instead of named groups")
-            if compiled.fullmatch(""):
-                raise ValueError(f"pattern {pattern!r} matches empty text, so it would match everywhere")
-        return patterns
 
     @property
     def regex(self) -> str:
