@@ -416,9 +416,11 @@ def demo(
 
 
 # Sub-commands live in their own modules; they import the helpers above.
+from monitor.cli_media import feeds_app  # noqa: E402
 from monitor.cli_rules import rules_app  # noqa: E402
 
 app.add_typer(rules_app, name="rules")
+app.add_typer(feeds_app, name="feeds")
 
 if __name__ == "__main__":
     app()

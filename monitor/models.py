@@ -197,3 +197,74 @@ class DigestLog(SQLModel, table=True):
     delivered_to: str = Field(default="", sa_type=Text)
     location: str = Field(default="", sa_type=Text)
     created_at: datetime = _created()
+
+
+class Feed(SQLModel, table=True):
+    """A media feed, synced from feeds.yaml by name, with its fetch state and health.
+
+    Failures are stored here rather than dropping the feed: `monitor feeds status` shows why
+    a feed is unhealthy or disabled."""
+
+    __tablename__ = "feeds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300, unique=True)
+    url: str = Field(sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    enabled: bool = Field(default=True, description="As in feeds.yaml; false also when no longer listed.")
+    interval_minutes: int = 60
+    ignore_cache_headers: bool = False
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = Field(default=None, max_length=100)
+    last_checked_at: datetime | None = _ts(nullable=True)
+    last_success_at: datetime | None = _ts(nullable=True)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_error_at: datetime | None = _ts(nullable=True)
+    error_weight: float = 0.0
+    consecutive_failures: int = 0
+    next_check_at: datetime | None = _ts(nullable=True, index=True)
+    healthy: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=300)
+    entries_seen: int = Field(default=0, description="Entries in the last successfully parsed document.")
+    created_at: datetime = _created()
+
+
+class Article(SQLModel, table=True):
+    """One news item, however many feeds carried it. Text is plain (markup stripped at intake).
+
+    `story_id` groups articles that tell the same story (same URL or near-identical title within
+    a few days): it is the id of the story's first article."""
+
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(max_length=64, unique=True, description="sha256 of the entry's identity.")
+    url: str | None = Field(default=None, sa_type=Text)
+    normalised_url: str | None = Field(default=None, sa_type=Text)
+    url_key: str | None = Field(default=None, max_length=64, index=True, description="sha256 of normalised_url.")
+    title: str = Field(default="", max_length=1000)
+    title_key: str = Field(default="", max_length=500, index=True)
+    summary: str = Field(default="", sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    published_at: datetime | None = _ts(nullable=True, index=True)
+    first_seen_at: datetime = _created()
+    updated_at: datetime = _created()
+    story_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+
+
+class ArticleSource(SQLModel, table=True):
+    """An article as seen in one feed; the same entry in a feed again is this row, not a new one."""
+
+    __tablename__ = "article_sources"
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    feed_id: int = Field(foreign_key="feeds.id", index=True)
+    entry_key: str = Field(max_length=64, description="sha256 of the entry's identity within this feed.")
+    guid: str | None = Field(default=None, sa_type=Text)
+    link: str | None = Field(default=None, sa_type=Text)
+    content_hash: str = Field(max_length=64, description="Of the entry as this feed last carried it.")
+    first_seen_at: datetime = _created()
+    last_seen_at: datetime = _created()
