@@ -55,3 +55,14 @@ def test_a_supplier_search_template_gives_one_feed_per_supplier():
     assert feed.name == "Nyhetssök: Hemtjänst Beta AB"
     assert feed.url == "https://s.example/rss?q=%22Hemtj%C3%A4nst+Beta+AB%22"
     assert feeds.interval_minutes(feed) == 360
+
+
+def test_feeds_check_names_the_line_of_a_mistake(tmp_path):
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    path = write(tmp_path, "feeds:\n  - name: A\n    url: nope\n")
+    result = CliRunner().invoke(app, ["--feeds-file", str(path), "feeds", "check"])
+    assert result.exit_code == 2
+    assert "feeds.yaml:3: feed 'A'" in result.output

@@ -289,3 +289,22 @@ def test_html_and_script_in_titles_are_stored_as_plain_text(engine, feed_server)
         articles = session.exec(select(Article)).all()
     assert sorted(a.title for a in articles) == ["Larm om fusk", "Rubrik med"]
     assert all("<" not in a.title + a.summary and "alert" not in a.summary for a in articles)
+
+
+def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from monitor.cli import app, console
+
+    monkeypatch.setattr(console, "width", 200)  # one table row per feed
+
+    feed_server.expect_request("/gone").respond_with_data("", status=410)
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(f"feeds:\n  - {{name: Nyheter, url: '{serve(feed_server, '/feed', 'rss20.xml')}'}}\n"
+                          f"  - {{name: Nedlagd, url: '{feed_server.url_for('/gone')}'}}\n", encoding="utf-8")
+    args = ["--db", db_url, "--feeds-file", str(feeds_file), "feeds"]
+    polled = CliRunner().invoke(app, [*args, "poll"], catch_exceptions=False)
+    assert polled.exit_code == 1
+    assert "Polled 2 feeds: 1 OK (0 not modified), 1 failed. Articles: 3 new" in polled.output
+    status = CliRunner().invoke(app, [*args, "status"], catch_exceptions=False).output
+    assert "│ Nyheter │ healthy" in status and "│ Nedlagd │ disabled: 410 Gone on" in status
