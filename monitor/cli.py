@@ -240,17 +240,26 @@ def score(ctx: typer.Context) -> None:
         def on_rule(rule: Rule) -> None:
             progress.update(task, description=f"Rule {rule.id}", completed=enabled.index(rule))
 
-        outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule)
+        outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule,
+                              media_rules=_media_rules(rules_dir))
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
     console.print(
         f"Scoring run {outcome.run_id}: {outcome.evaluation.findings_total} findings "
         f"({outcome.evaluation.findings_new} new) from {sum(r.enabled for r in rules)} rules; "
         f"{len(outcome.outliers)} suppliers compared with their peers, {unusual} unlike them; "
+        f"{len(outcome.media)} named in the news with risk; "
         f"{len(outcome.ranking)} suppliers ranked, {flagged} with risk > 0 "
         f"(recency as of {outcome.as_of.astimezone().strftime('%Y-%m-%d %H:%M')}).",
         highlight=False,
     )
+
+
+def _media_rules(rules_dir: Path) -> Any:
+    """rules/media.yaml if there is one: without it articles are stored but not matched."""
+    from monitor.media.keywords import load_media_rules
+
+    return load_media_rules(rules_dir) if (rules_dir / "media.yaml").exists() else None
 
 
 class OutputFormat(StrEnum):
@@ -417,10 +426,12 @@ def demo(
 
 # Sub-commands live in their own modules; they import the helpers above.
 from monitor.cli_media import feeds_app  # noqa: E402
+from monitor.cli_news import media_app  # noqa: E402
 from monitor.cli_rules import rules_app  # noqa: E402
 
 app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(media_app, name="media")
 
 if __name__ == "__main__":
     app()

@@ -268,3 +268,27 @@ class ArticleSource(SQLModel, table=True):
     content_hash: str = Field(max_length=64, description="Of the entry as this feed last carried it.")
     first_seen_at: datetime = _created()
     last_seen_at: datetime = _created()
+
+
+class ArticleMatch(SQLModel, table=True):
+    """An article that names a supplier, with how sure the match is and what it says about them.
+
+    Re-made on every `monitor score` (the supplier register and media.yaml may have changed),
+    except `ignored`, which the team sets with `monitor media ignore` and which stays."""
+
+    __tablename__ = "article_matches"
+    __table_args__ = (UniqueConstraint("article_id", "supplier_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    supplier_id: int = Field(foreign_key="suppliers.id", index=True)
+    reason: str = Field(max_length=32, description="exact_name, legal_name, alias, genitive, org_number, compound")
+    confidence: float
+    surface: str = Field(default="", max_length=300)
+    risk: float = 0.0
+    keywords: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    praise: bool = False
+    matched_at: datetime = _created()
+    ignored: bool = False
+    ignore_reason: str | None = Field(default=None, sa_type=Text)
+    ignored_at: datetime | None = _ts(nullable=True)

@@ -14,6 +14,8 @@ from monitor.db import utcnow
 from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
 from monitor.findings.rules import Rule
+from monitor.media.keywords import MediaRules
+from monitor.media.signals import SupplierMedia, match_articles, media_signals
 from monitor.models import ScoringRun, SupplierScore
 from monitor.ranking.outliers import SupplierOutlier, score_outliers
 from monitor.ranking.score import ScoringConfig, SupplierRisk, score_suppliers
@@ -28,6 +30,7 @@ class ScoringOutcome:
     ranking: list[SupplierRisk]
     as_of: datetime
     outliers: dict[int, SupplierOutlier] = field(default_factory=dict)
+    media: dict[int, SupplierMedia] = field(default_factory=dict)
 
 
 def evidence_as_of(evidence: Evidence) -> datetime:
@@ -43,6 +46,7 @@ def evidence_as_of(evidence: Evidence) -> datetime:
 def run_scoring(
     engine: Engine, rules: list[Rule], config: ScoringConfig, language: str = "sv",
     on_rule: Callable[[Rule], None] | None = None, as_of: datetime | None = None,
+    media_rules: MediaRules | None = None,
 ) -> ScoringOutcome:
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
@@ -53,7 +57,11 @@ def run_scoring(
         evaluation = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence)
         as_of = as_of or evidence_as_of(evidence)
         outliers = score_outliers(evidence, config.outliers, as_of.timestamp()) if config.outliers.enabled else {}
-        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language)
+        media: dict[int, SupplierMedia] = {}
+        if media_rules is not None:
+            match_articles(conn, media_rules)
+            media = media_signals(conn, as_of, config.recency.half_life_days)
+        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media)
         if ranking:
             conn.execute(
                 insert(SupplierScore.__table__),  # type: ignore[arg-type]
@@ -73,4 +81,4 @@ def run_scoring(
         )
     logger.info("Scored suppliers run_id=%d suppliers=%d findings=%d new=%d outliers=%d", run_id, len(ranking),
                 evaluation.findings_total, evaluation.findings_new, len(outliers))
-    return ScoringOutcome(run_id, evaluation, ranking, as_of, outliers)
+    return ScoringOutcome(run_id, evaluation, ranking, as_of, outliers, media)

@@ -107,6 +107,7 @@ def score_suppliers(
     as_of: datetime,
     outliers: dict[int, SupplierOutlier] | None = None,
     language: str = "sv",
+    media: dict[int, Any] | None = None,
 ) -> list[SupplierRisk]:
     """Every supplier, highest risk first; only findings reproduced by this run count."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
@@ -147,6 +148,13 @@ def score_suppliers(
         risks[supplier_id].components["outlier"] = points
         if points >= 0.05:
             risks[supplier_id].reasons.append(outlier_reason(outlier, points, language))
+    for supplier_id, signal in (media or {}).items():
+        if supplier_id not in risks:
+            continue
+        points = config.media.points * signal.strength
+        risks[supplier_id].components["media"] = points
+        if points >= 0.05:
+            risks[supplier_id].reasons.append(media_reason(signal, points, language))
     for risk in risks.values():
         total = sum(risk.components.values())
         risk.score = score_from_points(total, config.saturation)
@@ -170,3 +178,18 @@ def outlier_reason(outlier: SupplierOutlier, points: float, language: str = "sv"
         "explanations": [e.as_json() for e in outlier.explanations],
     }
     return {**reason, **word_outlier(reason, language)}
+
+
+def media_reason(signal: Any, points: float, language: str = "sv") -> dict[str, Any]:
+    from monitor.media.signals import SHOWN_ARTICLES
+    from monitor.ranking.wording import word_media
+
+    reason: dict[str, Any] = {
+        "source": "media",
+        "id": "media",
+        "strength": round(signal.strength, 3),
+        "points": round(points, 1),
+        "article_count": len(signal.articles),
+        "articles": signal.articles[:SHOWN_ARTICLES],
+    }
+    return {**reason, **word_media(reason, language)}

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 TITLES = {
-    "sv": {"outlier": "Avviker från jämförbara leverantörer"},
-    "en": {"outlier": "Unlike comparable suppliers"},
+    "sv": {"outlier": "Avviker från jämförbara leverantörer", "media": "Uppmärksammad i media"},
+    "en": {"outlier": "Unlike comparable suppliers", "media": "In the news"},
+}
+_ARTICLES = {
+    "sv": ("1 artikel", "{n} artiklar", "bland annat"),
+    "en": ("1 article", "{n} articles", "among them"),
 }
 _PEERS = {
     "sv": "jämfört med {peers} leverantörer inom {group}",
@@ -33,12 +37,29 @@ def word_outlier(reason: dict[str, Any], language: str = "sv") -> dict[str, str]
     return {"title": TITLES[language]["outlier"], "detail": f"{'; '.join(parts)} ({context})"}
 
 
+def word_media(reason: dict[str, Any], language: str = "sv") -> dict[str, str]:
+    """Title and detail of a media reason: how many articles, and the strongest with its words."""
+    language = language if language in TITLES else "sv"
+    one, many, among = _ARTICLES[language]
+    n = reason.get("article_count", 0)
+    parts = []
+    for article in reason.get("articles", []):
+        words = ", ".join(article.get("keywords", []))
+        when = article.get("published") or "?"
+        parts.append(f"\u201d{article['title']}\u201d ({when}{': ' + words if words else ''})")
+    head = one if n == 1 else many.format(n=n)
+    detail = f"{head}: {'; '.join(parts)}" if n == 1 else f"{head}, {among}: {'; '.join(parts)}"
+    return {"title": TITLES[language]["media"], "detail": detail}
+
+
 def reworded(reason: dict[str, Any], language: str) -> dict[str, Any]:
     """A stored reason in the reader's language."""
     from monitor.messages import render_summary
 
     if reason.get("source") == "outlier":
         return {**reason, **word_outlier(reason, language)}
+    if reason.get("source") == "media":
+        return {**reason, **word_media(reason, language)}
     if reason.get("details"):
         return {**reason, "detail": render_summary(reason["details"], language)}
     return reason

@@ -1,0 +1,152 @@
+"""From stored articles to media signals per supplier: who is named, and what is said about them.
+
+`match_articles` runs the supplier matcher and the risk keywords over every stored article and
+keeps one row per (article, supplier) in article_matches; it runs in `monitor score`, so a
+changed supplier register or media.yaml applies to old articles too. The team's "ignore" marks
+survive re-matching. `media_signals` turns the matches into a strength per supplier for the
+risk score: articles combine like independent signals, 1 - prod(1 - risk * recency), so a
+second article adds less than the first and an old one fades.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from monitor.db import utcnow
+from monitor.media.keywords import MediaRules, analyse_article, score_article
+from monitor.media.matching import SupplierName
+from monitor.models import Article, ArticleMatch, Supplier
+
+logger = logging.getLogger(__name__)
+# How many articles a media reason names.
+SHOWN_ARTICLES = 3
+
+
+@dataclass
+class MatchSummary:
+    articles: int = 0
+    matches: int = 0
+    with_risk: int = 0
+
+
+@dataclass
+class SupplierMedia:
+    supplier_id: int
+    strength: float  # 0..1
+    articles: list[dict[str, Any]] = field(default_factory=list)  # the strongest first
+
+
+def article_text(title: str, summary: str) -> str:
+    # The title is its own paragraph: a keyword in the title counts for a name in the title.
+    return f"{title}.\n\n{summary}" if summary else title
+
+
+def match_articles(conn: Connection, rules: MediaRules) -> MatchSummary:
+    """Match every stored article against the supplier register and store what it says about each."""
+    s = Supplier.__table__.c  # type: ignore[attr-defined]
+    suppliers = [
+        SupplierName(r.id, r.org_number, r.name, tuple(r.aliases or ()))
+        for r in conn.execute(select(s.id, s.org_number, s.name, s.aliases))
+    ]
+    m = ArticleMatch.__table__  # type: ignore[attr-defined]
+    ignored = {
+        (r.article_id, r.supplier_id)
+        for r in conn.execute(select(m.c.article_id, m.c.supplier_id).where(m.c.ignored.is_(True)))
+    }
+    summary = MatchSummary()
+    if not suppliers:
+        return summary
+    matcher = rules.build_matcher(suppliers)
+    a = Article.__table__.c  # type: ignore[attr-defined]
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for article in conn.execute(select(a.id, a.title, a.summary).order_by(a.id)):
+        summary.articles += 1
+        text = article_text(article.title, article.summary)
+        mentions = matcher.find(text)
+        if not mentions:
+            continue
+        analysis = analyse_article(text, rules)
+        by_supplier: dict[int, list[Any]] = defaultdict(list)
+        for mention in mentions:
+            by_supplier[mention.supplier_id].append(mention)
+        for supplier_id, found in sorted(by_supplier.items()):
+            best = max(found, key=lambda x: (x.confidence, -x.start))
+            risk = score_article(text, found, rules, analysis)
+            rows.append({
+                "article_id": article.id, "supplier_id": supplier_id, "reason": best.reason,
+                "confidence": round(best.confidence, 3), "surface": best.surface[:300],
+                "risk": round(risk.risk, 4),
+                "keywords": [{"term": k.term, "weight": k.weight, "negated": k.negated, "points": round(k.points, 3),
+                              "category": k.category} for k in risk.keywords],
+                "praise": risk.praise, "matched_at": now,
+                "ignored": (article.id, supplier_id) in ignored,
+            })
+            summary.matches += 1
+            summary.with_risk += risk.risk > 0
+    # Re-made whole: a match the register or media.yaml no longer supports goes. An ignored match
+    # stays, with its mark, even if it no longer matches, so it cannot come back unnoticed.
+    conn.execute(delete(m).where(m.c.ignored.is_(False)))
+    fresh = [r for r in rows if not r["ignored"]]
+    if fresh:
+        conn.execute(insert(m), fresh)
+    for r in rows:
+        if r["ignored"]:
+            conn.execute(update(m).where(m.c.article_id == r["article_id"], m.c.supplier_id == r["supplier_id"])
+                         .values({k: r[k] for k in ("reason", "confidence", "surface", "risk", "keywords", "praise",
+                                                    "matched_at")}))
+    logger.info("Matched articles articles=%d matches=%d with_risk=%d", summary.articles, summary.matches,
+                summary.with_risk)
+    return summary
+
+
+def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> dict[int, SupplierMedia]:
+    """Strength 0..1 per supplier from the articles that name it with risk, not ignored."""
+    from monitor.ranking.score import decay
+
+    m = ArticleMatch.__table__.c  # type: ignore[attr-defined]
+    a = Article.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(m.supplier_id, m.article_id, m.risk, m.keywords, a.title, a.url, a.published_at, a.first_seen_at,
+               a.story_id)
+        .join(Article.__table__, a.id == m.article_id)  # type: ignore[attr-defined]
+        .where(m.ignored.is_(False), m.risk > 0)
+        .order_by(m.supplier_id, m.article_id)
+    )
+    signals: dict[int, SupplierMedia] = {}
+    stories: set[tuple[int, int]] = set()
+    for row in conn.execute(query):
+        # One story told in several feeds is one signal.
+        story = (row.supplier_id, row.story_id or row.article_id)
+        if story in stories:
+            continue
+        stories.add(story)
+        when = row.published_at or row.first_seen_at
+        weight = row.risk * decay(when, as_of, half_life_days)
+        media = signals.setdefault(row.supplier_id, SupplierMedia(row.supplier_id, 0.0))
+        media.strength = 1 - (1 - media.strength) * (1 - min(1.0, weight))
+        media.articles.append({
+            "article_id": row.article_id, "title": row.title, "url": row.url,
+            "published": when.date().isoformat() if when else None, "risk": round(row.risk, 3),
+            "weight": round(weight, 3),
+            "keywords": sorted({k["term"] for k in row.keywords if not k.get("negated")}),
+        })
+    for media in signals.values():
+        media.articles.sort(key=lambda x: (-x["weight"], x["article_id"]))
+        media.strength = round(media.strength, 4)
+    return signals
+
+
+def ignore_article(conn: Connection, article_id: int, reason: str, supplier_id: int | None = None) -> int:
+    """Mark an article's matches (or one supplier's) as false, so they stop counting; rows changed."""
+    m = ArticleMatch.__table__.c  # type: ignore[attr-defined]
+    query = update(ArticleMatch.__table__).where(m.article_id == article_id)  # type: ignore[arg-type]
+    if supplier_id is not None:
+        query = query.where(m.supplier_id == supplier_id)
+    return conn.execute(query.values(ignored=True, ignore_reason=reason, ignored_at=utcnow())).rowcount

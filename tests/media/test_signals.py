@@ -1,0 +1,98 @@
+"""Articles that name a supplier become media signals in its risk score; false matches can be ignored."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.config import PROJECT_DIR
+from monitor.findings.rules import load_rules
+from monitor.media.keywords import load_media_rules
+from monitor.media.signals import match_articles, media_signals
+from monitor.models import Article
+from monitor.ranking.score import load_scoring_config
+from monitor.scoring import run_scoring
+from tests.conftest import HONEST, SUSPECT, TEST_KEY
+
+RULES_DIR = PROJECT_DIR / "rules"
+runner = CliRunner()
+AS_OF = datetime(2026, 10, 30, tzinfo=UTC)
+
+
+def _articles(engine, *items: tuple[str, str, str]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(Article.__table__), [
+            {"identity": f"{n:064d}", "title": title, "summary": summary, "content_hash": f"{n:064d}",
+             "published_at": datetime.fromisoformat(day).replace(tzinfo=UTC), "title_key": title.lower()[:500],
+             "first_seen_at": AS_OF, "updated_at": AS_OF}
+            for n, (title, summary, day) in enumerate(items, start=1)
+        ])
+
+
+FRAUD = ("Hemtjänst Beta AB polisanmäld för fusk", "Kommunen har polisanmält Hemtjänst Beta AB efter att "
+         "besök registrerats hos brukare som låg på sjukhus.", "2026-10-20")
+PRAISE = ("Omsorg Alfa prisas", "Omsorg Alfa AB prisas av brukarna för sin kontinuitet. Inga anmälningar har "
+          "kommit in under året.", "2026-10-21")
+
+
+@pytest.fixture
+def news(with_suppliers):
+    _articles(with_suppliers, FRAUD, PRAISE)
+    return with_suppliers
+
+
+def test_it_raises_the_named_suppliers_risk_and_not_the_praised_ones(news):
+    with news.begin() as conn:
+        match_articles(conn, load_media_rules(RULES_DIR))
+        signals = media_signals(conn, AS_OF, 28)
+        ids = dict(conn.exec_driver_sql("select org_number, id from suppliers").fetchall())
+    assert set(signals) == {ids[SUSPECT["org_number"]]}
+    (article,) = signals[ids[SUSPECT["org_number"]]].articles
+    assert article["title"] == FRAUD[0] and {"fusk", "polisanmälan"} <= set(article["keywords"])
+    assert 0 < signals[ids[SUSPECT["org_number"]]].strength <= 1
+
+
+def test_it_shows_the_article_as_a_reason_in_the_ranking(news):
+    outcome = run_scoring(news, load_rules(RULES_DIR), load_scoring_config(RULES_DIR),
+                          media_rules=load_media_rules(RULES_DIR))
+    top = outcome.ranking[0]
+    assert top.org_number == SUSPECT["org_number"] and top.score > 0
+    (reason,) = top.reasons
+    assert reason["source"] == "media" and reason["title"] == "Uppmärksammad i media"
+    assert FRAUD[0] in reason["detail"] and "fusk" in reason["detail"]
+    assert next(r for r in outcome.ranking if r.org_number == HONEST["org_number"]).score == 0
+
+
+def test_it_lets_an_older_article_count_less(with_suppliers):
+    _articles(with_suppliers, (*FRAUD[:2], "2026-08-01"))
+    with with_suppliers.begin() as conn:
+        match_articles(conn, load_media_rules(RULES_DIR))
+        old = max(s.strength for s in media_signals(conn, AS_OF, 28).values())
+    assert 0 < old < 0.5
+
+
+def test_it_stops_counting_an_ignored_article_after_the_next_score(news, db_url):
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_PSEUDONYM_KEY": TEST_KEY, "MONITOR_RULES_DIR": str(RULES_DIR)}
+    assert runner.invoke(app, ["score"], env=env).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["media", "list", "--format", "json"], env=env).stdout)
+    fraud = next(a for a in listed if a["title"] == FRAUD[0])
+    assert (fraud["supplier_org_number"], fraud["risk"] > 0, fraud["ignored"]) == (SUSPECT["org_number"], True, False)
+    assert {"title", "url", "published", "sources", "match_reason", "confidence", "keywords", "risk"} <= set(fraud)
+    result = runner.invoke(app, ["media", "ignore", str(fraud["article_id"]), "--reason", "Annat bolag"], env=env)
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["score"], env=env).exit_code == 0
+    ranking = json.loads(runner.invoke(app, ["rank", "--format", "json"], env=env).stdout)
+    assert all(r["score"] == 0 for r in ranking)
+    listed = json.loads(runner.invoke(app, ["media", "list", "--format", "json"], env=env).stdout)
+    assert next(a for a in listed if a["article_id"] == fraud["article_id"])["ignore_reason"] == "Annat bolag"
+
+
+def test_it_says_so_when_asked_to_ignore_an_article_that_names_nobody(news, db_url):
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_RULES_DIR": str(RULES_DIR)}
+    result = runner.invoke(app, ["media", "ignore", "999", "--reason", "x"], env=env)
+    assert result.exit_code == 2 and "names no supplier" in result.stderr
