@@ -390,6 +390,7 @@ def demo(
 
     Uses its own SQLite database and outbox inside --dir (unless --db is given)."""
     from monitor.demo import SCHEMES, generate_municipality
+    from monitor.demo.news import poll_demo_news, serve_demo_news, write_demo_news
 
     state = _state(ctx)
     chosen = None if schemes is None else [s.strip() for s in schemes.split(",") if s.strip()]
@@ -414,12 +415,18 @@ def demo(
     dataset = generate_municipality(directory / "data", seed=seed, weeks=weeks, scale=scale, schemes=chosen)
     for kind, path in dataset.files.items():
         _print_import(import_file(demo_state, kind, path))
+    # Local news about some suppliers, served on loopback and polled like any feed.
+    news_dir = directory / "news"
+    write_demo_news(news_dir, dataset)
+    with serve_demo_news(news_dir) as feeds_file:
+        console.print(str(poll_demo_news(demo_state.engine(), feeds_file)), highlight=False)
     ctx.obj = demo_state
     score(ctx)
-    rank(ctx, format=OutputFormat.table, top=10, area=None)
+    rank(ctx, format=OutputFormat.table, top=10, area=None, plot=None)
     digest(ctx, force=True)
     console.print(
-        f"\nDemo data:  {directory / 'data'}\nDatabase:   {db_url}\nOutbox:     {settings.outbox_dir}\n"
+        f"\nDemo data:  {directory / 'data'} (news feeds: {news_dir})\nDatabase:   {db_url}\n"
+        f"Outbox:     {settings.outbox_dir}\n"
         f"Explore:    monitor --db {db_url} rank --format json", highlight=False,
     )
 

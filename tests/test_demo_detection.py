@@ -168,3 +168,15 @@ def test_the_uncovered_scheme_ranks_above_every_honest_supplier(full_demo, schem
     honest = [r for r in demo.ranking if r["org_number"] not in demo.dataset.planted]
     above = [_label(h, demo.dataset) for h in honest if h["score"] >= row["score"]]
     assert above == [], f"{_label(row, demo.dataset)} is not above {above[:5]}"
+
+
+def test_the_demo_news_raise_the_named_suppliers_but_not_the_praised_or_common_word_ones(demo):
+    from monitor.demo.news import TRYGG_NAME
+
+    in_news = {r["name"]: r for r in demo.ranking if any(x["source"] == "media" for x in r["reasons"])}
+    assert in_news, "no supplier got a media reason from the demo's news"
+    assert all(demo.dataset.planted.get(r["org_number"]) for r in in_news.values()), sorted(in_news)
+    media = next(x for x in next(iter(in_news.values()))["reasons"] if x["source"] == "media")
+    assert media["title"] == "Uppmärksammad i media" and "”" in media["detail"]
+    trygg = next(r for r in demo.ranking if r["name"] == TRYGG_NAME)
+    assert not any(x["source"] == "media" for x in trygg["reasons"])
