@@ -18,11 +18,13 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from monitor.models import Article, ArticleSource
@@ -30,6 +32,11 @@ from monitor.models import Article, ArticleSource
 logger = logging.getLogger(__name__)
 
 STORY_WINDOW = timedelta(days=3)
+# Titles this similar (difflib's ratio over the normalised text) are one story told twice.
+STORY_TITLE_SIMILARITY = 0.9
+# One title may be another plus an outlet's tag of at most this many words, if the shorter has
+# at least MIN_CONTAINED_WORDS: "hemtjänstföretag misstänks för fusk i exempelby svt nyheter".
+MAX_OUTLET_WORDS, MIN_CONTAINED_WORDS = 3, 6
 # Shorter titles ("Nyheter", "Debatt") say too little to call two articles the same story.
 MIN_STORY_TITLE_WORDS = 4
 MAX_TITLE_CHARS = 1000
@@ -263,14 +270,34 @@ def _new_article(session: Session, entry: Entry, feed_url: str, now: datetime) -
     return article
 
 
+def same_story(key: str, other: str) -> bool:
+    """Two normalised titles tell the same story: equal, nearly equal (a word changed, an
+    ending), or one is the other plus an outlet's tag ("... – SVT Nyheter")."""
+    if not key or not other:
+        return False
+    if key == other:
+        return True
+    if SequenceMatcher(None, key, other, autojunk=False).ratio() >= STORY_TITLE_SIMILARITY:
+        return True
+    short, long = sorted((key.split(), other.split()), key=len)
+    return (len(short) >= MIN_CONTAINED_WORDS and len(long) - len(short) <= MAX_OUTLET_WORDS
+            and long[: len(short)] == short)
+
+
 def _find_story(session: Session, key: str, when: datetime, own_id: int | None) -> int | None:
     if not key:
         return None
+    lo, hi = when - STORY_WINDOW, when + STORY_WINDOW
     candidates = session.exec(
-        select(Article).where(Article.title_key == key, Article.id != own_id).order_by(col(Article.id))
+        select(Article).where(
+            Article.id != own_id, Article.title_key != "",
+            or_(Article.title_key == key, and_(col(Article.published_at) >= lo, col(Article.published_at) <= hi)),
+        ).order_by(col(Article.id))
     ).all()
     for other in candidates:
-        if abs((other.published_at or other.first_seen_at) - when) <= STORY_WINDOW:
+        if abs((other.published_at or other.first_seen_at) - when) <= STORY_WINDOW and same_story(
+            key, other.title_key
+        ):
             return other.story_id or other.id
     return None
 
