@@ -242,11 +242,14 @@ def test_it_stores_numpy_numbers_and_undefined_values_as_plain_json():
     )
 
 
-def test_it_lists_each_rule_with_defaults_filled_in_period_and_scope(tmp_path):
+def test_it_lists_each_rule_with_defaults_filled_in_period_and_scope(tmp_path, monkeypatch):
+    from monitor.cli import console
+
+    monkeypatch.setattr(console, "width", 300)  # one table row per rule
     write_rules(tmp_path, RULE + "    scope: [Hemtjänst]\n")
     write_rules(tmp_path, "rules:\n  - id: manual\n    title: Manuellt\n    kind: manual_registration_share\n"
                           "    severity: medium\n    period: month\n    params:\n      max_share: 0.3\n", "b.yaml")
-    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "list"], env={"COLUMNS": "300"})
+    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     door = next(line for line in lines if "door-watch" in line)
