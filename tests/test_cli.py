@@ -105,8 +105,10 @@ def test_config_hides_the_key(env):
     assert "MONITOR_PSEUDONYM_KEY=<redacted>" in result.output and TEST_KEY not in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["import"], ["score"], ["rank"], ["digest"], ["demo"], ["init"],
-                                     ["rules", "check"], ["rules", "list"], ["config"]])
+@pytest.mark.parametrize("command", [[], ["import"], ["score"], ["rank"], ["explain"], ["digest"], ["demo"], ["init"],
+                                     ["rules", "check"], ["rules", "list"], ["rules", "test"], ["rules", "docs"],
+                                     ["feeds", "check"], ["feeds", "poll"], ["feeds", "status"],
+                                     ["media", "list"], ["media", "ignore"], ["config"]])
 def test_every_command_explains_itself(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
