@@ -101,6 +101,8 @@ def feeds_status(ctx: typer.Context) -> None:
             status = "never polled"
         else:
             status = "[yellow]failing[/]" if row.consecutive_failures else "[green]healthy[/]"
+        if row.moved_to and row.name in listed:
+            status += f"\n[yellow]moved permanently to {escape(row.moved_to)}: update feeds.yaml[/]"
         error = f"{_when(row.last_error_at)} {row.last_error}" if row.last_error else "-"
         due = "-" if not row.enabled or row.disabled_reason else (_when(row.next_check_at) if row.next_check_at
                                                                      else "now")

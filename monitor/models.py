@@ -227,6 +227,8 @@ class Feed(SQLModel, table=True):
     healthy: bool = True
     disabled_reason: str | None = Field(default=None, max_length=300)
     entries_seen: int = Field(default=0, description="Entries in the last successfully parsed document.")
+    # Where a permanent redirect (301/308) led, so `feeds status` can ask for feeds.yaml to be updated.
+    moved_to: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _created()
 
 

@@ -57,6 +57,7 @@ class Fetched:
     body: bytes | None  # None for 304 Not Modified
     headers: dict[str, str]
     url: str
+    moved_to: str | None = None  # the final URL, when a permanent redirect led there
 
 
 @dataclass
@@ -152,8 +153,9 @@ async def fetch_feed(client: httpx.AsyncClient, job: FeedJob, settings: FeedSett
 async def _read_response(response: httpx.Response, settings: FeedSettings) -> Fetched:
     status = response.status_code
     headers = {k.lower(): v for k, v in response.headers.items()}
+    moved = str(response.url) if any(r.status_code in (301, 308) for r in response.history) else None
     if status == 304:
-        return Fetched(status, None, headers, str(response.url))
+        return Fetched(status, None, headers, str(response.url), moved)
     if status == 410:
         raise FeedError("410 Gone: the server says the feed was removed for good", status=status, gone=True)
     if status in (429, 503):
@@ -173,7 +175,7 @@ async def _read_response(response: httpx.Response, settings: FeedSettings) -> Fe
         if size > settings.max_body_bytes:
             raise FeedError(f"body over the limit of {settings.max_body_bytes} bytes", status=status)
         chunks.append(chunk)
-    return Fetched(status, b"".join(chunks), headers, str(response.url))
+    return Fetched(status, b"".join(chunks), headers, str(response.url), moved)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -222,6 +224,7 @@ def record_success(feed: Feed, fetched: Fetched, entries_seen: int | None, now: 
     feed.last_status = fetched.status
     feed.error_weight, feed.consecutive_failures, feed.healthy = 0.0, 0, True
     feed.next_check_at = now + timedelta(minutes=feed.interval_minutes)
+    feed.moved_to = fetched.moved_to
     if fetched.body is not None:
         feed.etag = fetched.headers.get("etag") or None
         feed.last_modified = (fetched.headers.get("last-modified") or "")[:100] or None

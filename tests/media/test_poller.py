@@ -145,6 +145,8 @@ def test_it_follows_redirects(engine, feed_server, status):
     serve(feed_server, "/new", "atom.xml", "application/atom+xml")
     assert poll(engine, {"Press": feed_server.url_for("/old")}).ok == 1
     assert count(engine, Article) == 2
+    # Only a permanent move asks for feeds.yaml to be updated.
+    assert feed(engine, "Press").moved_to == (feed_server.url_for("/new") if status == 301 else None)
 
 
 def test_it_reads_a_gzipped_body(engine, feed_server):
