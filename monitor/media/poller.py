@@ -26,7 +26,7 @@ from typing import Any
 import feedparser
 import httpx
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.db import utcnow
@@ -288,6 +288,25 @@ def due_feeds(session: Session, now: datetime, include_not_due: bool = False) ->
     return list(session.exec(query.order_by(col(Feed.next_check_at), col(Feed.id))).all())
 
 
+def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_all: bool = False) -> list[FeedJob]:
+    """The due feeds (or all enabled), each claimed by moving its next check past this poll.
+
+    The claim is a conditional update on the next check this poller read, so a second poller
+    running at the same time (the scheduler and someone at the command line) skips the feeds
+    the first one took. If this process dies, the claim runs out and the feed is due again."""
+    table = Feed.__table__  # type: ignore[attr-defined]
+    lease = now + timedelta(seconds=max(600.0, 3 * settings.timeout_seconds))
+    jobs = []
+    for feed in due_feeds(session, now, include_not_due=poll_all):
+        seen = table.c.next_check_at.is_(None) if feed.next_check_at is None else (
+            table.c.next_check_at == feed.next_check_at)
+        claimed = session.execute(update(table).where(table.c.id == feed.id, seen).values(next_check_at=lease))
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            jobs.append(FeedJob.of(feed))
+    session.commit()
+    return jobs
+
+
 # --- polling ------------------------------------------------------------------------------
 
 
@@ -299,7 +318,7 @@ def poll_feeds(engine: Engine, feeds_file: FeedsFile, *, now: datetime | None = 
     with Session(engine, expire_on_commit=False) as session:
         sync_feeds(session, feeds_file)
         session.commit()
-        jobs = [FeedJob.of(f) for f in due_feeds(session, now, include_not_due=poll_all)]
+        jobs = claim_feeds(session, now, feeds_file.settings, poll_all)
     if on_start:
         on_start(len(jobs))
     summary = asyncio.run(_poll_jobs(engine, jobs, feeds_file.settings, now, on_outcome))

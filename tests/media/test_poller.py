@@ -310,3 +310,20 @@ def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_p
     assert "Polled 2 feeds: 1 OK (0 not modified), 1 failed. Articles: 3 new" in polled.output
     status = CliRunner().invoke(app, [*args, "status"], catch_exceptions=False).output
     assert "│ Nyheter │ healthy" in status and "│ Nedlagd │ disabled: 410 Gone on" in status
+
+
+def test_a_second_poller_at_the_same_time_skips_the_feeds_the_first_one_claimed(engine):
+    from monitor.media.poller import claim_feeds, sync_feeds
+
+    config = parse_feeds({"feeds": [{"name": "A", "url": "http://127.0.0.1:9/a"},
+                                    {"name": "B", "url": "http://127.0.0.1:9/b"}]})
+    with Session(engine) as session:
+        sync_feeds(session, config)
+        session.commit()
+    with Session(engine, expire_on_commit=False) as first, Session(engine, expire_on_commit=False) as second:
+        taken = claim_feeds(first, NOW, config.settings)
+        assert sorted(job.name for job in taken) == ["A", "B"]
+        assert claim_feeds(second, NOW, config.settings) == []
+    # A claim whose poller died runs out: the feeds are due again later.
+    with Session(engine, expire_on_commit=False) as later:
+        assert len(claim_feeds(later, NOW + timedelta(hours=1), config.settings)) == 2
