@@ -22,6 +22,7 @@ from monitor.db import utcnow
 from monitor.media.keywords import MediaRules, analyse_article, score_article
 from monitor.media.matching import SupplierName
 from monitor.models import Article, ArticleMatch, Supplier
+from monitor.timestamps import STOCKHOLM
 
 logger = logging.getLogger(__name__)
 # How many articles a media reason names.
@@ -120,7 +121,16 @@ def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> d
         .order_by(m.supplier_id, m.article_id)
     )
     signals: dict[int, SupplierMedia] = {}
-    stories: set[tuple[int, int]] = set()
+    # A story the team marked as a false match for a supplier stays out in every feed's copy.
+    ignored_stories = {
+        (r.supplier_id, r.story_id or r.article_id)
+        for r in conn.execute(
+            select(m.supplier_id, m.article_id, a.story_id)
+            .join(Article.__table__, a.id == m.article_id)  # type: ignore[attr-defined]
+            .where(m.ignored.is_(True))
+        )
+    }
+    stories: set[tuple[int, int]] = set(ignored_stories)
     for row in conn.execute(query):
         # One story told in several feeds is one signal.
         story = (row.supplier_id, row.story_id or row.article_id)
@@ -133,7 +143,8 @@ def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> d
         media.strength = 1 - (1 - media.strength) * (1 - min(1.0, weight))
         media.articles.append({
             "article_id": row.article_id, "title": row.title, "url": row.url,
-            "published": when.date().isoformat() if when else None, "risk": round(row.risk, 3),
+            "published": when.astimezone(STOCKHOLM).date().isoformat() if when else None,
+            "risk": round(row.risk, 3),
             "weight": round(weight, 3),
             "keywords": sorted({k["term"] for k in row.keywords if not k.get("negated")}),
         })

@@ -7,7 +7,7 @@ reproduced and its as-of instant), so the numbers shown are the numbers that mad
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.ranking.score import ScoringConfig, decay
 from monitor.ranking.wording import reworded
+from monitor.timestamps import STOCKHOLM
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,18 @@ class Explanation:
 def _period_text(start: datetime, end: datetime) -> str:
     """The period as the team names it (2026-W41), or the window's local times."""
     from monitor.findings.periods import period_bounds
-    from monitor.timestamps import STOCKHOLM
 
     for period in PERIODS:
         key = period_keys(np.array([start.timestamp()]), period)[0]
         if period_bounds(key, period) == (start, end):
             return period_label(key, period)
-    return f"{start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} – {end.astimezone(STOCKHOLM):%H:%M}"
+    start, end = start.astimezone(STOCKHOLM), end.astimezone(STOCKHOLM)
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M} – {end:%H:%M}"
+    if (start.hour, start.minute, end.hour, end.minute) == (0, 0, 0, 0):
+        # Whole days, as a run of weeks is: the end is exclusive, so show the last day.
+        return f"{start:%Y-%m-%d} – {end - timedelta(days=1):%Y-%m-%d}"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
 
 
 def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, language: str = "sv") -> Explanation:
@@ -162,11 +168,15 @@ def print_explanation(console: Any, result: Explanation) -> None:
     from rich.table import Table
 
     c = result.components
-    as_of = f", recency as of {result.as_of.astimezone():%Y-%m-%d %H:%M}" if result.as_of else ""
+    as_of = f", recency as of {result.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}" if result.as_of else ""
     before = "" if result.previous_score is None else f"; previous run {result.previous_score:.0f}"
     console.print(f"[bold]{escape(result.name)}[/] ({result.org_number}, {escape(result.contract_area)})")
     console.print(f"Risk {result.score:.0f} of 100, rank {result.rank} of {result.suppliers} "
                   f"(scoring run {result.run_id}{as_of}){before}", highlight=False)
+    if not c or result.as_of is None:
+        console.print("Scored before the points per source were stored: run `monitor score` for the breakdown.",
+                      highlight=False)
+        return
     console.print(
         f"Points: rules {c.get('rules', 0):.1f} + peers {c.get('outlier', 0):.1f} + media {c.get('media', 0):.1f}"
         f" = {result.total_points:.1f}; risk = 100 × (1 − e^(−{result.total_points:.1f} / {result.saturation:g}))"

@@ -96,3 +96,18 @@ def test_it_says_so_when_asked_to_ignore_an_article_that_names_nobody(news, db_u
     env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_RULES_DIR": str(RULES_DIR)}
     result = runner.invoke(app, ["media", "ignore", "999", "--reason", "x"], env=env)
     assert result.exit_code == 2 and "names no supplier" in result.stderr
+
+
+def test_ignoring_an_article_ignores_its_story_in_every_feed(with_suppliers):
+    copy = (FRAUD[0] + " (TT)", FRAUD[1], FRAUD[2])
+    _articles(with_suppliers, FRAUD, copy)
+    with with_suppliers.begin() as conn:
+        conn.exec_driver_sql("update articles set story_id = (select min(id) from articles)")
+        rules = load_media_rules(RULES_DIR)
+        match_articles(conn, rules)
+        first = conn.exec_driver_sql("select min(id) from articles").scalar()
+        from monitor.media.signals import ignore_article
+
+        ignore_article(conn, first, "Annat bolag")
+        match_articles(conn, rules)
+        assert media_signals(conn, AS_OF, 28) == {}

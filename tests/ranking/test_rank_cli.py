@@ -78,3 +78,13 @@ def test_it_draws_the_top_suppliers_risk_over_time_to_a_png(demo_db, tmp_path):
     assert result.exit_code == 0, result.output
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
     assert "Risk over 2 scoring runs drawn to" in result.stderr
+
+
+def test_it_shows_a_run_of_weeks_with_its_first_and_last_day():
+    from datetime import UTC, datetime
+
+    from monitor.ranking.explain import _period_text
+
+    start, end = datetime(2026, 10, 4, 22, tzinfo=UTC), datetime(2026, 11, 1, 23, tzinfo=UTC)
+    assert _period_text(start, end) == "2026-10-05 – 2026-11-01"
+    assert _period_text(start, datetime(2026, 10, 11, 22, tzinfo=UTC)) == "2026-W41"
