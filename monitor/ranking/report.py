@@ -95,17 +95,23 @@ def latest_ranking(
     if area:
         query = query.where(func.lower(s.contract_area) == area.lower())
     rows = conn.execute(query).all()
+    if area:
+        # Within an area, places and their change are counted among that area's suppliers only.
+        in_area = {row.supplier_id for row in rows}
+        kept = sorted((rank, sid, score) for sid, (rank, score) in previous.items() if sid in in_area)
+        previous = {sid: (place, score) for place, (_, sid, score) in enumerate(kept, start=1)}
     suppliers = []
     for position, row in enumerate(rows, start=1):
         before = previous.get(row.supplier_id)
+        place = position if area else row.rank
         suppliers.append(
             RankedSupplier(
-                rank=position if area else row.rank,
+                rank=place,
                 org_number=row.org_number,
                 name=row.name,
                 contract_area=row.contract_area,
                 score=row.score,
-                change=None if before is None else before[0] - row.rank,
+                change=None if before is None else before[0] - place,
                 reasons=_worded(row.reasons, language),
                 previous_score=None if before is None else before[1],
                 components=row.components or {},

@@ -88,3 +88,44 @@ def test_it_shows_a_run_of_weeks_with_its_first_and_last_day():
     start, end = datetime(2026, 10, 4, 22, tzinfo=UTC), datetime(2026, 11, 1, 23, tzinfo=UTC)
     assert _period_text(start, end) == "2026-10-05 – 2026-11-01"
     assert _period_text(start, datetime(2026, 10, 11, 22, tzinfo=UTC)) == "2026-W41"
+
+
+def test_it_counts_places_and_their_change_within_the_area_asked_for(demo_db):
+    everyone = _rank(demo_db)
+    area = everyone[-1]["contract_area"]
+    in_area = _rank(demo_db, "--area", area)
+    assert [r["org_number"] for r in in_area] == [r["org_number"] for r in everyone if r["contract_area"] == area]
+    assert [r["rank"] for r in in_area] == list(range(1, len(in_area) + 1))
+    assert all(r["change"] == 0 for r in in_area)  # unchanged data: nobody moved within the area either
+
+
+def test_a_supplier_passed_by_one_from_another_area_keeps_its_place_in_its_own(with_suppliers, write_csv,
+                                                                                pseudonymise):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from monitor.imports import SPECS, import_csv
+    from monitor.models import ScoringRun, SupplierScore
+    from monitor.ranking.report import latest_ranking
+    from tests.conftest import HONEST, SUSPECT, supplier_row
+
+    lss = supplier_row("556036-0793", "Assistans Gamma AB", contract_area="LSS")
+    import_csv(with_suppliers, SPECS["suppliers"], write_csv("lss.csv", [lss]), pseudonymise=pseudonymise)
+    with with_suppliers.begin() as conn:
+        ids = dict(conn.exec_driver_sql("select org_number, id from suppliers").fetchall())
+        at = datetime(2026, 11, 1, tzinfo=UTC)
+        conn.execute(insert(ScoringRun.__table__), [{"id": 1, "started_at": at, "finished_at": at},
+                                                     {"id": 2, "started_at": at, "finished_at": at}])
+        order = {1: [SUSPECT["org_number"], "556036-0793", HONEST["org_number"]],
+                 2: ["556036-0793", SUSPECT["org_number"], HONEST["org_number"]]}
+        conn.execute(insert(SupplierScore.__table__), [
+            {"run_id": run, "supplier_id": ids[org], "score": 90 - 10 * place, "rank": place, "reasons": [],
+             "components": {}}
+            for run, orgs in order.items() for place, org in enumerate(orgs, start=1)
+        ])
+        overall = latest_ranking(conn)
+        hemtjanst = latest_ranking(conn, area="Hemtjänst")
+    assert [(r.org_number, r.change) for r in overall.suppliers][:2] == [("556036-0793", 1), (SUSPECT["org_number"], -1)]
+    assert [(r.org_number, r.rank, r.change) for r in hemtjanst.suppliers] == [
+        (SUSPECT["org_number"], 1, 0), (HONEST["org_number"], 2, 0)]
