@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import Connection, select
 
 from monitor.cli import _state, console, user_errors
+from monitor.imports.fields import org_number_as_stored
 from monitor.timestamps import STOCKHOLM, day_start
 
 media_app = typer.Typer(no_args_is_help=True, help="List the articles that name suppliers; ignore false matches.")
@@ -36,8 +37,7 @@ def list_articles(conn: Connection, supplier: str | None = None, since: datetime
         .join(Supplier.__table__, s.id == m.supplier_id)  # type: ignore[attr-defined]
     )
     if supplier:
-        digits = supplier.replace("-", "")
-        query = query.where(s.org_number == (f"{digits[:6]}-{digits[6:]}" if len(digits) == 10 else supplier))
+        query = query.where(s.org_number == org_number_as_stored(supplier))
     rows = [r for r in conn.execute(query) if since is None or (r.published_at or r.first_seen_at) >= since]
     src, f = ArticleSource.__table__.c, Feed.__table__.c  # type: ignore[attr-defined]
     sources: dict[int, list[str]] = {}
@@ -105,9 +105,7 @@ def media_ignore(
         supplier_id = None
         if supplier:
             s = Supplier.__table__.c  # type: ignore[attr-defined]
-            digits = supplier.replace("-", "")
-            org = f"{digits[:6]}-{digits[6:]}" if len(digits) == 10 else supplier
-            supplier_id = conn.execute(select(s.id).where(s.org_number == org)).scalar()
+            supplier_id = conn.execute(select(s.id).where(s.org_number == org_number_as_stored(supplier))).scalar()
             if supplier_id is None:
                 raise LookupError(f"no supplier with org number {supplier!r}")
         changed = ignore_article(conn, article_id, reason, supplier_id)

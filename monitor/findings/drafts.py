@@ -85,6 +85,8 @@ def share_drafts(
     Detail args: `visits` (matching), `total` (eligible), `share_pct`, `threshold_pct`.
     Strength is how far past the threshold: share / max_share (at least 1).
     """
+    # Only the columns read below: the frame may be a million visits wide with every column.
+    visits = visits[list(dict.fromkeys(["visit_id", "staff_id", "supplier_id", at]))]
     if eligible is not None:
         visits, mask = visits[eligible], np.asarray(mask)[eligible]
     if visits.empty:

@@ -67,6 +67,15 @@ def org_number(value: str) -> str:
         raise ValueError(f"invalid organisation number {text!r}: {exc.message}") from None
 
 
+def org_number_as_stored(value: str) -> str:
+    """For look-ups: an org number in the stored form (NNNNNN-NNNN) if it is one, else the text
+    as given, so the caller can say no supplier has it."""
+    try:
+        return org_number(value)
+    except ValueError:
+        return value.strip()
+
+
 @lru_cache(maxsize=65_536)
 def decimal(value: str) -> float | None:
     """A number that may use a Swedish decimal comma; empty is None."""

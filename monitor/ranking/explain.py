@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 from monitor.findings.periods import PERIODS, period_keys, period_label
+from monitor.imports.fields import org_number_as_stored
 from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.ranking.score import ScoringConfig, decay
@@ -99,11 +100,8 @@ def _period_text(start: datetime, end: datetime) -> str:
 def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, language: str = "sv") -> Explanation:
     """The breakdown for the supplier with this org number (with or without hyphen)."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
-    digits = org_number.replace("-", "").strip()
     supplier = conn.execute(
-        select(s.id, s.org_number, s.name, s.contract_area).where(
-            s.org_number == (f"{digits[:6]}-{digits[6:]}" if len(digits) == 10 else org_number)
-        )
+        select(s.id, s.org_number, s.name, s.contract_area).where(s.org_number == org_number_as_stored(org_number))
     ).first()
     if supplier is None:
         raise LookupError(f"no supplier with org number {org_number!r}")

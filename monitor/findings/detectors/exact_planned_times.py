@@ -34,8 +34,6 @@ MESSAGES = {
     },
 }
 
-# share_drafts copies what it is given: only the columns it reads, not all of a million visits.
-_SHARE_COLUMNS = ["visit_id", "staff_id", "supplier_id", "registered_start"]
 
 
 class Params(BaseModel):
@@ -50,5 +48,5 @@ class Params(BaseModel):
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
     exact, eligible = exact_planned_mask(visits)
-    return share_drafts(visits[_SHARE_COLUMNS], exact, ctx.period, KIND, params.max_share, params.min_visits,
+    return share_drafts(visits, exact, ctx.period, KIND, params.max_share, params.min_visits,
                         eligible=eligible)

@@ -47,8 +47,6 @@ MESSAGES = {
     },
 }
 
-# share_drafts copies what it is given: only the columns it reads, not all of a million visits.
-_SHARE_COLUMNS = ["visit_id", "staff_id", "supplier_id", "registered_start"]
 
 
 class Params(BaseModel):
@@ -82,7 +80,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         return {"staff": int(matching["staff_id"].nunique()), "threshold_hours": params.max_delay_hours,
                 "late_staff": len(staff_ids)}
 
-    drafts = share_drafts(visits[_SHARE_COLUMNS], late, ctx.period, KIND, params.max_share, params.min_visits,
+    drafts = share_drafts(visits, late, ctx.period, KIND, params.max_share, params.min_visits,
                           eligible=eligible, extra_args=extra_args)
     if not drafts:
         return drafts

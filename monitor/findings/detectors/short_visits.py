@@ -32,8 +32,6 @@ MESSAGES = {
     },
 }
 
-# share_drafts copies what it is given: only the columns it reads, not all of a million visits.
-_SHARE_COLUMNS = ["visit_id", "staff_id", "supplier_id", "registered_start"]
 
 
 class Params(BaseModel):
@@ -56,7 +54,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     under_plan = ~(planned > 0) | (minutes < params.planned_fraction * planned)
     short = (minutes < params.min_minutes) & under_plan
     return share_drafts(
-        visits[_SHARE_COLUMNS], short, ctx.period, KIND, params.max_share, params.min_visits,
+        visits, short, ctx.period, KIND, params.max_share, params.min_visits,
         eligible=np.isfinite(minutes),
         extra_args=lambda _matching, _group: {"threshold_minutes": params.min_minutes},
     )
