@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 
 from monitor.findings.periods import Period, local_seconds, period_keys
+from monitor.registrations import MANUAL_METHODS
 
 Unit = Literal["count", "share", "ratio", "minutes", "hours", "number"]
 
 SHORT_VISIT_MINUTES = 5.0
 LATE_REGISTRATION_HOURS = 24.0
 NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 22, 6
-MANUAL_METHODS = ("manual", "phone")
 _DAY = 86_400.0
 _MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday
 

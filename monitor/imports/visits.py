@@ -16,8 +16,8 @@ from monitor.imports.fields import (
 )
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import Visit
+from monitor.registrations import REGISTRATION_METHODS
 
-REGISTRATION_METHODS = ("nfc", "digital_lock", "app", "manual", "phone")
 _method = choice(REGISTRATION_METHODS)
 
 

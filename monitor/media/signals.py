@@ -22,6 +22,7 @@ from monitor.db import utcnow
 from monitor.media.keywords import MediaRules, analyse_article, score_article
 from monitor.media.matching import SupplierName
 from monitor.models import Article, ArticleMatch, Supplier
+from monitor.recency import decay
 from monitor.timestamps import STOCKHOLM
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ def match_articles(conn: Connection, rules: MediaRules) -> MatchSummary:
 
 def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> dict[int, SupplierMedia]:
     """Strength 0..1 per supplier from the articles that name it with risk, not ignored."""
-    from monitor.ranking.score import decay
-
     m = ArticleMatch.__table__.c  # type: ignore[attr-defined]
     a = Article.__table__.c  # type: ignore[attr-defined]
     query = (

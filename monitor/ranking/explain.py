@@ -17,8 +17,9 @@ from monitor.findings.periods import PERIODS, period_keys, period_label
 from monitor.imports.fields import org_number_as_stored
 from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
-from monitor.ranking.score import ScoringConfig, decay
+from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
+from monitor.recency import decay
 from monitor.timestamps import STOCKHOLM
 
 

@@ -28,9 +28,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
 
+from monitor.media.signals import SHOWN_ARTICLES, SupplierMedia
 from monitor.messages import render_summary
 from monitor.models import Finding, Supplier
 from monitor.ranking.outliers import OutlierConfig, SupplierOutlier
+from monitor.recency import decay
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 
@@ -85,12 +87,6 @@ class SupplierRisk:
     components: dict[str, float] = field(default_factory=lambda: {"rules": 0.0, "outlier": 0.0, "media": 0.0})
 
 
-def decay(period_end: datetime, as_of: datetime, half_life_days: float) -> float:
-    """How much a finding counts: 1 for a period that ended at as_of (or later), half after a half-life."""
-    age_days = max(0.0, (as_of - period_end).total_seconds() / 86_400)
-    return 0.5 ** (age_days / half_life_days)
-
-
 def diminishing(strength: float) -> float:
     """h(S): linear up to 1, logarithmic beyond, so many weak hits add up slowly."""
     return strength if strength < 1 else 1 + math.log(strength)
@@ -107,7 +103,7 @@ def score_suppliers(
     as_of: datetime,
     outliers: dict[int, SupplierOutlier] | None = None,
     language: str = "sv",
-    media: dict[int, Any] | None = None,
+    media: dict[int, SupplierMedia] | None = None,
 ) -> list[SupplierRisk]:
     """Every supplier, highest risk first; only findings reproduced by this run count."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
@@ -141,20 +137,16 @@ def score_suppliers(
                 "points": round(points, 1),
             }
         )
-    for supplier_id, outlier in (outliers or {}).items():
-        if supplier_id not in risks:
-            continue
-        points = config.outliers.points * outlier.strength
-        risks[supplier_id].components["outlier"] = points
-        if points >= 0.05:
-            risks[supplier_id].reasons.append(outlier_reason(outlier, points, language))
-    for supplier_id, signal in (media or {}).items():
-        if supplier_id not in risks:
-            continue
-        points = config.media.points * signal.strength
-        risks[supplier_id].components["media"] = points
-        if points >= 0.05:
-            risks[supplier_id].reasons.append(media_reason(signal, points, language))
+    signal_sources = (("outlier", outliers or {}, config.outliers.points, outlier_reason),
+                      ("media", media or {}, config.media.points, media_reason))
+    for source, signals, full_points, make_reason in signal_sources:
+        for supplier_id, signal in signals.items():
+            if supplier_id not in risks:
+                continue
+            points = full_points * signal.strength
+            risks[supplier_id].components[source] = points
+            if points >= 0.05:
+                risks[supplier_id].reasons.append(make_reason(signal, points, language))
     for risk in risks.values():
         total = sum(risk.components.values())
         risk.score = score_from_points(total, config.saturation)
@@ -163,33 +155,26 @@ def score_suppliers(
     return sorted(risks.values(), key=lambda r: (-r.score, -sum(r.components.values()), r.org_number))
 
 
-def outlier_reason(outlier: SupplierOutlier, points: float, language: str = "sv") -> dict[str, Any]:
-    from monitor.ranking.wording import word_outlier
+def _signal_reason(source: str, strength: float, points: float, facts: dict[str, Any], language: str) -> dict[str, Any]:
+    """A reason that is not a rule finding: its numbers, then its words in the reader's language."""
+    from monitor.ranking.wording import reworded
 
-    reason: dict[str, Any] = {
-        "source": "outlier",
-        "id": "outlier",
-        "strength": round(outlier.strength, 3),
-        "points": round(points, 1),
+    reason = {"source": source, "id": source, "strength": round(strength, 3), "points": round(points, 1), **facts}
+    return reworded(reason, language)
+
+
+def outlier_reason(outlier: SupplierOutlier, points: float, language: str = "sv") -> dict[str, Any]:
+    return _signal_reason("outlier", outlier.strength, points, {
         "peer_group": outlier.peer_group,
         "peers": outlier.peers,
         "periods": outlier.periods,
         "fallback": outlier.fallback,
         "explanations": [e.as_json() for e in outlier.explanations],
-    }
-    return {**reason, **word_outlier(reason, language)}
+    }, language)
 
 
-def media_reason(signal: Any, points: float, language: str = "sv") -> dict[str, Any]:
-    from monitor.media.signals import SHOWN_ARTICLES
-    from monitor.ranking.wording import word_media
-
-    reason: dict[str, Any] = {
-        "source": "media",
-        "id": "media",
-        "strength": round(signal.strength, 3),
-        "points": round(points, 1),
+def media_reason(signal: SupplierMedia, points: float, language: str = "sv") -> dict[str, Any]:
+    return _signal_reason("media", signal.strength, points, {
         "article_count": len(signal.articles),
         "articles": signal.articles[:SHOWN_ARTICLES],
-    }
-    return {**reason, **word_media(reason, language)}
+    }, language)

@@ -243,7 +243,7 @@ def test_it_stores_numpy_numbers_and_undefined_values_as_plain_json():
 
 
 def test_it_lists_each_rule_with_defaults_filled_in_period_and_scope(tmp_path, monkeypatch):
-    from monitor.cli import console
+    from monitor.cli.common import console
 
     monkeypatch.setattr(console, "width", 300)  # one table row per rule
     write_rules(tmp_path, RULE + "    scope: [Hemtjänst]\n")

@@ -296,7 +296,8 @@ def test_html_and_script_in_titles_are_stored_as_plain_text(engine, feed_server)
 def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from monitor.cli import app, console
+    from monitor.cli import app
+    from monitor.cli.common import console
 
     monkeypatch.setattr(console, "width", 200)  # one table row per feed
 

@@ -9,7 +9,8 @@ import pytest
 
 from monitor.findings.rules import load_rules
 from monitor.ranking.outliers import FeatureExplanation, SupplierOutlier
-from monitor.ranking.score import ScoringConfig, decay, diminishing, load_scoring_config, score_from_points
+from monitor.ranking.score import ScoringConfig, diminishing, load_scoring_config, score_from_points
+from monitor.recency import decay
 from monitor.scoring import run_scoring
 from monitor.yamlfile import ConfigFileError
 from tests.conftest import BERTIL, HONEST, SUSPECT, visit_row

@@ -28,7 +28,7 @@ from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import Period, period_bounds, period_keys
-from monitor.imports.visits import REGISTRATION_METHODS
+from monitor.registrations import MANUAL_METHODS, REGISTRATION_METHODS
 
 KIND = "manual_registration_share"
 PERIOD = "week"
@@ -64,7 +64,7 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     methods: list[str] = Field(
-        default_factory=lambda: ["manual", "phone"], min_length=1,
+        default_factory=lambda: list(MANUAL_METHODS), min_length=1,
         description=f"Registration methods that count as manual ({', '.join(REGISTRATION_METHODS)}).",
     )
     max_share: float = Field(

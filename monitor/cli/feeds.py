@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import Session, col, select
 
-from monitor.cli import _state, console, user_errors
+from monitor.cli.common import console, progress_bar, state_of, user_errors
 from monitor.timestamps import STOCKHOLM
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Check, poll and show the media feeds in feeds.yaml.")
@@ -23,7 +23,7 @@ def feeds_check(ctx: typer.Context) -> None:
     """Validate feeds.yaml; exit code 2 with file:line on an error."""
     from monitor.media.feeds import load_feeds
 
-    path = _state(ctx).settings.resolved("feeds_file")
+    path = state_of(ctx).settings.resolved("feeds_file")
     feeds = load_feeds(path)
     search = " and a search feed per supplier" if feeds.supplier_search else ""
     console.print(f"{len(feeds.feeds)} feeds OK in {path} ({sum(f.enabled for f in feeds.feeds)} enabled){search}",
@@ -43,10 +43,9 @@ def feeds_poll(
     from monitor.media.feeds import load_feeds
     from monitor.media.poller import poll_feeds
 
-    state = _state(ctx)
+    state = state_of(ctx)
     feeds = load_feeds(state.settings.resolved("feeds_file"))
-    with Progress(TextColumn("Polling feeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=not console.is_terminal, transient=True) as progress:
+    with progress_bar(TextColumn("Polling feeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as progress:
         task = progress.add_task("poll", total=None)
         summary = poll_feeds(
             state.engine(), feeds, poll_all=poll_all,
@@ -78,7 +77,7 @@ def feeds_status(ctx: typer.Context) -> None:
     from monitor.media.poller import sync_feeds
     from monitor.models import Feed
 
-    state = _state(ctx)
+    state = state_of(ctx)
     feeds = load_feeds(state.settings.resolved("feeds_file"))
     with Session(state.engine()) as session:
         # Synced first so a feed just added to feeds.yaml shows as never polled, not missing.

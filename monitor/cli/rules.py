@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli import _state, console, user_errors
+from monitor.cli.common import console, state_of, user_errors
 from monitor.timestamps import STOCKHOLM, day_end, day_start
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
@@ -27,7 +27,7 @@ def rules_check(ctx: typer.Context) -> None:
     from monitor.findings.rules import load_rules
     from monitor.ranking.score import load_scoring_config
 
-    rules_dir = _state(ctx).settings.resolved("rules_dir")
+    rules_dir = state_of(ctx).settings.resolved("rules_dir")
     rules = load_rules(rules_dir)
     load_scoring_config(rules_dir)
     console.print(f"{len(rules)} rules OK in {rules_dir} ({sum(r.enabled for r in rules)} enabled)",
@@ -43,7 +43,7 @@ def rules_list(ctx: typer.Context) -> None:
     table = Table()
     for column in ("id", "kind", "severity", "weight", "enabled", "period", "scope", "params", "version"):
         table.add_column(column)
-    for rule in load_rules(_state(ctx).settings.resolved("rules_dir")):
+    for rule in load_rules(state_of(ctx).settings.resolved("rules_dir")):
         params = "\n".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
         scope = "; ".join(filter(None, (", ".join(rule.scope.contract_areas), ", ".join(rule.scope.service_types))))
         table.add_row(rule.id, rule.kind, rule.severity, f"{rule.weight:g}", "yes" if rule.enabled else "no",
@@ -87,7 +87,7 @@ def rules_test(
     from monitor.findings.backtest import backtest_rule
     from monitor.findings.rules import load_rules
 
-    state = _state(ctx)
+    state = state_of(ctx)
     rules = {r.id: r for r in load_rules(state.settings.resolved("rules_dir"))}
     if rule_id not in rules:
         raise LookupError(f"no rule {rule_id!r} in {state.settings.resolved('rules_dir')}; "

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Connection, select
 
-from monitor.cli import _state, console, user_errors
+from monitor.cli.common import console, state_of, user_errors
 from monitor.imports.fields import org_number_as_stored
 from monitor.timestamps import STOCKHOLM, day_start
 
@@ -70,7 +70,7 @@ def media_list(
     """The articles that name a contracted supplier, with the match, its risk words and risk.
 
     Articles are matched when `monitor score` runs (so a changed register or media.yaml applies)."""
-    state = _state(ctx)
+    state = state_of(ctx)
     with state.engine().connect() as conn:
         rows = list_articles(conn, supplier, day_start(since.date()) if since else None)
     if format is MediaFormat.json:
@@ -100,7 +100,7 @@ def media_ignore(
     from monitor.media.signals import ignore_article
     from monitor.models import Supplier
 
-    state = _state(ctx)
+    state = state_of(ctx)
     with state.engine().begin() as conn:
         supplier_id = None
         if supplier:

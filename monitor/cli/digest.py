@@ -1,0 +1,29 @@
+"""`monitor digest`: this week's digest to the follow-up team."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from monitor.cli.common import console, state_of, user_errors
+
+
+@user_errors
+def digest(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(help="Send again even if this week's digest went out.")] = False,
+) -> None:
+    """Send the weekly digest to the follow-up team (or write it to the outbox if no SMTP)."""
+    from monitor.alerting.digest import send_digest
+    from monitor.ranking.score import load_scoring_config
+
+    state = state_of(ctx)
+    config = load_scoring_config(state.settings.resolved("rules_dir"))
+    outcome = send_digest(state.engine(), state.settings, config, datetime.now(UTC), force=force)
+    if outcome.location is None:
+        console.print(f"Digest for {outcome.period} was already delivered; --force sends it again.")
+    else:
+        console.print(f"Digest for {outcome.period} (suppliers listed: {outcome.suppliers}) delivered to "
+                      f"{outcome.location}", highlight=False)

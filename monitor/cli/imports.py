@@ -1,0 +1,82 @@
+"""`monitor import KIND FILE`: CSV exports into the evidence store."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
+
+from monitor.cli.common import State, console, err_console, progress_bar, state_of, user_errors
+from monitor.imports import SPECS, ImportResult, import_csv, load_mapping
+from monitor.pseudonyms import Pseudonymiser
+
+
+class Kind(StrEnum):
+    suppliers = "suppliers"
+    staff = "staff"
+    visits = "visits"
+    observations = "observations"
+    client_events = "client-events"
+
+
+@user_errors
+def import_command(
+    ctx: typer.Context,
+    kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, ';' or ',' separated).")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML mapping of the file's column names and values to ours.")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Apply nothing if any row is rejected.")] = False,
+    encoding: Annotated[str, typer.Option(help="File encoding, if not UTF-8.")] = "utf-8-sig",
+) -> None:
+    """Import a CSV export. Bad rows are listed and written to FILE.rejected.csv; valid rows are
+    applied (unless --strict). Importing the same file again changes nothing.
+
+    Exit code 0: all rows applied; 1: some rows rejected; 2: the file could not be imported."""
+    result = import_file(state_of(ctx), kind.value, file, mapping, strict, encoding)
+    print_import(result)
+    if result.rows_rejected:
+        raise typer.Exit(1)
+
+
+def import_file(
+    state: State, kind: str, file: Path, mapping: Path | None = None, strict: bool = False,
+    encoding: str = "utf-8-sig",
+) -> ImportResult:
+    spec = SPECS[kind]
+    pseudonymise = Pseudonymiser(state.settings.pseudonym_key_bytes())
+    column_mapping = load_mapping(mapping, spec.all_columns) if mapping else None
+    engine = state.engine()
+    size = file.stat().st_size if file.is_file() else 0
+    with progress_bar(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn()) as progress:
+        task = progress.add_task(f"{kind} {file.name}", total=size)
+        return import_csv(
+            engine, spec, file, pseudonymise=pseudonymise, mapping=column_mapping, strict=strict,
+            batch_rows=state.settings.import_batch_rows, encoding=encoding,
+            on_progress=lambda done: progress.update(task, completed=done),
+        )
+
+
+def print_import(result: ImportResult) -> None:
+    out = console if not result.rows_rejected else err_console
+    if not result.applied:
+        headline = (f"[bold red]Nothing applied[/] (--strict): {result.rows_rejected} of "
+                    f"{result.rows_read} rows rejected")
+    else:
+        headline = (f"{result.rows_accepted} of {result.rows_read} rows applied "
+                    f"({result.rows_changed} new or changed)")
+        if result.rows_rejected:
+            headline += f", [bold red]{result.rows_rejected} rejected[/]"
+    out.print(f"{result.kind}: {escape(result.path.name)}: {headline}", highlight=False)
+    for rejected in result.rejected:
+        out.print(f"  {result.path}:{rejected.line}: {rejected.describe()}", highlight=False, markup=False)
+    if result.rows_rejected > len(result.rejected):
+        out.print(f"  ... and {result.rows_rejected - len(result.rejected)} more", highlight=False)
+    if result.rejected_file:
+        out.print(f"Rejected rows with reasons: {result.rejected_file}", highlight=False, markup=False)

@@ -1,0 +1,91 @@
+"""`monitor rank` and `monitor explain`: the latest scoring run, as a list and supplier by supplier."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from monitor.cli.common import OutputFormat, console, err_console, state_of, user_errors
+
+
+@user_errors
+def rank(
+    ctx: typer.Context,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
+    top: Annotated[int | None, typer.Option(min=1, help="Only the N highest.")] = None,
+    area: Annotated[str | None, typer.Option(help="Only suppliers in this contract area.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Also draw the listed suppliers' risk over the scoring runs to this PNG.")
+    ] = None,
+) -> None:
+    """Print the suppliers ranked by risk, highest first, with the reasons."""
+    from monitor.ranking.plot import plot_history
+    from monitor.ranking.report import latest_ranking
+
+    state = state_of(ctx)
+    with state.engine().connect() as conn:
+        ranking = latest_ranking(conn, top=top if top or not plot else None, area=area,
+                                 language=state.settings.language)
+        if ranking is None:
+            raise LookupError("no scoring run yet: run `monitor score` first")
+        if plot is not None:
+            # A chart of every supplier is unreadable: without --top it shows the ten highest.
+            shown = ranking if top else replace(ranking, suppliers=ranking.suppliers[:10])
+            runs = plot_history(conn, shown, plot, state.settings.language)
+            err_console.print(f"Risk over {runs} scoring runs drawn to {plot}", highlight=False, markup=False)
+    rows = [s.as_json() for s in ranking.suppliers]
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif format is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["rank", "org_number", "name", "contract_area", "score", "change", "trend", "reasons"])
+        for r in rows:
+            reasons = " | ".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
+            writer.writerow([r["rank"], r["org_number"], r["name"], r["contract_area"], r["score"],
+                             "" if r["change"] is None else r["change"], r["trend"], reasons])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(title=f"Risk ranking (scoring run {ranking.run_id}, "
+                      f"{ranking.scored_at.astimezone().strftime('%Y-%m-%d %H:%M')})")
+        for name, justify in (("#", "right"), ("Org.nr", "left"), ("Supplier", "left"),
+                              ("Area", "left"), ("Risk", "right"), ("Reasons", "left")):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for r in rows:
+            reasons = "\n".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
+            # Names come from CSV files: shown as text, never as Rich markup.
+            table.add_row(str(r["rank"]), r["org_number"], escape(r["name"]), escape(r["contract_area"]),
+                          f"{r['score']:.0f}", escape(reasons))
+        console.print(table)
+
+
+@user_errors
+def explain(
+    ctx: typer.Context,
+    org_number: Annotated[str, typer.Argument(help="The supplier's org number, with or without hyphen.")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """Show how a supplier's risk score was made in the latest scoring run: the points of each rule,
+    finding by finding with its recency weight, and of the comparison with peers, feature by feature."""
+    from monitor.ranking.explain import explain_supplier, print_explanation
+    from monitor.ranking.score import load_scoring_config
+
+    state = state_of(ctx)
+    config = load_scoring_config(state.settings.resolved("rules_dir"))
+    with state.engine().connect() as conn:
+        result = explain_supplier(conn, org_number, config, state.settings.language)
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_explanation(console, result)
