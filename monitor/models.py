@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -82,6 +82,8 @@ class Visit(SQLModel, table=True):
     __table_args__ = (
         Index("ix_visits_supplier_start", "supplier_id", "registered_start"),
         Index("ix_visits_staff_start", "staff_id", "registered_start"),
+        # A scoring run reads a window of weeks by start, not the whole history.
+        Index("ix_visits_registered_start", "registered_start"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,9 +144,23 @@ class ScoringRun(SQLModel, table=True):
     finished_at: datetime | None = _ts(nullable=True)
     findings_total: int = 0
     findings_new: int = 0
-    # The instant recency is measured from: the end of the latest visit, so scoring unchanged
-    # evidence again gives the same scores whatever day it runs.
+    # The instant recency is measured from: the end of the latest visit in the window (never
+    # after the run's own clock), so scoring unchanged evidence again gives the same scores.
     as_of: datetime | None = _ts(nullable=True)
+    # The weeks the run judged; the rules also read some time before, as each needs.
+    window_start: datetime | None = _ts(nullable=True)
+    window_end: datetime | None = _ts(nullable=True)
+    # A past window asked for with --since/--until: history, never "the latest" ranking.
+    backfill: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class RunFinding(SQLModel, table=True):
+    """The findings a scoring run reproduced: what its scores are made of, whatever runs came after."""
+
+    __tablename__ = "run_findings"
+
+    run_id: int = Field(foreign_key="scoring_runs.id", primary_key=True)
+    finding_id: int = Field(foreign_key="findings.id", primary_key=True, index=True)
 
 
 class Finding(SQLModel, table=True):
@@ -253,6 +269,9 @@ class Article(SQLModel, table=True):
     first_seen_at: datetime = _created()
     updated_at: datetime = _created()
     story_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+    # The supplier register and media.yaml the article was last matched against (a hash): an
+    # article is matched when new, and again only when one of them changed.
+    matched_with: str | None = Field(default=None, max_length=64, index=True)
 
 
 class ArticleSource(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import Engine, insert, update
@@ -14,6 +14,7 @@ from monitor.db import utcnow
 from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
 from monitor.findings.rules import Rule
+from monitor.findings.window import ScoringWindow, lookback_days, scoring_window
 from monitor.media.keywords import MediaRules
 from monitor.media.signals import SupplierMedia, match_articles, media_signals
 from monitor.models import ScoringRun, SupplierScore
@@ -29,38 +30,53 @@ class ScoringOutcome:
     evaluation: EvaluationSummary
     ranking: list[SupplierRisk]
     as_of: datetime
+    window: ScoringWindow
     outliers: dict[int, SupplierOutlier] = field(default_factory=dict)
     media: dict[int, SupplierMedia] = field(default_factory=dict)
 
 
-def evidence_as_of(evidence: Evidence) -> datetime:
+def evidence_as_of(evidence: Evidence, window: ScoringWindow, now: datetime) -> datetime:
     """The end of the latest registered visit: what recency is measured from, so the same
-    evidence scores the same on any day. Without visits, now."""
+    evidence scores the same on any day. Never after the window's end or the run's own clock:
+    one visit mistyped into a later year must not age every finding into nothing."""
+    limit = min(window.end, now)
     ends = evidence.visits["registered_end"].to_numpy(dtype="float64")
     ends = ends[np.isfinite(ends)]
     if ends.size == 0:
-        return utcnow()
-    return datetime.fromtimestamp(float(ends.max()), UTC)
+        return limit
+    return min(datetime.fromtimestamp(float(ends.max()), UTC), limit)
 
 
 def run_scoring(
     engine: Engine, rules: list[Rule], config: ScoringConfig, language: str = "sv",
-    on_rule: Callable[[Rule], None] | None = None, as_of: datetime | None = None,
-    media_rules: MediaRules | None = None,
+    on_rule: Callable[[Rule], None] | None = None, now: datetime | None = None,
+    media_rules: MediaRules | None = None, since: date | None = None, until: date | None = None,
 ) -> ScoringOutcome:
+    """Score the window: the latest `config.window.weeks` weeks, or [since, until] as a back-fill.
+
+    `now` is the run's clock (tests pass one); nothing after it is judged."""
+    now = now or utcnow()
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
+    outlier_period = config.outliers.period if config.outliers.enabled else None
     with engine.begin() as conn:
+        window = scoring_window(conn, config.window.weeks, now, since, until).with_lookback(
+            lookback_days(rules, outlier_period))
         run_id = conn.execute(
-            insert(runs).values(started_at=utcnow()).returning(runs.c.id)
+            insert(runs).values(started_at=utcnow(), window_start=window.start, window_end=window.end,
+                                backfill=window.backfill).returning(runs.c.id)
         ).scalar_one()
-        evidence = Evidence(conn)  # loaded once, shared by the rules and the outlier scoring
-        evaluation = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence)
-        as_of = as_of or evidence_as_of(evidence)
-        outliers = score_outliers(evidence, config.outliers, as_of.timestamp()) if config.outliers.enabled else {}
+        # Loaded once, shared by the rules and the outlier scoring: the window and its lookback.
+        evidence = Evidence(conn, since=window.load_from, until=window.end)
+        evaluation = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence, window=window)
+        as_of = evidence_as_of(evidence, window, now)
+        outliers = (score_outliers(evidence, config.outliers, as_of.timestamp(), judged_from=window.start)
+                    if config.outliers.enabled else {})
         media: dict[int, SupplierMedia] = {}
         if media_rules is not None:
             match_articles(conn, media_rules)
-            media = media_signals(conn, as_of, config.recency.half_life_days)
+            # A back-fill does not see the news that came after it; the latest run sees today's.
+            media = media_signals(conn, as_of, config.recency.half_life_days,
+                                  until=window.end if window.backfill else None)
         ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media)
         if ranking:
             conn.execute(
@@ -79,6 +95,7 @@ def run_scoring(
                 as_of=as_of,
             )
         )
-    logger.info("Scored suppliers run_id=%d suppliers=%d findings=%d new=%d outliers=%d", run_id, len(ranking),
-                evaluation.findings_total, evaluation.findings_new, len(outliers))
-    return ScoringOutcome(run_id, evaluation, ranking, as_of, outliers, media)
+    logger.info("Scored suppliers run_id=%d window=%s backfill=%s suppliers=%d findings=%d new=%d outliers=%d",
+                run_id, window.describe(), window.backfill, len(ranking), evaluation.findings_total,
+                evaluation.findings_new, len(outliers))
+    return ScoringOutcome(run_id, evaluation, ranking, as_of, window, outliers, media)

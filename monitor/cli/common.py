@@ -83,6 +83,10 @@ def state_of(ctx: typer.Context) -> State:
     return state
 
 
+# Days on the command line (--since, --until) are written as ISO dates.
+DATE_FORMATS = ["%Y-%m-%d"]
+
+
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"

@@ -12,13 +12,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import console, state_of, user_errors
+from monitor.cli.common import DATE_FORMATS, console, state_of, user_errors
 from monitor.timestamps import STOCKHOLM, day_end, day_start
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
-
-DATE_FORMATS = ["%Y-%m-%d"]
-
 
 @rules_app.command("check")
 @user_errors
@@ -86,9 +83,12 @@ def rules_test(
     both, other evidence or strength), unchanged."""
     from monitor.findings.backtest import backtest_rule
     from monitor.findings.rules import load_rules
+    from monitor.findings.window import lookback_days
+    from monitor.ranking.score import load_scoring_config
 
     state = state_of(ctx)
-    rules = {r.id: r for r in load_rules(state.settings.resolved("rules_dir"))}
+    rules_dir = state.settings.resolved("rules_dir")
+    rules = {r.id: r for r in load_rules(rules_dir)}
     if rule_id not in rules:
         raise LookupError(f"no rule {rule_id!r} in {state.settings.resolved('rules_dir')}; "
                           f"rules: {', '.join(sorted(rules))}")
@@ -98,7 +98,11 @@ def rules_test(
     engine = state.existing_engine()
     try:
         with engine.connect() as conn:
-            result = backtest_rule(conn, rule, window_from, window_to)
+            # The scoring run's lookback, so a finding at the window's edge is judged as `score` judges it.
+            config = load_scoring_config(rules_dir)
+            outlier_period = config.outliers.period if config.outliers.enabled else None
+            back = lookback_days([*rules.values(), rule.model_copy(update={"enabled": True})], outlier_period)
+            result = backtest_rule(conn, rule, window_from, window_to, back)
             conn.rollback()
     finally:
         engine.dispose()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evaluate import run_rule
 from monitor.findings.evidence import Evidence
 from monitor.findings.rules import Rule
-from monitor.models import Finding, ScoringRun, Supplier
+from monitor.findings.window import rule_lookback_days
+from monitor.models import Finding, Supplier
+from monitor.runs import findings_of_run, latest_run
 
 Status = Literal["new", "changed", "unchanged", "gone"]
 STATUSES: tuple[Status, ...] = ("new", "changed", "unchanged", "gone")
@@ -53,15 +55,24 @@ class Backtest:
 
 
 def backtest_rule(
-    conn: Connection, rule: Rule, since: datetime | None = None, until: datetime | None = None
+    conn: Connection, rule: Rule, since: datetime | None = None, until: datetime | None = None,
+    lookback_days: float | None = None,
 ) -> Backtest:
     """The rule's findings now whose period overlaps [since, until), against the stored ones.
 
-    The rule runs over all the evidence and the window only selects what is shown: a finding
-    that spans the window's edge (a run of manual weeks, a week cut in half by --since) is
-    judged on all of its evidence, exactly as `monitor score` would judge it."""
+    Without --since/--until the window is the one the latest scoring run judged. The rule reads
+    the evidence of the window and `lookback_days` before it (by default its own lookback; the
+    CLI passes the scoring run's, the longest of all rules), so a finding that spans the
+    window's edge (a run of manual weeks, a week cut in half by --since) is judged on the same
+    evidence as `monitor score` judges it."""
+    latest = latest_run(conn)
+    if latest is not None:
+        since = since or latest.window_start
+        until = until or latest.window_end
+    back = timedelta(days=rule_lookback_days(rule) if lookback_days is None else lookback_days)
+    evidence = Evidence(conn, since=since - back if since is not None else None, until=until)
     drafts = [
-        d for d in run_rule(Evidence(conn), rule)
+        d for d in run_rule(evidence, rule)
         if (since is None or d.period_end > since) and (until is None or d.period_start < until)
     ]
     run_id, stored = _stored_findings(conn, rule, since, until)
@@ -106,12 +117,12 @@ def _row(status: Status, draft: FindingDraft, supplier: tuple[str, str], stored:
 def _stored_findings(
     conn: Connection, rule: Rule, since: datetime | None, until: datetime | None
 ) -> tuple[int | None, list[Any]]:
-    runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
     f = Finding.__table__.c  # type: ignore[attr-defined]
-    run_id = conn.execute(select(func.max(runs.id)).where(runs.finished_at.is_not(None))).scalar()
-    if run_id is None:
+    run = latest_run(conn)
+    if run is None:
         return None, []
-    query = select(Finding.__table__).where(f.rule_id == rule.id, f.last_seen_run_id == run_id)
+    run_id = run.id
+    query = findings_of_run(run_id).where(f.rule_id == rule.id)
     # A stored finding is in the window if its period overlaps it.
     if since is not None:
         query = query.where(f.period_end > since)

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db import utcnow
 from monitor.findings.detectors import DETECTORS, FindingDraft
 from monitor.findings.evidence import Evidence, RuleContext
 from monitor.findings.rules import Rule
-from monitor.models import Finding, Supplier
+from monitor.findings.window import ScoringWindow
+from monitor.labels import fold_label
+from monitor.models import Finding, RunFinding, Supplier
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +48,21 @@ def rule_context(evidence: Evidence, rule: Rule) -> RuleContext:
     supplier_ids = None
     if rule.scope.contract_areas:
         s = Supplier.__table__.c  # type: ignore[attr-defined]
-        areas = [a.casefold() for a in rule.scope.contract_areas]
+        areas = {fold_label(a) for a in rule.scope.contract_areas}
         rows = evidence.conn.execute(select(s.id, s.contract_area)).all()
-        supplier_ids = frozenset(r.id for r in rows if r.contract_area.casefold() in areas)
+        supplier_ids = frozenset(r.id for r in rows if fold_label(r.contract_area) in areas)
     service_types = frozenset(rule.scope.service_types) if rule.scope.service_types else None
     return RuleContext(evidence, rule.effective_period or "week", supplier_ids, service_types)
 
 
-def run_rule(source: Connection | Evidence, rule: Rule) -> list[FindingDraft]:
-    """What the rule finds in the evidence now; writes nothing."""
+def run_rule(source: Connection | Evidence, rule: Rule, window: ScoringWindow | None = None) -> list[FindingDraft]:
+    """What the rule finds in the evidence now, within `window` if given; writes nothing."""
     evidence = source if isinstance(source, Evidence) else Evidence(source)
-    return DETECTORS[rule.kind].detect(rule_context(evidence, rule), rule.effective_params)
+    drafts = DETECTORS[rule.kind].detect(rule_context(evidence, rule), rule.effective_params)
+    if window is None:
+        return drafts
+    # The lookback is read to judge the window, not judged itself.
+    return [d for d in drafts if window.judges(d.period_start, d.period_end)]
 
 
 def json_safe(value: Any) -> Any:
@@ -112,14 +118,21 @@ def store_findings(
         set_={"last_seen_run_id": stmt.excluded.last_seen_run_id, "title": stmt.excluded.title},
     )
     conn.execute(stmt, rows)
+    # The run keeps its own list: a later run (a back-fill of last quarter, say) that sees the
+    # same finding again must not take it away from this run's scores and explanations.
+    ids = conn.execute(
+        select(table.c.id).where(table.c.fingerprint.in_({r["fingerprint"] for r in rows}))
+    ).scalars()
+    conn.execute(insert(RunFinding.__table__), [{"run_id": run_id, "finding_id": i} for i in ids])  # type: ignore[attr-defined]
     return EvaluationSummary(len(rows), sum(r["fingerprint"] not in known for r in rows))
 
 
 def evaluate_rules(
     conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None,
-    evidence: Evidence | None = None,
+    evidence: Evidence | None = None, window: ScoringWindow | None = None,
 ) -> EvaluationSummary:
-    """Run every enabled rule and store its findings; `on_rule` is told as each one starts."""
+    """Run every enabled rule and store its findings in `window` (all of them without one);
+    `on_rule` is told as each one starts."""
     summary = EvaluationSummary()
     evidence = evidence or Evidence(conn)  # loaded once, shared by every rule
     for rule in rules:
@@ -128,7 +141,7 @@ def evaluate_rules(
         if on_rule is not None:
             on_rule(rule)
         started = time.perf_counter()
-        drafts = run_rule(evidence, rule)
+        drafts = run_rule(evidence, rule, window)
         stored = store_findings(conn, rule, drafts, run_id)
         summary.findings_total += stored.findings_total
         summary.findings_new += stored.findings_new

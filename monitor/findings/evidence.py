@@ -22,7 +22,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from monitor.findings.periods import Period
+from monitor.labels import fold_label
 
 T = TypeVar("T")
 
@@ -70,14 +71,17 @@ class Evidence:
     def dialect(self) -> str:
         return self.conn.dialect.name
 
+    def _placeholder(self, name: str) -> str:
+        """A named parameter in the driver's own style, for SQL run on the DB-API cursor."""
+        return f":{name}" if self.dialect == "sqlite" else f"%({name})s"
+
     def _window_sql(self, column: str) -> tuple[str, dict[str, Any]]:
-        """A WHERE clause in the driver's own placeholder style, for a DB-API cursor."""
+        """A WHERE clause bounding `column` to [since, until)."""
         clauses, params = [], {}
         for name, op in (("since", ">="), ("until", "<")):
             value = getattr(self, name)
             if value is not None:
-                placeholder = f":{name}" if self.dialect == "sqlite" else f"%({name})s"
-                clauses.append(f"{column} {op} {placeholder}")
+                clauses.append(f"{column} {op} {self._placeholder(name)}")
                 params[name] = value
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -116,9 +120,18 @@ class Evidence:
 
     @cached_property
     def client_events(self) -> pd.DataFrame:
+        """The events that overlap the loaded visits' time (all of them without a window)."""
         start, end = _epoch_sql(self.dialect, "start"), _epoch_sql(self.dialect, '"end"')
-        sql = f"SELECT client_ref, event, {start}, {end} FROM client_events"
-        rows = self.conn.exec_driver_sql(sql).fetchall()
+        clauses, params = [], {}
+        if self.since is not None:
+            clauses.append(f'("end" IS NULL OR "end" > {self._placeholder("since")})')
+            params["since"] = self.since
+        if self.until is not None:
+            clauses.append(f"start < {self._placeholder('until')}")
+            params["until"] = self.until
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = f"SELECT client_ref, event, {start}, {end} FROM client_events{where}"
+        rows = self.conn.exec_driver_sql(sql, self._bind(params)).fetchall()
         frame = pd.DataFrame.from_records(rows, columns=["client_ref", "event", "start", "end"])
         for column in ("start", "end"):
             frame[column] = np.round(frame[column].astype("float64"), 3)
@@ -135,6 +148,26 @@ class Evidence:
         return pd.DataFrame.from_records(rows, columns=["supplier_id", "staff_id", "relative_of_client_refs"])
 
     @cached_property
+    def observations(self) -> list[Any]:
+        """Door observations in which no staff was seen, in time order, within the loaded time
+        (a visit may run up to a day into a watch, so the watch may start up to a day late)."""
+        from sqlalchemy import select
+
+        from monitor.models import DoorObservation
+
+        o = DoorObservation.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(o.observation_id, o.address_key, o.latitude, o.longitude, o.observed_from, o.observed_to)
+            .where(o.staff_seen.is_(False))
+            .order_by(o.observed_from, o.observation_id)
+        )
+        if self.since is not None:
+            query = query.where(o.observed_to >= self.since)
+        if self.until is not None:
+            query = query.where(o.observed_from < self.until + timedelta(days=1))
+        return list(self.conn.execute(query).all())
+
+    @cached_property
     def suppliers(self) -> pd.DataFrame:
         sql = "SELECT id, org_number, name, contract_area, subcategory FROM suppliers"
         rows = self.conn.exec_driver_sql(sql).fetchall()
@@ -149,10 +182,10 @@ class Evidence:
             if supplier_ids is not None:
                 mask &= frame["supplier_id"].isin(supplier_ids).to_numpy()
             if service_types is not None:
-                wanted = {s.casefold() for s in service_types}
+                wanted = {fold_label(s) for s in service_types}
                 # Per category, not per row: a handful of strings instead of a million.
                 types = frame["service_type"].astype("category").cat
-                hit = np.array([str(c).casefold() in wanted for c in types.categories] + [False])
+                hit = np.array([fold_label(str(c)) in wanted for c in types.categories] + [False])
                 mask &= hit[types.codes.to_numpy()]
             self._scoped[key] = frame if mask.all() else frame[mask].reset_index(drop=True)
         return self._scoped[key]

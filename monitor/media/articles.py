@@ -310,3 +310,5 @@ def _update_article(article: Article, entry: Entry, now: datetime) -> None:
         article.url_key = _sha(entry.normalised_url) if entry.normalised_url else None
     article.published_at = entry.published_at or article.published_at
     article.updated_at = now
+    # New text is matched again at the next scoring run.
+    article.matched_with = None

@@ -1,22 +1,25 @@
 """From stored articles to media signals per supplier: who is named, and what is said about them.
 
-`match_articles` runs the supplier matcher and the risk keywords over every stored article and
-keeps one row per (article, supplier) in article_matches; it runs in `monitor score`, so a
-changed supplier register or media.yaml applies to old articles too. The team's "ignore" marks
-survive re-matching. `media_signals` turns the matches into a strength per supplier for the
+`match_articles` runs the supplier matcher and the risk keywords over the stored articles and
+keeps one row per (article, supplier) in article_matches. It runs in `monitor score`: a new
+article is matched once; when the supplier register or media.yaml changed, every article is
+matched again, so the change applies to old articles too. The team's "ignore" marks survive
+re-matching. `media_signals` turns the matches into a strength per supplier for the
 risk score: articles combine like independent signals, 1 - prod(1 - risk * recency), so a
 second article adds less than the first and an old one fades.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from monitor.db import utcnow
 from monitor.media.keywords import MediaRules, analyse_article, score_article
@@ -28,6 +31,8 @@ from monitor.timestamps import STOCKHOLM
 logger = logging.getLogger(__name__)
 # How many articles a media reason names.
 SHOWN_ARTICLES = 3
+# Raise when the matching or the risk words' reading changes in code, so stored matches are redone.
+MATCHING_VERSION = 1
 
 
 @dataclass
@@ -49,26 +54,54 @@ def article_text(title: str, summary: str) -> str:
     return f"{title}.\n\n{summary}" if summary else title
 
 
+def matching_fingerprint(suppliers: list[SupplierName], rules: MediaRules) -> str:
+    """What an article's matches depend on: the supplier register's names and media.yaml as read
+    (a comment changed in the file is no change), and the matching code's version."""
+    register = sorted((x.supplier_id, x.org_number, x.name, sorted(x.aliases)) for x in suppliers)
+    blob = json.dumps([MATCHING_VERSION, register, rules.model_dump(mode="json")], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def match_articles(conn: Connection, rules: MediaRules) -> MatchSummary:
-    """Match every stored article against the supplier register and store what it says about each."""
+    """Match the articles not yet matched against the supplier register and media.yaml as they
+    stand (every article, when either changed) and store what each says about each supplier."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
     suppliers = [
         SupplierName(r.id, r.org_number, r.name, tuple(r.aliases or ()))
         for r in conn.execute(select(s.id, s.org_number, s.name, s.aliases))
     ]
-    m = ArticleMatch.__table__  # type: ignore[attr-defined]
-    ignored = {
-        (r.article_id, r.supplier_id)
-        for r in conn.execute(select(m.c.article_id, m.c.supplier_id).where(m.c.ignored.is_(True)))
-    }
     summary = MatchSummary()
     if not suppliers:
         return summary
-    matcher = rules.build_matcher(suppliers)
+    current = matching_fingerprint(suppliers, rules)
     a = Article.__table__.c  # type: ignore[attr-defined]
+    stale = or_(a.matched_with.is_(None), a.matched_with != current)
+    matcher = None
+    for chunk in _id_chunks(conn.execute(select(a.id).where(stale).order_by(a.id)).scalars().all()):
+        matcher = matcher or rules.build_matcher(suppliers)
+        _match_chunk(conn, chunk, matcher, rules, summary)
+        conn.execute(update(Article.__table__).where(a.id.in_(chunk)).values(matched_with=current))  # type: ignore[arg-type]
+    logger.info("Matched articles articles=%d matches=%d with_risk=%d", summary.articles, summary.matches,
+                summary.with_risk)
+    return summary
+
+
+def _id_chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
+    # Bounded IN lists: SQLite caps bound parameters, and a re-match of every article is large.
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _match_chunk(conn: Connection, ids: list[int], matcher: Any, rules: MediaRules, summary: MatchSummary) -> None:
+    a = Article.__table__.c  # type: ignore[attr-defined]
+    m = ArticleMatch.__table__  # type: ignore[attr-defined]
+    ignored = {
+        (r.article_id, r.supplier_id)
+        for r in conn.execute(select(m.c.article_id, m.c.supplier_id)
+                              .where(m.c.ignored.is_(True), m.c.article_id.in_(ids)))
+    }
     rows: list[dict[str, Any]] = []
     now = utcnow()
-    for article in conn.execute(select(a.id, a.title, a.summary).order_by(a.id)):
+    for article in conn.execute(select(a.id, a.title, a.summary).where(a.id.in_(ids)).order_by(a.id)):
         summary.articles += 1
         text = article_text(article.title, article.summary)
         mentions = matcher.find(text)
@@ -94,7 +127,7 @@ def match_articles(conn: Connection, rules: MediaRules) -> MatchSummary:
             summary.with_risk += risk.risk > 0
     # Re-made whole: a match the register or media.yaml no longer supports goes. An ignored match
     # stays, with its mark, even if it no longer matches, so it cannot come back unnoticed.
-    conn.execute(delete(m).where(m.c.ignored.is_(False)))
+    conn.execute(delete(m).where(m.c.ignored.is_(False), m.c.article_id.in_(ids)))
     fresh = [r for r in rows if not r["ignored"]]
     if fresh:
         conn.execute(insert(m), fresh)
@@ -103,13 +136,13 @@ def match_articles(conn: Connection, rules: MediaRules) -> MatchSummary:
             conn.execute(update(m).where(m.c.article_id == r["article_id"], m.c.supplier_id == r["supplier_id"])
                          .values({k: r[k] for k in ("reason", "confidence", "surface", "risk", "keywords", "praise",
                                                     "matched_at")}))
-    logger.info("Matched articles articles=%d matches=%d with_risk=%d", summary.articles, summary.matches,
-                summary.with_risk)
-    return summary
 
 
-def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> dict[int, SupplierMedia]:
-    """Strength 0..1 per supplier from the articles that name it with risk, not ignored."""
+def media_signals(
+    conn: Connection, as_of: datetime, half_life_days: float, until: datetime | None = None
+) -> dict[int, SupplierMedia]:
+    """Strength 0..1 per supplier from the articles that name it with risk, not ignored, and
+    (with `until`) seen before it."""
     m = ArticleMatch.__table__.c  # type: ignore[attr-defined]
     a = Article.__table__.c  # type: ignore[attr-defined]
     query = (
@@ -137,6 +170,8 @@ def media_signals(conn: Connection, as_of: datetime, half_life_days: float) -> d
             continue
         stories.add(story)
         when = row.published_at or row.first_seen_at
+        if until is not None and when >= until:
+            continue
         weight = row.risk * decay(when, as_of, half_life_days)
         media = signals.setdefault(row.supplier_id, SupplierMedia(row.supplier_id, 0.0))
         media.strength = 1 - (1 - media.strength) * (1 - min(1.0, weight))

@@ -20,6 +20,7 @@ from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
+from monitor.runs import findings_of_run, latest_run
 from monitor.timestamps import STOCKHOLM
 
 
@@ -107,9 +108,7 @@ def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, l
     if supplier is None:
         raise LookupError(f"no supplier with org number {org_number!r}")
     runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
-    run = conn.execute(
-        select(runs.id, runs.finished_at, runs.as_of).where(runs.finished_at.is_not(None)).order_by(runs.id.desc())
-    ).first()
+    run = latest_run(conn)
     if run is None:
         raise LookupError("no scoring run yet: run `monitor score` first")
     ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
@@ -121,7 +120,7 @@ def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, l
     count = conn.execute(select(func.count()).select_from(SupplierScore.__table__).where(ss.run_id == run.id)).scalar()
     previous = conn.execute(
         select(ss.score).join(ScoringRun.__table__, runs.id == ss.run_id)  # type: ignore[attr-defined]
-        .where(ss.supplier_id == supplier.id, runs.id < run.id, runs.finished_at.is_not(None))
+        .where(ss.supplier_id == supplier.id, runs.id < run.id, runs.finished_at.is_not(None), runs.backfill.is_(False))
         .order_by(runs.id.desc()).limit(1)
     ).scalar()
     reasons = [reworded(r, language) for r in row.reasons]
@@ -141,7 +140,7 @@ def _rule_lines(
 ) -> list[RuleLine]:
     f = Finding.__table__.c  # type: ignore[attr-defined]
     findings = conn.execute(
-        select(Finding.__table__).where(f.last_seen_run_id == run.id, f.supplier_id == supplier_id)
+        findings_of_run(run.id).where(f.supplier_id == supplier_id)
         .order_by(f.rule_id, f.period_start)
     ).all()
     lines = []

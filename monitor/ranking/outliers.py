@@ -51,12 +51,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from monitor.findings import periods
 from monitor.findings.evidence import Evidence
 from monitor.findings.periods import Period, period_bounds
 from monitor.ranking.features import FEATURES, VISITS, Direction, supplier_period_features
@@ -284,8 +286,15 @@ def _supplier_outlier(
     )
 
 
-def score_outliers(evidence: Evidence, config: OutlierConfig, as_of: float) -> dict[int, SupplierOutlier]:
+def score_outliers(
+    evidence: Evidence, config: OutlierConfig, as_of: float, judged_from: datetime | None = None
+) -> dict[int, SupplierOutlier]:
+    """Each supplier against its peers over the periods from `judged_from` on (earlier periods
+    in the evidence are only read, for features that look back, such as staff turnover)."""
     table = supplier_period_features(evidence, config.period)
+    if judged_from is not None:
+        first = periods.period_keys(np.array([judged_from.timestamp()]), config.period)[0]
+        table = table[table.index.get_level_values("period_key") >= first]
     usable = table[table[VISITS] >= config.min_visits]
     if usable.empty or not config.scored_features:
         return {}

@@ -11,8 +11,8 @@ from monitor.ranking.report import Ranking
 from monitor.timestamps import STOCKHOLM
 
 LABELS = {
-    "sv": {"title": "Risk över tid, de {n} högst rankade leverantörerna", "x": "Poängsättning", "y": "Risk (0–100)"},
-    "en": {"title": "Risk over time, the {n} highest-ranked suppliers", "x": "Scoring run", "y": "Risk (0-100)"},
+    "sv": {"title": "Risk över tid, de {n} högst rankade leverantörerna", "x": "Bedömt t.o.m.", "y": "Risk (0–100)"},
+    "en": {"title": "Risk over time, the {n} highest-ranked suppliers", "x": "Judged up to", "y": "Risk (0-100)"},
 }
 
 
@@ -26,7 +26,11 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
     runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
     ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
     s = Supplier.__table__.c  # type: ignore[attr-defined]
-    finished = dict(conn.execute(select(runs.id, runs.finished_at).where(runs.finished_at.is_not(None))).all())
+    # Each run at the instant it judged, so back-filled history falls in its own weeks.
+    finished = {
+        r.id: r.as_of or r.finished_at
+        for r in conn.execute(select(runs.id, runs.finished_at, runs.as_of).where(runs.finished_at.is_not(None)))
+    }
     orgs = [supplier.org_number for supplier in ranking.suppliers]
     id_of = dict(conn.execute(select(s.org_number, s.id).where(s.org_number.in_(orgs))).all())
     history: dict[int, list[tuple[object, float]]] = {}
@@ -38,6 +42,8 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
     ):
         history.setdefault(row.supplier_id, []).append((finished[row.run_id].astimezone(STOCKHOLM), row.score))
         drawn.add(row.run_id)
+    for points in history.values():
+        points.sort(key=lambda p: p[0])  # type: ignore[arg-type, return-value]
     labels = LABELS.get(language, LABELS["sv"])
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
     for supplier in ranking.suppliers:

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from monitor.models import ScoringRun, Supplier, SupplierScore
+from monitor.labels import same_label
+from monitor.models import Supplier, SupplierScore
 from monitor.ranking.wording import reworded
+from monitor.runs import latest_run
 
 # A score this many points above or below the previous run's is rising or falling.
 TREND_POINTS = 5.0
@@ -69,17 +71,14 @@ def _worded(reasons: list[dict[str, Any]], language: str) -> list[dict[str, Any]
 def latest_ranking(
     conn: Connection, top: int | None = None, area: str | None = None, language: str = "sv"
 ) -> Ranking | None:
-    runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
     ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
     suppliers_table = Supplier.__table__  # type: ignore[attr-defined]
     s = suppliers_table.c
-    finished = select(runs.id, runs.finished_at).where(runs.finished_at.is_not(None))
-    latest = conn.execute(finished.order_by(runs.id.desc()).limit(1)).first()
+    latest = latest_run(conn)
     if latest is None:
         return None
-    previous_id = conn.execute(
-        select(func.max(runs.id)).where(runs.finished_at.is_not(None), runs.id < latest.id)
-    ).scalar()
+    before = latest_run(conn, before=latest.id)
+    previous_id = before.id if before is not None else None
     previous = {}
     if previous_id is not None:
         previous = {
@@ -92,9 +91,9 @@ def latest_ranking(
         .where(ss.run_id == latest.id)
         .order_by(ss.rank)
     )
-    if area:
-        query = query.where(func.lower(s.contract_area) == area.lower())
     rows = conn.execute(query).all()
+    if area:
+        rows = [row for row in rows if same_label(row.contract_area, area)]
     if area:
         # Within an area, places and their change are counted among that area's suppliers only.
         in_area = {row.supplier_id for row in rows}

@@ -33,6 +33,7 @@ from monitor.messages import render_summary
 from monitor.models import Finding, Supplier
 from monitor.ranking.outliers import OutlierConfig, SupplierOutlier
 from monitor.recency import decay
+from monitor.runs import findings_of_run
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 
@@ -50,6 +51,16 @@ class MediaConfig(BaseModel):
     points: float = Field(30.0, ge=0, description="Risk points of a supplier at full media strength.")
 
 
+class WindowConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weeks: int = Field(
+        13, ge=1, le=520,
+        description="Calendar weeks a scoring run judges, up to the latest visit; older evidence is not read "
+                    "(beyond what each rule looks back).",
+    )
+
+
 class ScoringConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,6 +71,7 @@ class ScoringConfig(BaseModel):
     recency: RecencyConfig = Field(default_factory=RecencyConfig)
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
     media: MediaConfig = Field(default_factory=MediaConfig)
+    window: WindowConfig = Field(default_factory=WindowConfig)
     digest_min_score: float = Field(10.0, ge=0, le=100)
     digest_top: int = Field(15, ge=1)
 
@@ -113,7 +125,7 @@ def score_suppliers(
         for row in conn.execute(select(s.id, s.org_number, s.name, s.contract_area))
     }
     by_rule: dict[tuple[int, str], list[Any]] = defaultdict(list)
-    query = select(Finding.__table__).where(f.last_seen_run_id == run_id).order_by(f.period_start, f.id)
+    query = findings_of_run(run_id).order_by(f.period_start, f.id)
     for row in conn.execute(query):
         by_rule[(row.supplier_id, row.rule_id)].append(row)
     half_life = config.recency.half_life_days

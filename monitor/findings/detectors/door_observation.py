@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from monitor.addresses import haversine_m_array
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
-from monitor.models import DoorObservation
 
 KIND = "door_observation_mismatch"
 PERIOD = None  # one finding per observation window
@@ -49,13 +47,8 @@ class Params(BaseModel):
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    o = DoorObservation.__table__.c  # type: ignore[attr-defined]
     # In time order, so a visit seen by two overlapping watches counts once, for the first.
-    observations = ctx.conn.execute(
-        select(o.observation_id, o.address_key, o.latitude, o.longitude, o.observed_from, o.observed_to)
-        .where(o.staff_seen.is_(False))
-        .order_by(o.observed_from, o.observation_id)
-    ).all()
+    observations = ctx.evidence.observations
     visits = ctx.visits()
     if not observations or visits.empty:
         return []
