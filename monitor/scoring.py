@@ -31,6 +31,7 @@ class ScoringOutcome:
     ranking: list[SupplierRisk]
     as_of: datetime
     window: ScoringWindow
+    visits_read: int = 0  # the window's visits and its lookback's: what the run cost
     outliers: dict[int, SupplierOutlier] = field(default_factory=dict)
     media: dict[int, SupplierMedia] = field(default_factory=dict)
 
@@ -98,4 +99,4 @@ def run_scoring(
     logger.info("Scored suppliers run_id=%d window=%s backfill=%s suppliers=%d findings=%d new=%d outliers=%d",
                 run_id, window.describe(), window.backfill, len(ranking), evaluation.findings_total,
                 evaluation.findings_new, len(outliers))
-    return ScoringOutcome(run_id, evaluation, ranking, as_of, window, outliers, media)
+    return ScoringOutcome(run_id, evaluation, ranking, as_of, window, len(evidence.visits), outliers, media)

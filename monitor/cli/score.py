@@ -52,7 +52,7 @@ def score(
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
     kind = "back-fill of" if outcome.window.backfill else "window"
     console.print(
-        f"Scoring run {outcome.run_id} ({kind} {outcome.window.describe()}): "
+        f"Scoring run {outcome.run_id} ({kind} {outcome.window.describe()}, {outcome.visits_read} visits read): "
         f"{outcome.evaluation.findings_total} findings "
         f"({outcome.evaluation.findings_new} new) from {sum(r.enabled for r in rules)} rules; "
         f"{len(outcome.outliers)} suppliers compared with their peers, {unusual} unlike them; "

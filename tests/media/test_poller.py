@@ -328,3 +328,34 @@ def test_a_second_poller_at_the_same_time_skips_the_feeds_the_first_one_claimed(
     # A claim whose poller died runs out: the feeds are due again later.
     with Session(engine, expire_on_commit=False) as later:
         assert len(claim_feeds(later, NOW + timedelta(hours=1), config.settings)) == 2
+
+
+def test_an_entry_updated_in_place_is_matched_again_with_its_new_text(engine, feed_server):
+    from sqlalchemy import insert as sql_insert
+
+    from monitor.config import PROJECT_DIR
+    from monitor.media.keywords import load_media_rules
+    from monitor.media.signals import match_articles
+    from monitor.models import ArticleMatch, Supplier
+
+    with engine.begin() as conn:
+        conn.execute(sql_insert(Supplier.__table__), [{"org_number": "559923-3219", "name": "Hemtjänstföretag AB",
+                                                      "aliases": ["hemtjänstföretag"], "contract_area": "Hemtjänst",
+                                                      "contract_form": "LOV"}])
+    rules = load_media_rules(PROJECT_DIR / "rules")
+    feed_server.expect_oneshot_request("/feed").respond_with_data((FEEDS / "updated-v1.xml").read_bytes())
+    poll(engine, {"Uppdateringar": feed_server.url_for("/feed")})
+    with engine.begin() as conn:
+        assert match_articles(conn, rules).articles == 1
+        assert match_articles(conn, rules).articles == 0
+
+    def words() -> list[str]:
+        with Session(engine) as session:
+            return sorted(k["term"] for k in session.exec(select(ArticleMatch)).one().keywords)
+
+    assert words() == ["fusk", "misstänkt"]
+    serve(feed_server, "/feed", "updated-v2.xml")
+    poll(engine, {"Uppdateringar": feed_server.url_for("/feed")}, now=NOW + timedelta(hours=1))
+    with engine.begin() as conn:
+        assert match_articles(conn, rules).articles == 1
+    assert words() == ["fusk"]  # "misstänkt" left the text when it was updated

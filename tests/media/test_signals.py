@@ -25,13 +25,7 @@ AS_OF = datetime(2026, 10, 30, tzinfo=UTC)
 
 
 def _articles(engine, *items: tuple[str, str, str]) -> None:
-    with engine.begin() as conn:
-        conn.execute(insert(Article.__table__), [
-            {"identity": f"{n:064d}", "title": title, "summary": summary, "content_hash": f"{n:064d}",
-             "published_at": datetime.fromisoformat(day).replace(tzinfo=UTC), "title_key": title.lower()[:500],
-             "first_seen_at": AS_OF, "updated_at": AS_OF}
-            for n, (title, summary, day) in enumerate(items, start=1)
-        ])
+    _articles_from(engine, 1, *items)
 
 
 FRAUD = ("Hemtjänst Beta AB polisanmäld för fusk", "Kommunen har polisanmält Hemtjänst Beta AB efter att "
@@ -111,3 +105,32 @@ def test_ignoring_an_article_ignores_its_story_in_every_feed(with_suppliers):
         ignore_article(conn, first, "Annat bolag")
         match_articles(conn, rules)
         assert media_signals(conn, AS_OF, 28) == {}
+
+
+def _match(engine, rules=None) -> int:
+    with engine.begin() as conn:
+        return match_articles(conn, rules or load_media_rules(RULES_DIR)).articles
+
+
+def test_it_matches_an_article_once_until_the_register_or_media_yaml_changes(news):
+    assert _match(news) == 2
+    assert _match(news) == 0  # nothing new: the nightly run reads no article again
+    _articles_from(news, 3, ("Hemtjänst Beta AB anmäls igen", "Ny anmälan om fusk.", "2026-10-25"))
+    assert _match(news) == 1
+    with news.begin() as conn:
+        conn.exec_driver_sql("update suppliers set aliases = '[\"Betas hemtjänst\"]' where name = 'Hemtjänst Beta AB'")
+    assert _match(news) == 3  # a changed register applies to old articles too
+    rules = load_media_rules(RULES_DIR)
+    changed = rules.model_copy(update={"praise": rules.praise.model_copy(update={"terms": ("prisas", "hyllas")})})
+    assert _match(news, changed) == 3
+    assert _match(news, changed) == 0
+
+
+def _articles_from(engine, first: int, *items: tuple[str, str, str]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(Article.__table__), [
+            {"identity": f"{n:064d}", "title": title, "summary": summary, "content_hash": f"{n:064d}",
+             "published_at": datetime.fromisoformat(day).replace(tzinfo=UTC), "title_key": title.lower()[:500],
+             "first_seen_at": AS_OF, "updated_at": AS_OF}
+            for n, (title, summary, day) in enumerate(items, start=first)
+        ])
