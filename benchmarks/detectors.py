@@ -22,8 +22,14 @@ checks that the baseline and the detectors count the same overlaps and moves in 
 supplier-period, so the comparison is of equal work (exit status 1 if not). Aims: the
 million under 30 s and 2 GB, 10x the baseline.
 
+Then (d) the cost of history: a whole scoring run (rules, peer comparison, ranking, stored) over
+a database holding a year of visits and over one holding only its last quarter
+(benchmarks/history_window.py), both judging the same default window of the latest weeks. A
+run reads the window and its lookback, not the history, so the year should cost about what
+the quarter does: the aim is within 1.3x.
+
     python benchmarks/detectors.py               # 1,000,000 visits (first run builds the database)
-    python benchmarks/detectors.py --rows 50000  # a quick check
+    python benchmarks/detectors.py --rows 50000 --history-scale 0.2  # a quick check
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(1, str(BENCH_DIR))
 
+from history_window import QUARTERS, build_history, history_path  # noqa: E402
 from import_visits import (  # noqa: E402  (after the path set-up above)
     BENCH_KEY,
     RESULT_MARKER,
@@ -65,6 +72,10 @@ IMPORT_ORDER = ("suppliers", "staff", "client-events", "observations", "visits")
 HOUSE_NUMBER_STRIDE = 1_000
 PAIR_KINDS = ("staff_overlap", "impossible_travel")
 AIM_SECONDS, AIM_MB, AIM_RATIO = 30.0, 2048.0, 10.0
+AIM_HISTORY_RATIO = 1.3
+HISTORY_REPEATS = 3
+# The scoring run's clock: after the history's last visit (29 November 2026).
+HISTORY_NOW = "2026-12-03T09:00:00+00:00"
 
 # Raise when generate_exports changes what it builds, so cached databases are rebuilt.
 BUILD_VERSION = 2
@@ -376,7 +387,42 @@ def measure_baseline(url: str) -> dict[str, Any]:
             "start_rss_mb": start_rss, "peak_rss_mb": _peak_rss_mb()}
 
 
-STEPS = {"rules": measure_rules, "vectorised": measure_vectorised, "baseline": measure_baseline}
+def measure_history(url: str) -> dict[str, Any]:
+    """(d) one whole scoring run over a database, as `monitor score` makes it (on a copy)."""
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+
+    from monitor.db import make_engine
+    from monitor.findings.rules import load_rules
+    from monitor.models import Visit
+    from monitor.ranking.score import load_scoring_config
+    from monitor.scoring import run_scoring
+
+    source = Path(url.removeprefix("sqlite:///"))
+    with tempfile.TemporaryDirectory(prefix="monitor-score-", dir=OUT_DIR) as tmp:
+        copy = Path(tmp) / source.name
+        shutil.copy(source, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        with engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(Visit.__table__)).scalar()
+        rules, config = load_rules(RULES_DIR), load_scoring_config(RULES_DIR)
+        start_rss = _peak_rss_mb()
+        times = []
+        # The best of a few runs: the machine's other work shows as noise, not as the history's cost.
+        for _ in range(HISTORY_REPEATS):
+            started = time.perf_counter()
+            outcome = run_scoring(engine, rules, config, now=datetime.fromisoformat(HISTORY_NOW))
+            times.append(time.perf_counter() - started)
+        engine.dispose()
+    return {"seconds": min(times), "all_seconds": times, "visits_stored": stored, "visits_read": outcome.visits_read,
+            "window": outcome.window.describe(), "findings": outcome.evaluation.findings_total,
+            "top": [(r.org_number, r.score) for r in outcome.ranking[:5]],
+            "start_rss_mb": start_rss, "peak_rss_mb": _peak_rss_mb()}
+
+
+STEPS = {"rules": measure_rules, "vectorised": measure_vectorised, "baseline": measure_baseline,
+         "history": measure_history}
 
 
 def child_main(step: str, url: str) -> int:
@@ -404,6 +450,7 @@ def measured_sources() -> list[Path]:
     findings = PROJECT_DIR / "monitor" / "findings"
     return sorted(
         [*findings.rglob("*.py"), *RULES_DIR.glob("*.yaml"), PROJECT_DIR / "monitor" / "addresses.py",
+         PROJECT_DIR / "monitor" / "scoring.py", *(PROJECT_DIR / "monitor" / "ranking").glob("*.py"),
          PROJECT_DIR / "monitor" / "timestamps.py"]
     )
 
@@ -463,12 +510,38 @@ def print_comparison(base: dict[str, Any], vec: dict[str, Any]) -> bool:
     return same
 
 
+def compare_history(seed: int, scale: float) -> None:
+    """(d) a year of history against its last quarter, the same window judged in both."""
+    sources = [*(PROJECT_DIR / "monitor" / "demo").glob("*.py"), *(PROJECT_DIR / "monitor" / "imports").glob("*.py"),
+               PROJECT_DIR / "monitor" / "models.py", BENCH_DIR / "history_window.py"]
+    results = {}
+    for quarters in (QUARTERS, 1):
+        path = history_path(OUT_DIR, quarters, seed, scale, sources)
+        if not path.exists():
+            print(f"Building {path.relative_to(PROJECT_DIR)} (cached, not timed):", flush=True)
+            build_history(path, quarters, seed, scale, BENCH_KEY)
+        results[quarters] = run_step("history", f"sqlite:///{path}")
+    year, quarter = results[QUARTERS], results[1]
+    print("\n(d) history: one whole scoring run (rules, peers, ranking) over a year vs its last quarter")
+    print(f"  {'database':<14} {'visits stored':>14} {'visits read':>12} {'findings':>9} {'seconds':>8} "
+          f"{'peak RSS MB':>12}  window judged")
+    for name, r in (("1 year", year), ("1 quarter", quarter)):
+        print(f"  {name:<14} {r['visits_stored']:>14,} {r['visits_read']:>12,} {r['findings']:>9,} "
+              f"{r['seconds']:>8.2f} {r['peak_rss_mb']:>12,.0f}  {r['window']}")
+    ratio = year["seconds"] / quarter["seconds"]
+    same = "the same" if year["top"] == quarter["top"] else "NOT the same"
+    print(f"  year / quarter: {ratio:.2f}x; {_verdict(ratio <= AIM_HISTORY_RATIO)} the aim of <= "
+          f"{AIM_HISTORY_RATIO}x (top five suppliers and scores: {same} in both)")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
                         help=f"about this many visits (default {DEFAULT_ROWS:,})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the first demo town")
     parser.add_argument("--rebuild", action="store_true", help="build the database even if it is cached")
+    parser.add_argument("--history-scale", type=float, default=1.0,
+                        help="size of the demo town laid end to end for (d), the year vs the quarter")
     parser.add_argument("--_child", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--_url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -495,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"sqlite:///{path}"
     print_rules(run_step("rules", url))
     agree = print_comparison(run_step("baseline", url), run_step("vectorised", url))
+    compare_history(args.seed, args.history_scale)
     if fingerprint(sources) != before:
         print(f"WARNING: the measured code changed during the run (sources {before} -> {fingerprint(sources)}); "
               "these numbers may mix two versions of it.")
