@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     digest_recipients: str = Field(
         "", description="Comma-separated addresses of the follow-up team."
     )
+    digest_claim_timeout_minutes: float = Field(
+        30.0, gt=0,
+        description="A digest claimed this long ago by a process that never finished is taken over by the next run.",
+    )
     language: Literal["sv", "en"] = Field("sv", description="Language of emails and output.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: str = Field("WARNING", description="Logging level (services usually want INFO).")

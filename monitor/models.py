@@ -203,7 +203,12 @@ class SupplierScore(SQLModel, table=True):
 
 
 class DigestLog(SQLModel, table=True):
-    """One row per digest period, so re-running the weekly job does not mail twice."""
+    """One row per digest period, claimed before anything is sent, so two processes, a retry or
+    a restart never mail the team twice (see monitor.alerting.claims).
+
+    status: claimed (someone is preparing it), sending (the message is being handed to the mail
+    server), sent, failed (nothing was accepted: the next run tries again), uncertain (the line
+    dropped after the message was handed over: it may have arrived; never retried by itself)."""
 
     __tablename__ = "digests"
 
@@ -213,6 +218,13 @@ class DigestLog(SQLModel, table=True):
     delivered_to: str = Field(default="", sa_type=Text)
     location: str = Field(default="", sa_type=Text)
     created_at: datetime = _created()
+    status: str = Field(default="sent", max_length=16, sa_column_kwargs={"server_default": "sent"})
+    claim_token: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    message_id: str | None = Field(default=None, sa_type=Text)
+    error: str | None = Field(default=None, sa_type=Text)
 
 
 class Feed(SQLModel, table=True):

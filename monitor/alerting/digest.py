@@ -9,12 +9,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
-from monitor.alerting.mail import build_message, deliver, load_strings, render_email
+from monitor.alerting.claims import Refusal, claim_period, record
+from monitor.alerting.mail import (
+    DeliveryUncertain,
+    MailError,
+    build_message,
+    deliver,
+    load_strings,
+    render_email,
+    stable_message_id,
+)
 from monitor.config import Settings
-from monitor.models import DigestLog, ImportBatch
+from monitor.models import ImportBatch
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
 from monitor.timestamps import STOCKHOLM
@@ -62,8 +72,12 @@ class DigestContext:
 @dataclass
 class DigestOutcome:
     period: str
-    location: str | None  # None when this period's digest was already delivered
+    location: str | None  # where it went; None when nothing was sent this time (see status)
     suppliers: int
+    # sent: delivered now; already sent, being sent by another process ("claimed", "sending"),
+    # or "uncertain": the mail server may have it, and it is not sent again without --force.
+    status: str = "sent"
+    error: str | None = None
 
 
 def period_key(now: datetime) -> str:
@@ -115,7 +129,7 @@ def build_digest_context(
         ],
         suppliers_scored=len(ranking.suppliers),
         imports=[
-            DigestImport(r.kind, r.file_name.rsplit("/", 1)[-1], r.rows_accepted, r.rows_rejected, r.status)
+            DigestImport(r.kind, Path(r.file_name).name, r.rows_accepted, r.rows_rejected, r.status)
             for r in batches
         ],
         rejected_rows=sum(r.rows_rejected for r in batches),
@@ -125,26 +139,51 @@ def build_digest_context(
 def send_digest(
     engine: Engine, settings: Settings, config: ScoringConfig, now: datetime, force: bool = False
 ) -> DigestOutcome:
-    """Render and deliver this week's digest once; `force` sends it again."""
+    """Render and deliver this week's digest exactly once; `force` sends it again.
+
+    The week is claimed in the database first (monitor.alerting.claims), so two processes, a
+    retry or a restart deliver it once. A failure before the message reached the mail server
+    leaves the week to the next run; a lost line after it is "uncertain" and is not retried."""
     period = period_key(now)
-    logs = DigestLog.__table__  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        already = conn.execute(select(logs.c.location).where(logs.c.period == period)).first()
-    if already and not force:
-        logger.info("Digest already delivered period=%s location=%s", period, already.location)
-        return DigestOutcome(period, None, 0)
-    context = build_digest_context(engine, settings, config, now)
-    if context is None:
-        raise LookupError("no scoring run yet: run `monitor score` first")
-    subject, text, html = render_email(settings.resolved("templates_dir"), "digest", context)
-    message = build_message(settings, settings.recipients, subject, text, html, now)
-    location = deliver(settings, message, f"digest-{period}")
-    with engine.begin() as conn:
-        conn.execute(logs.delete().where(logs.c.period == period))
-        conn.execute(
-            insert(logs).values(period=period, delivered_to=", ".join(settings.recipients),
-                                location=location, created_at=now)
-        )
+    stale_after = timedelta(minutes=settings.digest_claim_timeout_minutes)
+    claim = claim_period(engine, period, now, stale_after, force)
+    if isinstance(claim, Refusal):
+        logger.info("Digest not sent period=%s status=%s", period, claim.status)
+        return DigestOutcome(period, None, 0, status=claim.status, error=claim.error)
+    handed_over = False
+
+    def handing_over(message_id: str) -> None:
+        nonlocal handed_over
+        if not record(engine, claim, "sending", message_id=message_id):
+            raise MailError(f"the claim on the {period} digest was taken over by another process; not sent")
+        handed_over = True
+
+    try:
+        context = build_digest_context(engine, settings, config, now)
+        if context is None:
+            raise LookupError("no scoring run yet: run `monitor score` first")
+        subject, text, html = render_email(settings.resolved("templates_dir"), "digest", context)
+        message_id = stable_message_id(settings, f"digest-{period}", settings.recipients,
+                                       claim.attempt - 1 if claim.resend else 0)
+        message = build_message(settings, settings.recipients, subject, text, html, now, message_id)
+        location = deliver(settings, message, f"digest-{period}", new_file=claim.resend,
+                           on_handover=lambda: handing_over(message_id))
+    except DeliveryUncertain as exc:
+        record(engine, claim, "uncertain", error=str(exc))
+        logger.warning("Digest delivery uncertain period=%s error=%s", period, exc)
+        return DigestOutcome(period, None, 0, status="uncertain", error=str(exc))
+    except MailError as exc:
+        # The server answered with a refusal, or was never reached: nothing was delivered.
+        record(engine, claim, "failed", error=str(exc))
+        raise
+    except BaseException as exc:
+        error = str(exc) or type(exc).__name__
+        # Stopped after the message began to go out: it may have arrived. Before that, nothing
+        # reached the server and the week is free for the next run.
+        record(engine, claim, "uncertain" if handed_over else "failed", error=error)
+        raise
+    record(engine, claim, "sent", location=location, delivered_to=", ".join(settings.recipients), sent_at=now,
+           error=None)
     logger.info("Delivered digest period=%s suppliers=%d location=%s", period, len(context.suppliers),
                 location)
     return DigestOutcome(period, location, len(context.suppliers))

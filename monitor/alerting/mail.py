@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import smtplib
 import socket
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -81,32 +85,82 @@ def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> st
 
 
 def build_message(
-    settings: Settings, recipients: list[str], subject: str, text: str, html: str, now: datetime
+    settings: Settings, recipients: list[str], subject: str, text: str, html: str, now: datetime,
+    message_id: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.mail_from
     message["To"] = ", ".join(recipients) if recipients else "undisclosed-recipients:;"
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    message["Message-ID"] = message_id or make_msgid(domain=mail_domain(settings))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
 
 
-def deliver(settings: Settings, message: EmailMessage, file_stem: str) -> str:
-    """Send by SMTP, or with no SMTP host write `<outbox>/<file_stem>.eml`. Returns where it went."""
+def mail_domain(settings: Settings) -> str:
+    return settings.mail_from.rpartition("@")[2] or "localhost"
+
+
+def stable_message_id(settings: Settings, name: str, recipients: list[str], resend: int = 0) -> str:
+    """The same Message-ID for the same email to the same people, so a mail client that gets a
+    copy twice shows it once; a deliberate resend (`resend` > 0) gets its own."""
+    who = hashlib.sha256(",".join(sorted(r.casefold() for r in recipients)).encode()).hexdigest()[:12]
+    suffix = f".r{resend}" if resend else ""
+    return f"<{name}.{who}{suffix}@{mail_domain(settings)}>"
+
+
+def deliver(settings: Settings, message: EmailMessage, file_stem: str,
+            on_handover: Callable[[], None] | None = None, new_file: bool = False) -> str:
+    """Send by SMTP, or with no SMTP host write `<outbox>/<file_stem>.eml`. Returns where it went.
+
+    `on_handover` is called just before the message itself goes out (after that, a failure may
+    have delivered it). The outbox file replaces one of the same name in one step, so writing it
+    again leaves one file; `new_file` keeps an earlier one and writes `<file_stem>-2.eml` ..."""
     if settings.smtp_host:
-        _send_smtp(settings, message)
+        _send_smtp(settings, message, on_handover)
         return f"smtp://{settings.smtp_host}:{settings.smtp_port}"
     settings.outbox_dir.mkdir(parents=True, exist_ok=True)
     path = settings.outbox_dir / f"{file_stem}.eml"
     counter = 1
-    while path.exists():
+    while new_file and path.exists():
         counter += 1
         path = settings.outbox_dir / f"{file_stem}-{counter}.eml"
-    path.write_bytes(bytes(message))
+    if on_handover:
+        on_handover()
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(bytes(message))
+    os.replace(partial, path)
     return str(path)
+
+
+class DeliveryUncertain(MailError):
+    """The connection failed after the message was handed to the server: it may have arrived."""
+
+
+class _HandoverSMTP(smtplib.SMTP):
+    """An SMTP client that knows when the message itself starts going out: after the server's
+    354 ("start mail input"), the next thing sent is the message."""
+
+    def __init__(self, *args: Any, on_handover: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        self.handed_over = False
+        self._body_next = False
+        self._on_handover = on_handover
+        super().__init__(*args, **kwargs)
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, reply = super().getreply()
+        self._body_next = code == 354
+        return code, reply
+
+    def send(self, s: bytes | str) -> None:
+        if self._body_next and not self.handed_over:
+            if self._on_handover:
+                self._on_handover()
+            self.handed_over = True
+        self._body_next = False
+        super().send(s)
 
 
 @retry(
@@ -115,22 +169,42 @@ def deliver(settings: Settings, message: EmailMessage, file_stem: str) -> str:
     wait=wait_exponential(multiplier=1, max=10),
     reraise=True,
 )
-def _send_smtp_once(settings: Settings, message: EmailMessage, recipients: list[str]) -> None:
+def _send_smtp_once(settings: Settings, message: EmailMessage, recipients: list[str],
+                    on_handover: Callable[[], None] | None) -> None:
+    """One SMTP session. Failures before the message is handed over are retried; after it, a
+    lost line raises DeliveryUncertain (never retried: the server may have accepted it)."""
     assert settings.smtp_host
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+    smtp = _HandoverSMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds,
+                         on_handover=on_handover)
+    try:
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_user:
             password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
             smtp.login(settings.smtp_user, password)
-        smtp.send_message(message, to_addrs=recipients)
+        try:
+            smtp.send_message(message, to_addrs=recipients)
+        except OSError as exc:  # SMTPException is an OSError too
+            # An answer, even a refusal, is certain: only silence after the hand-over is not.
+            if smtp.handed_over and not isinstance(exc, smtplib.SMTPResponseException):
+                raise DeliveryUncertain(
+                    f"the connection to {settings.smtp_host}:{settings.smtp_port} was lost after the message "
+                    f"was handed over ({exc}): it may have been delivered") from exc
+            raise
+        # The message was accepted; a goodbye that fails changes nothing.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+    finally:
+        smtp.close()
 
 
-def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+def _send_smtp(settings: Settings, message: EmailMessage, on_handover: Callable[[], None] | None = None) -> None:
     if not settings.recipients:
         raise ConfigError("MONITOR_DIGEST_RECIPIENTS is empty: set the follow-up team's addresses to send by SMTP")
     try:
-        _send_smtp_once(settings, message, settings.recipients)
+        _send_smtp_once(settings, message, settings.recipients, on_handover)
+    except DeliveryUncertain:
+        raise
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("Unable to send email smtp_host=%s error=%s", settings.smtp_host, exc)
         raise MailError(f"cannot send email via {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc

@@ -5,21 +5,32 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, text
 
-from monitor.alerting.digest import DigestContext, DigestImport, DigestReason, DigestSupplier, send_digest
+from monitor.alerting.digest import (
+    DigestContext,
+    DigestImport,
+    DigestReason,
+    DigestSupplier,
+    period_key,
+    send_digest,
+)
 from monitor.alerting.mail import MailError, load_strings, render_email
 from monitor.config import PROJECT_DIR, ConfigError, Settings, load_settings
+from monitor.db import make_engine
 from monitor.findings.rules import load_rules
 from monitor.imports import SPECS, import_csv
+from monitor.models import DigestLog
 from monitor.pseudonyms import Pseudonymiser
 from monitor.ranking.score import load_scoring_config
 from monitor.scoring import run_scoring
@@ -131,6 +142,8 @@ def test_it_sends_once_a_week_unless_forced(scored, settings, now):
     assert len(outbox(settings)) == 1
     assert send(engine, settings, now, force=True).location is not None
     assert len(outbox(settings)) == 2
+    first, resent = (parse_id(path.read_bytes()) for path in outbox(settings))
+    assert first != resent  # sent again on purpose: a new message, not a copy to drop
 
 
 def test_it_writes_english_when_the_language_is_english(scored, settings, now, db_url):
@@ -267,3 +280,136 @@ def test_it_fails_on_an_undefined_name_in_a_template_instead_of_printing_nothing
     row.write_text(row.read_text(encoding="utf-8").replace("{{ s.score }}", "{{ s.points }}"), encoding="utf-8")
     with pytest.raises(ConfigFileError, match="has no attribute 'points'"):
         render_email(tmp_path, "digest", sample_context("sv"))
+
+
+# --- exactly once -----------------------------------------------------------------------
+
+
+@dataclass
+class DroppingInbox(Inbox):
+    """Keeps the message, then drops the line before saying it was accepted."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        server.transport.close()
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class RefusingInbox(Inbox):
+    """Answers the message with a permanent error: nothing was delivered."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        return "554 Transaction failed"
+
+
+def smtp_settings(settings: Settings, handler: Inbox) -> Iterator[Settings]:
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout_seconds": 5})
+    finally:
+        controller.stop()
+
+
+def concurrently(count: int, work: Callable[[], object]) -> list[object]:
+    """`work` in `count` threads released at the same instant; results or exceptions."""
+    barrier = threading.Barrier(count)
+
+    def run() -> object:
+        barrier.wait()
+        try:
+            return work()
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda _: run(), range(count)))
+
+
+def test_three_digests_at_once_write_one_file(scored, settings, now, db_url):
+    scored()
+
+    def one() -> object:
+        engine = make_engine(db_url)  # each its own connections, as separate processes would have
+        try:
+            return send(engine, settings, now)
+        finally:
+            engine.dispose()
+
+    outcomes = concurrently(3, one)
+    assert [o.status for o in outcomes].count("sent") == 1, outcomes
+    assert len(outbox(settings)) == 1
+
+
+def test_three_digests_at_once_deliver_one_email(scored, settings, now, db_url):
+    scored()
+    inbox = Inbox()
+    for smtp in smtp_settings(settings, inbox):
+        def one(smtp: Settings = smtp) -> object:
+            engine = make_engine(db_url)
+            try:
+                return send(engine, smtp, now)
+            finally:
+                engine.dispose()
+
+        outcomes = concurrently(3, one)
+    assert [getattr(o, "status", o) for o in outcomes].count("sent") == 1, outcomes
+    assert len(inbox.envelopes) == 1
+
+
+def test_a_line_dropped_after_the_message_was_handed_over_is_uncertain_and_not_sent_again(scored, settings, now):
+    engine, inbox = scored(), DroppingInbox()
+    for smtp in smtp_settings(settings, inbox):
+        first = send(engine, smtp, now)
+        again = send(engine, smtp, now)
+        assert len(inbox.envelopes) == 1  # not three: no retry once the message went out
+        assert (first.status, again.status) == ("uncertain", "uncertain")
+        assert "may have been delivered" in (first.error or "")
+        forced = send(engine, smtp, now, force=True)  # the operator checked: it did not arrive
+        assert forced.status == "uncertain" and len(inbox.envelopes) == 2
+    ids = [parse_id(e.content) for e in inbox.envelopes]
+    assert ids[0] == ids[1]  # the same message: a mail client that got both shows one
+
+
+def test_a_message_the_server_refused_is_tried_again_by_the_next_run(scored, settings, now):
+    engine = scored()
+    for smtp in smtp_settings(settings, RefusingInbox()):
+        with pytest.raises(MailError, match="554"):
+            send(engine, smtp, now)
+    inbox = Inbox()
+    for smtp in smtp_settings(settings, inbox):
+        assert send(engine, smtp, now).status == "sent"
+    assert len(inbox.envelopes) == 1
+
+
+def test_the_same_week_to_the_same_team_keeps_its_message_id(scored, settings, now):
+    engine, inbox = scored(), Inbox()
+    for smtp in smtp_settings(settings, inbox):
+        send(engine, smtp, now)
+        with engine.begin() as conn:  # as if the first delivery was lost before it was recorded
+            conn.execute(text("update digests set status = 'failed', sent_at = null"))
+        send(engine, smtp, now)
+    first, second = (parse_id(e.content) for e in inbox.envelopes)
+    assert first == second and first.startswith("<digest-")
+
+
+def parse_id(raw: bytes) -> str:
+    return str(email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"])
+
+
+@pytest.mark.parametrize(("status", "minutes_ago", "sent"), [
+    ("claimed", 5, False), ("claimed", 120, True), ("sending", 120, False), ("failed", 1, True),
+], ids=["claimed-now-by-another", "claim-of-a-dead-process", "died-while-handing-over", "failed-before"])
+def test_an_earlier_claim_is_respected_taken_over_or_left_uncertain(scored, settings, now, status, minutes_ago, sent):
+    engine = scored()
+    with engine.begin() as conn:
+        conn.execute(insert(DigestLog.__table__).values(
+            period=period_key(now), status=status, claim_token="x" * 32, attempts=1, created_at=now,
+            claimed_at=now - timedelta(minutes=minutes_ago)))
+    outcome = send(engine, settings, now)
+    assert (outcome.status == "sent") is sent
+    assert len(outbox(settings)) == int(sent)
+    if status == "sending":
+        assert outcome.status == "uncertain"
