@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -13,6 +14,7 @@ from stdnum.se import orgnr
 from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_candidates
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # Sweden's extent with a margin; catches swapped or zeroed coordinates.
 SWEDEN_LAT = (55.0, 69.2)
@@ -37,7 +39,14 @@ class RowErrors(Exception):
             return parse(value)
         except ValueError as exc:
             self.add(column, str(exc))
-            return None
+        except OverflowError:
+            self.add(column, "out of range (a date or number too large or too small to store)")
+        except Exception as exc:
+            # A parser bug must cost one row, not the whole import. The message may hold the
+            # value, and the value may be a client id, so only the type is told or logged.
+            logger.warning("Unexpected error in a field parser column=%s error=%s", column, type(exc).__name__)
+            self.add(column, f"could not be read ({type(exc).__name__}: a bug in the importer, please report it)")
+        return None
 
     def raise_if_any(self) -> None:
         if self.errors:
