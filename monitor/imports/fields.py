@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -92,9 +93,13 @@ def decimal(value: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text.replace(",", "."))
+        number = float(text.replace(",", "."))
     except ValueError:
         raise ValueError(f"not a number: {value.strip()!r}") from None
+    # float() also reads nan, inf and 1e999 (inf); stored, they poison every sum and median.
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value.strip()!r}")
+    return number
 
 
 def coordinates(errors: RowErrors, lat_text: str, lon_text: str) -> tuple[float | None, ...]:

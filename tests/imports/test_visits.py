@@ -171,3 +171,22 @@ def test_it_stores_a_pseudonym_never_the_client_id(with_suppliers, write_csv, ps
     (visit,) = _visits(with_suppliers)
     assert visit.client_ref == pseudonymise(ASTRID)
     assert ASTRID not in str(tuple(visit)) and ASTRID.replace("-", "") not in str(tuple(visit))
+
+
+NOT_FINITE = [
+    ("nan", "decided_minutes", "nan"),
+    ("inf", "decided_minutes", "inf"),
+    ("minus_inf", "decided_minutes", "-inf"),
+    ("infinity_spelt_out", "decided_minutes", "Infinity"),
+    ("overflowing_exponent", "decided_minutes", "1e999"),
+    ("nan_latitude", "latitude", "NaN"),
+]
+
+
+@pytest.mark.parametrize(("column", "written"), [n[1:] for n in NOT_FINITE], ids=[n[0] for n in NOT_FINITE])
+def test_it_rejects_numbers_that_are_not_finite(with_suppliers, write_csv, pseudonymise, column, written):
+    row = visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30", decided_minutes="30")
+    path = write_csv("v.csv", [{**row, column: written}])
+    result = import_csv(with_suppliers, VISITS, path, pseudonymise=pseudonymise)
+    assert result.rows_rejected == 1
+    assert result.rejected[0].errors == [(column, f"not a finite number: {written!r}")]
