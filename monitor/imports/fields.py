@@ -12,7 +12,7 @@ from typing import TypeVar
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
-from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_candidates
+from monitor.timestamps import TimestampError, date_only, instant_candidates, parse_instant, resolve_candidates
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # Sweden's extent with a margin; catches swapped or zeroed coordinates.
 SWEDEN_LAT = (55.0, 69.2)
 SWEDEN_LON = (10.5, 24.3)
+
+OPEN_END_YEAR = "9999"
 
 TRUE_WORDS = frozenset({"ja", "yes", "true", "j", "y", "1", "sant"})
 FALSE_WORDS = frozenset({"nej", "no", "false", "n", "0", "falskt"})
@@ -158,10 +160,20 @@ def calendar_date(value: str) -> date | None:
     text = value.strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r} (expected e.g. 2026-01-31)") from None
+    day = date_only(text)
+    if day is None:
+        raise ValueError(f"not a date: {text!r} (expected e.g. 2026-01-31 or 20260131)")
+    return day
+
+
+def until_further_notice(value: str) -> bool:
+    """An end in the year 9999: Swedish systems write 9999-12-31 for "tills vidare"."""
+    return value.strip().startswith(OPEN_END_YEAR)
+
+
+def end_date(value: str) -> date | None:
+    """An end date that may be open (empty or until further notice: None)."""
+    return None if until_further_notice(value) else calendar_date(value)
 
 
 def split_list(value: str) -> list[str]:
