@@ -231,6 +231,16 @@ def import_csv(
         except CsvImportError as exc:
             _record_failed_batch(engine, spec, path, result, str(exc))
             raise
+        except Exception as exc:
+            # A bug or a lost database: nothing was applied, and import_batches should say so.
+            # Only the type is stored, since the message may quote a row.
+            try:
+                _record_failed_batch(engine, spec, path, result,
+                                     f"unexpected error ({type(exc).__name__}); nothing applied")
+            except Exception as record_exc:
+                logger.warning("Unable to record failed import file=%s error=%s",
+                               path.name, type(record_exc).__name__)
+            raise
         finally:
             result.rejected_file = rejects.close()
             if on_progress:
