@@ -34,7 +34,9 @@ def _end(text: str) -> datetime | None:
 
 def parse_client_event(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
-    start = e.check("start", _start, row["start"])
+    # The start is bounded like any registered time: a start typed as 2062 would hide every
+    # visit after a death. The end is not: an end after the import means still going on.
+    start = e.check("start", lambda text: ctx.bounds.check(_start(text), text.strip()), row["start"])
     end = e.check("end", _end, row.get("end", ""))
     if start and end and end < start:
         e.add("end", f"end before start ({row['end'].strip()} is before {row['start'].strip()})")

@@ -7,12 +7,15 @@ import math
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
 from monitor.timestamps import TimestampError, date_only, instant_candidates, parse_instant, resolve_candidates
+
+if TYPE_CHECKING:
+    from monitor.imports.bounds import TimeBounds
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -188,31 +191,56 @@ def non_negative(value: str) -> float | None:
     return number
 
 
-def instant(value: str) -> datetime | None:
-    """An optional single timestamp; local time unless it carries an offset."""
-    if not value.strip():
-        return None
-    return parse_instant(value)
+def instant_within(bounds: TimeBounds) -> Callable[[str], datetime | None]:
+    """An optional single timestamp inside the import's bounds; local time unless it carries
+    an offset."""
+
+    def parse(value: str) -> datetime | None:
+        text = value.strip()
+        if not text:
+            return None
+        return bounds.check(parse_instant(text), text)
+
+    return parse
 
 
 def interval(
-    errors: RowErrors, columns: tuple[str, str], row: dict[str, str], optional: bool = False
+    errors: RowErrors,
+    columns: tuple[str, str],
+    row: dict[str, str],
+    bounds: TimeBounds,
+    optional: bool = False,
 ) -> tuple[datetime, datetime] | tuple[None, None]:
-    """The row's start and end columns as UTC instants (see timestamps.resolve_interval)."""
+    """The row's start and end columns as UTC instants inside the import's bounds (see
+    timestamps.resolve_interval)."""
     start_col, end_col = columns
-    start_text, end_text = row.get(start_col, ""), row.get(end_col, "")
-    if optional and not start_text.strip() and not end_text.strip():
+    start_text, end_text = row.get(start_col, "").strip(), row.get(end_col, "").strip()
+    if optional and not start_text and not end_text:
         return None, None
     readings = []
     for column, text in ((start_col, start_text), (end_col, end_text)):
         try:
-            readings.append(instant_candidates(text.strip()))
+            readings.append(instant_candidates(text))
         except TimestampError as exc:
             errors.add(column, str(exc))
     if len(readings) < 2:
         return None, None
     try:
-        return resolve_candidates(readings[0], readings[1])
+        start, end = resolve_candidates(readings[0], readings[1])
+        order = None
     except TimestampError as exc:
-        errors.add(end_col, f"{exc} ({end_text.strip()} is before {start_text.strip()})")
+        start, end = readings[0][0], readings[1][0]
+        order = f"{exc} ({end_text} is before {start_text})"
+    outside = [
+        (column, problem)
+        for column, value, text in ((start_col, start, start_text), (end_col, end, end_text))
+        if (problem := bounds.problem(value, text))
+    ]
+    for column, problem in outside:
+        errors.add(column, problem)
+    # A start typed as 2062 also puts the end before it; the year is the error to report.
+    if order and not outside:
+        errors.add(end_col, order)
+    if outside or order:
         return None, None
+    return start, end
