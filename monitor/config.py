@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,15 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         20_000, ge=100, description="Rows per bulk insert during CSV import."
     )
+    import_earliest_date: date = Field(
+        date(2000, 1, 1),
+        description="Imports reject registered times before this date (local midnight) as mistyped.",
+    )
+    import_max_future_hours: int = Field(
+        24,
+        ge=0,
+        description="Imports reject registered times more than this many hours after the import runs.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +127,11 @@ class Settings(BaseSettings):
 
 
 SECRET_FIELDS = ("pseudonym_key", "smtp_password")
+
+
+def env_name(setting: str) -> str:
+    """The environment variable of a setting, for messages that tell the user what to change."""
+    return ENV_PREFIX + setting.upper()
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -13,6 +13,11 @@ import hmac
 import re
 from datetime import date
 
+# Not stdnum.se.personnummer, though it knows the format: its compact() mangles ids that are
+# not personnummer ('klient-77a' -> 'klient--77a'), so this shape check is needed anyway and
+# already yields the parts; its century rule reads the real date and rejects coordination
+# numbers (day + 60); validate() wants a valid check digit. The canonical form must never
+# change: the pseudonyms already stored were made from it.
 _PNR = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits, ample against collisions in one municipality
 

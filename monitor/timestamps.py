@@ -31,6 +31,14 @@ def instant_candidates(text: str, tz: ZoneInfo = STOCKHOLM) -> tuple[datetime, .
         raise TimestampError(
             f"not an ISO 8601 timestamp: {value!r} (expected e.g. {EXAMPLE})"
         ) from None
+    try:
+        return _utc_readings(parsed, tz)
+    except OverflowError:
+        # Year 1 or 9999 in a zone away from UTC: the instant falls outside what a datetime holds.
+        raise TimestampError(f"out of range: {value!r}") from None
+
+
+def _utc_readings(parsed: datetime, tz: ZoneInfo) -> tuple[datetime, ...]:
     if parsed.tzinfo is not None:
         return (parsed.astimezone(UTC),)
     first = parsed.replace(tzinfo=tz, fold=0)
@@ -43,6 +51,20 @@ def instant_candidates(text: str, tz: ZoneInfo = STOCKHOLM) -> tuple[datetime, .
         # offset in force before the jump, as the registering device most likely did.
         return (a,)
     return (min(a, b), max(a, b))
+
+
+def date_only(text: str) -> date | None:
+    """The day a text names if it is a date without a time of day (2026-10-07, or compact
+    20261007), else None.
+
+    The one place that tells a date from a timestamp: where a date may stand for a whole day
+    (a hospital stay ending 2026-10-07 includes the 7th), reading it as the instant at
+    midnight would lose that day.
+    """
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def parse_instant(text: str, tz: ZoneInfo = STOCKHOLM) -> datetime:
@@ -82,9 +104,15 @@ def resolve_candidates(
 
 def day_start(day: date, tz: ZoneInfo = STOCKHOLM) -> datetime:
     """Local midnight of a calendar day, as a UTC instant."""
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    try:
+        return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        raise TimestampError(f"out of range: {day.isoformat()}") from None
 
 
 def day_end(day: date, tz: ZoneInfo = STOCKHOLM) -> datetime:
     """The end of a calendar day (next local midnight), as a UTC instant."""
-    return day_start(day + timedelta(days=1), tz)
+    try:
+        return day_start(day + timedelta(days=1), tz)
+    except OverflowError:
+        raise TimestampError(f"out of range: {day.isoformat()}") from None

@@ -119,3 +119,13 @@ def test_reasons_are_worded_in_the_language_asked_for_when_shown(scored):
     swedish = json.loads(invoke(scored, "rank", "--format", "json").stdout)
     assert "visits registered during a door observation" in english[0]["reasons"][0]["detail"]
     assert "besök registrerade under en portobservation" in swedish[0]["reasons"][0]["detail"]
+
+
+def test_import_names_the_setting_that_rejects_an_implausible_date(env, write_csv):
+    path = write_csv("v.csv", [visit_row("V1", "1999-12-31 08:00", "1999-12-31 08:30", planned_start="", planned_end="")])
+    invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**SUSPECT)])))
+    result = invoke(env, "import", "visits", str(path))
+    assert result.exit_code == 1
+    assert "v.csv:2: column registered_start: 1999-12-31 08:00 is before 2000-01-01" in result.output
+    assert "MONITOR_IMPORT_EARLIEST_DATE" in result.output
+    assert invoke({**env, "MONITOR_IMPORT_EARLIEST_DATE": "1999-01-01"}, "import", "visits", str(path)).exit_code == 0

@@ -36,3 +36,38 @@ def test_a_pseudonym_reveals_no_digits_of_the_id():
 
 def test_other_client_ids_pass_through_trimmed():
     assert normalise_client_id(" klient-77a ") == "KLIENT-77A"
+
+
+# Pinned: a changed canonical form would silently stop new imports joining the data already stored.
+CANONICAL = [
+    ("twelve_digits_hyphen", "19301120-8229", "193011208229"),
+    ("twelve_digits_plus", "19301120+8229", "193011208229"),
+    ("spaced", " 19301120 - 8229 ", "193011208229"),
+    ("coordination_number", "19301180-8229", "193011808229"),
+    ("ten_digits", "3011208229", "193011208229"),
+    ("ten_digits_hyphen", "301120-8229", "193011208229"),
+    ("ten_digits_plus", "301120+8229", "183011208229"),
+    ("this_century", "201120-8229", "202011208229"),
+    ("colon_is_not_a_separator", "19301120:8229", "19301120:8229"),
+    ("eleven_digits", "12345678901", "12345678901"),
+    ("other_id", " klient-77a ", "KLIENT-77A"),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), [c[1:] for c in CANONICAL], ids=[c[0] for c in CANONICAL])
+def test_it_keeps_the_canonical_form_of_every_id(written, canonical):
+    assert normalise_client_id(written, today=date(2026, 11, 26)) == canonical
+
+
+PINNED = [
+    ("19301120-8229", "8d7d91a25c4669cbf3196ab1ee571e02"),
+    ("193011208229", "8d7d91a25c4669cbf3196ab1ee571e02"),
+    ("19300101-0001", "4436ef22fcfdb41d197799c440669c17"),
+    ("19301180-8229", "74850f8f4fe3d8323540957272930271"),
+    ("klient-77a", "da95948d5583724cd09e1ef6ebed1043"),
+]
+
+
+@pytest.mark.parametrize(("written", "pseudonym"), PINNED, ids=[p[0] for p in PINNED])
+def test_it_keeps_the_pseudonyms_of_data_already_stored(written, pseudonym):
+    assert Pseudonymiser(b"test-pseudonym-key-not-for-production")(written) == pseudonym

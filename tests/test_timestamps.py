@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_interval
+from monitor.timestamps import (
+    TimestampError,
+    date_only,
+    day_end,
+    day_start,
+    instant_candidates,
+    parse_instant,
+    resolve_interval,
+)
 
 INSTANTS = [
     ("winter_local", "2026-01-15 08:00", datetime(2026, 1, 15, 7, 0, tzinfo=UTC)),
@@ -12,6 +20,8 @@ INSTANTS = [
     ("with_T_and_seconds", "2026-07-15T08:00:30", datetime(2026, 7, 15, 6, 0, 30, tzinfo=UTC)),
     ("explicit_offset", "2026-07-15T08:00:00+00:00", datetime(2026, 7, 15, 8, 0, tzinfo=UTC)),
     ("zulu", "2026-07-15T08:00:00Z", datetime(2026, 7, 15, 8, 0, tzinfo=UTC)),
+    ("compact", "20260715 08:00", datetime(2026, 7, 15, 6, 0, tzinfo=UTC)),
+    ("compact_with_T", "20260715T0800", datetime(2026, 7, 15, 6, 0, tzinfo=UTC)),
     ("spring_gap_reads_as_before_the_jump", "2026-03-29 02:30", datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
 ]
 
@@ -50,3 +60,26 @@ def test_it_rejects_an_interval_ending_before_it_starts():
 def test_it_rejects_what_is_not_iso_8601(text):
     with pytest.raises(TimestampError):
         parse_instant(text)
+
+
+DATES = [
+    ("hyphenated", "2026-10-07", date(2026, 10, 7)),
+    ("compact", "20261007", date(2026, 10, 7)),
+    ("with_a_time", "2026-10-07 13:11", None),
+    ("compact_with_a_time", "20261007T1311", None),
+    ("not_a_date", "igår", None),
+]
+
+
+@pytest.mark.parametrize(("text", "day"), [d[1:] for d in DATES], ids=[d[0] for d in DATES])
+def test_it_tells_a_date_from_a_timestamp(text, day):
+    assert date_only(text) == day
+
+
+@pytest.mark.parametrize("read", [lambda: parse_instant("0001-01-01 00:30"),
+                                  lambda: parse_instant("9999-12-31T23:59:59-01:00"),
+                                  lambda: day_start(date(1, 1, 1)), lambda: day_end(date(9999, 12, 31))],
+                         ids=["year_one", "past_year_9999", "midnight_of_year_one", "end_of_year_9999"])
+def test_it_reports_an_instant_no_clock_can_hold_as_a_timestamp_error(read):
+    with pytest.raises(TimestampError, match="out of range"):
+        read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from monitor.cli.imports import import_file, print_import
 from monitor.cli.ranking import rank
 from monitor.cli.score import score
 from monitor.config import load_settings
+from monitor.timestamps import day_start
 
 
 @user_errors
@@ -56,8 +58,11 @@ def demo(
     demo_state = State(settings=settings, db_option=db_url)
     console.print(f"Generating the demo municipality in {directory} (seed {seed}) ...", highlight=False)
     dataset = generate_municipality(directory / "data", seed=seed, weeks=weeks, scale=scale, schemes=chosen)
+    # The demo's exports are taken a week after its last day (late registrations are typed up to
+    # four days later), whatever today's date, so that every generated time is inside the bounds.
+    exported_at = day_start(dataset.start + timedelta(weeks=dataset.weeks + 1))
     for kind, path in dataset.files.items():
-        print_import(import_file(demo_state, kind, path))
+        print_import(import_file(demo_state, kind, path, now=exported_at))
     # Local news about some suppliers, served on loopback and polled like any feed.
     news_dir = directory / "news"
     write_demo_news(news_dir, dataset)

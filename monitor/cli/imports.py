@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingCo
 
 from monitor.cli.common import State, console, err_console, progress_bar, state_of, user_errors
 from monitor.imports import SPECS, ImportResult, import_csv, load_mapping
+from monitor.imports.bounds import TimeBounds
 from monitor.pseudonyms import Pseudonymiser
 
 
@@ -46,8 +48,9 @@ def import_command(
 
 def import_file(
     state: State, kind: str, file: Path, mapping: Path | None = None, strict: bool = False,
-    encoding: str = "utf-8-sig",
+    encoding: str = "utf-8-sig", now: datetime | None = None,
 ) -> ImportResult:
+    """`now`: the import's clock, from which the latest accepted time is counted."""
     spec = SPECS[kind]
     pseudonymise = Pseudonymiser(state.settings.pseudonym_key_bytes())
     column_mapping = load_mapping(mapping, spec.all_columns) if mapping else None
@@ -59,6 +62,7 @@ def import_file(
         return import_csv(
             engine, spec, file, pseudonymise=pseudonymise, mapping=column_mapping, strict=strict,
             batch_rows=state.settings.import_batch_rows, encoding=encoding,
+            bounds=TimeBounds.from_settings(state.settings, now),
             on_progress=lambda done: progress.update(task, completed=done),
         )
 

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from monitor.imports.fields import RowErrors, choice
+from monitor.imports.fields import RowErrors, choice, until_further_notice
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import ClientEvent
-from monitor.timestamps import day_end, day_start, parse_instant
+from monitor.timestamps import date_only, day_end, day_start, parse_instant
 
 EVENTS = ("hospitalized", "deceased", "moved_out")
 _event = choice(EVENTS)
-
-
-def _is_date(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-"
 
 
 def _start(text: str) -> datetime:
     text = text.strip()
     if not text:
         raise ValueError("missing value")
-    return day_start(date.fromisoformat(text)) if _is_date(text) else parse_instant(text)
+    day = date_only(text)
+    return day_start(day) if day else parse_instant(text)
 
 
 def _end(text: str) -> datetime | None:
-    """A date-only end is inclusive: a stay ending 2026-10-05 covers that whole day."""
+    """A date-only end is inclusive: a stay ending 2026-10-05 covers that whole day. An empty
+    end, or one until further notice (9999-12-31), is open: the event has not ended."""
     text = text.strip()
-    if not text:
+    if not text or until_further_notice(text):
         return None
-    return day_end(date.fromisoformat(text)) if _is_date(text) else parse_instant(text)
+    day = date_only(text)
+    return day_end(day) if day else parse_instant(text)
 
 
 def parse_client_event(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
-    start = e.check("start", _start, row["start"])
+    # The start is bounded like any registered time: a start typed as 2062 would hide every
+    # visit after a death. The end is not: an end after the import means still going on.
+    start = e.check("start", lambda text: ctx.bounds.check(_start(text), text.strip()), row["start"])
     end = e.check("end", _end, row.get("end", ""))
     if start and end and end < start:
         e.add("end", f"end before start ({row['end'].strip()} is before {row['start'].strip()})")

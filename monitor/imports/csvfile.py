@@ -53,9 +53,20 @@ class CsvFile:
 
 
 def sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    """The candidate under which the csv module reads the header into the most columns; ','
+    when none splits it.
+
+    Counting characters would let a quoted name decide: in `a,"b; c; d"` the `;` are part of
+    a name. Split on the wrong candidate, such a header keeps its quote marks inside the names
+    (`a,"b`), so the candidate leaving the fewest stray quotes wins first.
+    """
+
+    def reading(delimiter: str) -> tuple[int, int]:
+        names = next(csv.reader([header_line], delimiter=delimiter), [])
+        return -sum(name.count('"') for name in names), len(names)
+
+    best = max(DELIMITERS, key=reading)
+    return best if reading(best)[1] > 1 else ","
 
 
 def open_csv(

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
-from monitor.timestamps import TimestampError, instant_candidates, parse_instant, resolve_candidates
+from monitor.timestamps import TimestampError, date_only, instant_candidates, parse_instant, resolve_candidates
+
+if TYPE_CHECKING:
+    from monitor.imports.bounds import TimeBounds
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # Sweden's extent with a margin; catches swapped or zeroed coordinates.
 SWEDEN_LAT = (55.0, 69.2)
 SWEDEN_LON = (10.5, 24.3)
+
+OPEN_END_YEAR = "9999"
 
 TRUE_WORDS = frozenset({"ja", "yes", "true", "j", "y", "1", "sant"})
 FALSE_WORDS = frozenset({"nej", "no", "false", "n", "0", "falskt"})
@@ -37,7 +45,14 @@ class RowErrors(Exception):
             return parse(value)
         except ValueError as exc:
             self.add(column, str(exc))
-            return None
+        except OverflowError:
+            self.add(column, "out of range (a date or number too large or too small to store)")
+        except Exception as exc:
+            # A parser bug must cost one row, not the whole import. The message may hold the
+            # value, and the value may be a client id, so only the type is told or logged.
+            logger.warning("Unexpected error in a field parser column=%s error=%s", column, type(exc).__name__)
+            self.add(column, f"could not be read ({type(exc).__name__}: a bug in the importer, please report it)")
+        return None
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -83,9 +98,13 @@ def decimal(value: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text.replace(",", "."))
+        number = float(text.replace(",", "."))
     except ValueError:
         raise ValueError(f"not a number: {value.strip()!r}") from None
+    # float() also reads nan, inf and 1e999 (inf); stored, they poison every sum and median.
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value.strip()!r}")
+    return number
 
 
 def coordinates(errors: RowErrors, lat_text: str, lon_text: str) -> tuple[float | None, ...]:
@@ -144,10 +163,20 @@ def calendar_date(value: str) -> date | None:
     text = value.strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r} (expected e.g. 2026-01-31)") from None
+    day = date_only(text)
+    if day is None:
+        raise ValueError(f"not a date: {text!r} (expected e.g. 2026-01-31 or 20260131)")
+    return day
+
+
+def until_further_notice(value: str) -> bool:
+    """An end in the year 9999: Swedish systems write 9999-12-31 for "tills vidare"."""
+    return value.strip().startswith(OPEN_END_YEAR)
+
+
+def end_date(value: str) -> date | None:
+    """An end date that may be open (empty or until further notice: None)."""
+    return None if until_further_notice(value) else calendar_date(value)
 
 
 def split_list(value: str) -> list[str]:
@@ -162,31 +191,56 @@ def non_negative(value: str) -> float | None:
     return number
 
 
-def instant(value: str) -> datetime | None:
-    """An optional single timestamp; local time unless it carries an offset."""
-    if not value.strip():
-        return None
-    return parse_instant(value)
+def instant_within(bounds: TimeBounds) -> Callable[[str], datetime | None]:
+    """An optional single timestamp inside the import's bounds; local time unless it carries
+    an offset."""
+
+    def parse(value: str) -> datetime | None:
+        text = value.strip()
+        if not text:
+            return None
+        return bounds.check(parse_instant(text), text)
+
+    return parse
 
 
 def interval(
-    errors: RowErrors, columns: tuple[str, str], row: dict[str, str], optional: bool = False
+    errors: RowErrors,
+    columns: tuple[str, str],
+    row: dict[str, str],
+    bounds: TimeBounds,
+    optional: bool = False,
 ) -> tuple[datetime, datetime] | tuple[None, None]:
-    """The row's start and end columns as UTC instants (see timestamps.resolve_interval)."""
+    """The row's start and end columns as UTC instants inside the import's bounds (see
+    timestamps.resolve_interval)."""
     start_col, end_col = columns
-    start_text, end_text = row.get(start_col, ""), row.get(end_col, "")
-    if optional and not start_text.strip() and not end_text.strip():
+    start_text, end_text = row.get(start_col, "").strip(), row.get(end_col, "").strip()
+    if optional and not start_text and not end_text:
         return None, None
     readings = []
     for column, text in ((start_col, start_text), (end_col, end_text)):
         try:
-            readings.append(instant_candidates(text.strip()))
+            readings.append(instant_candidates(text))
         except TimestampError as exc:
             errors.add(column, str(exc))
     if len(readings) < 2:
         return None, None
     try:
-        return resolve_candidates(readings[0], readings[1])
+        start, end = resolve_candidates(readings[0], readings[1])
+        order = None
     except TimestampError as exc:
-        errors.add(end_col, f"{exc} ({end_text.strip()} is before {start_text.strip()})")
+        start, end = readings[0][0], readings[1][0]
+        order = f"{exc} ({end_text} is before {start_text})"
+    outside = [
+        (column, problem)
+        for column, value, text in ((start_col, start, start_text), (end_col, end, end_text))
+        if (problem := bounds.problem(value, text))
+    ]
+    for column, problem in outside:
+        errors.add(column, problem)
+    # A start typed as 2062 also puts the end before it; the year is the error to report.
+    if order and not outside:
+        errors.add(end_col, order)
+    if outside or order:
         return None, None
+    return start, end

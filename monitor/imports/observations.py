@@ -14,7 +14,7 @@ def parse_observation(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]
     e = RowErrors()
     address = e.check("address", required, row["address"])
     latitude, longitude = coordinates(e, row.get("latitude", ""), row.get("longitude", ""))
-    observed_from, observed_to = interval(e, ("observed_from", "observed_to"), row)
+    observed_from, observed_to = interval(e, ("observed_from", "observed_to"), row, ctx.bounds)
     record = {
         "observation_id": e.check("observation_id", required, row["observation_id"]),
         "address": address,

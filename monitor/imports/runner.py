@@ -18,7 +18,9 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
+from monitor.config import Settings
 from monitor.db import utcnow
+from monitor.imports.bounds import TimeBounds
 from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
@@ -77,11 +79,13 @@ class ImportResult:
 
 
 class ImportContext:
-    """What a row parser may look up: suppliers, the pseudonymiser, the target dialect."""
+    """What a row parser may look up: suppliers, the pseudonymiser, the target dialect, and
+    the registered times this import accepts."""
 
-    def __init__(self, conn: Connection, pseudonymise: Pseudonymiser) -> None:
+    def __init__(self, conn: Connection, pseudonymise: Pseudonymiser, bounds: TimeBounds) -> None:
         self.conn = conn
         self.pseudonymise = pseudonymise
+        self.bounds = bounds
         self._supplier_ids: dict[str, int] | None = None
 
     def supplier_id(self, errors: RowErrors, text: str) -> int | None:
@@ -164,9 +168,13 @@ def import_csv(
     batch_rows: int = 20_000,
     encoding: str = "utf-8-sig",
     on_progress: Callable[[int], None] | None = None,
+    bounds: TimeBounds | None = None,
 ) -> ImportResult:
-    """Import one CSV file. Raises CsvImportError when the file as a whole is unusable."""
+    """Import one CSV file. Raises CsvImportError when the file as a whole is unusable.
+
+    `bounds`: the registered times accepted; by default the settings' defaults around now."""
     mapping = mapping or ColumnMapping()
+    bounds = bounds or TimeBounds.from_settings(Settings())
     result = ImportResult(kind=spec.kind, path=path, strict=strict)
     try:
         raw = path.open("rb")
@@ -180,7 +188,7 @@ def import_csv(
         translated = [c for c in positions if c in mapping.values]
         try:
             with engine.begin() as conn:
-                ctx = ImportContext(conn, pseudonymise)
+                ctx = ImportContext(conn, pseudonymise, bounds)
                 batch_id = conn.execute(
                     insert(ImportBatch.__table__)  # type: ignore[arg-type]
                     .values(kind=spec.kind, file_name=str(path), sha256="", status="running",
@@ -230,6 +238,16 @@ def import_csv(
             result.batch_id = _record_failed_batch(engine, spec, path, result, None)
         except CsvImportError as exc:
             _record_failed_batch(engine, spec, path, result, str(exc))
+            raise
+        except Exception as exc:
+            # A bug or a lost database: nothing was applied, and import_batches should say so.
+            # Only the type is stored, since the message may quote a row.
+            try:
+                _record_failed_batch(engine, spec, path, result,
+                                     f"unexpected error ({type(exc).__name__}); nothing applied")
+            except Exception as record_exc:
+                logger.warning("Unable to record failed import file=%s error=%s",
+                               path.name, type(record_exc).__name__)
             raise
         finally:
             result.rejected_file = rejects.close()

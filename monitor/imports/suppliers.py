@@ -8,6 +8,7 @@ from monitor.imports.fields import (
     RowErrors,
     calendar_date,
     choice,
+    end_date,
     org_number,
     required,
     split_list,
@@ -21,7 +22,7 @@ CONTRACT_FORMS = ("LOV", "LOU", "direkt")
 def parse_supplier(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
     start = e.check("contract_start", calendar_date, row.get("contract_start", ""))
-    end = e.check("contract_end", calendar_date, row.get("contract_end", ""))
+    end = e.check("contract_end", end_date, row.get("contract_end", ""))
     if start and end and end < start:
         e.add("contract_end", f"contract ends ({end}) before it starts ({start})")
     record = {

@@ -9,7 +9,7 @@ from monitor.imports.fields import (
     RowErrors,
     choice,
     coordinates,
-    instant,
+    instant_within,
     interval,
     non_negative,
     required,
@@ -25,8 +25,8 @@ def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
     address = e.check("address", required, row["address"])
     latitude, longitude = coordinates(e, row["latitude"], row["longitude"])
-    planned_start, planned_end = interval(e, ("planned_start", "planned_end"), row, optional=True)
-    registered_start, registered_end = interval(e, ("registered_start", "registered_end"), row)
+    planned_start, planned_end = interval(e, ("planned_start", "planned_end"), row, ctx.bounds, optional=True)
+    registered_start, registered_end = interval(e, ("registered_start", "registered_end"), row, ctx.bounds)
     record = {
         "visit_id": e.check("visit_id", required, row["visit_id"]),
         "supplier_id": ctx.supplier_id(e, row["supplier_org_number"]),
@@ -45,7 +45,7 @@ def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         ),
         "service_type": e.check("service_type", required, row["service_type"]),
         "device_id": row.get("device_id", "").strip() or None,
-        "recorded_at": e.check("recorded_at", instant, row.get("recorded_at", "")),
+        "recorded_at": e.check("recorded_at", instant_within(ctx.bounds), row.get("recorded_at", "")),
         "decided_minutes": e.check("decided_minutes", non_negative, row.get("decided_minutes", "")),
     }
     e.raise_if_any()

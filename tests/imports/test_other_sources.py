@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, select
@@ -93,3 +93,52 @@ def test_an_unknown_event_is_rejected_with_the_valid_ones(engine, write_csv, pse
     rows = [{"client_id": BERTIL, "event": "vacation", "start": "2026-10-10", "end": ""}]
     result = import_csv(engine, SPECS["client-events"], write_csv("c.csv", rows), pseudonymise=pseudonymise)
     assert "hospitalized, deceased, moved_out" in result.rejected[0].describe()
+
+
+OPEN_ENDS = ["", "9999-12-31", "9999-12-31 23:59", "9999-12-31T23:59:59", "99991231"]
+
+
+@pytest.mark.parametrize("end", OPEN_ENDS, ids=["empty", "date", "minute", "second", "compact"])
+def test_it_reads_an_event_until_further_notice_as_open_ended(engine, write_csv, pseudonymise, end):
+    rows = [{"client_id": BERTIL, "event": "moved_out", "start": "2026-10-10", "end": end}]
+    result = import_csv(engine, SPECS["client-events"], write_csv("c.csv", rows), pseudonymise=pseudonymise)
+    assert (result.rows_accepted, result.batch_id is not None) == (1, True)
+    assert _rows(engine, ClientEvent)[0].end is None
+
+
+def test_it_reads_a_contract_until_further_notice_as_open_ended(engine, write_csv, pseudonymise):
+    row = supplier_row(SUSPECT["org_number"], SUSPECT["name"], contract_end="9999-12-31")
+    import_csv(engine, SPECS["suppliers"], write_csv("s.csv", [row]), pseudonymise=pseudonymise)
+    assert _rows(engine, Supplier)[0].contract_end is None
+
+
+def test_it_rejects_a_date_no_clock_can_hold_instead_of_crashing(engine, write_csv, pseudonymise):
+    rows = [{"client_id": BERTIL, "event": "hospitalized", "start": "0001-01-01", "end": ""},
+            {"client_id": ASTRID, "event": "hospitalized", "start": "2026-10-05", "end": ""}]
+    result = import_csv(engine, SPECS["client-events"], write_csv("c.csv", rows), pseudonymise=pseudonymise)
+    assert (result.rows_accepted, result.rows_rejected) == (1, 1)
+    assert result.rejected[0].line == 2 and result.rejected[0].errors[0][0] == "start"
+
+
+COMPACT = [
+    ("hyphenated", "2026-10-05", "2026-10-07", (2026, 10, 4, 22, 0), (2026, 10, 7, 22, 0)),
+    ("compact", "20261005", "20261007", (2026, 10, 4, 22, 0), (2026, 10, 7, 22, 0)),
+    ("compact_with_time", "20261005T0800", "20261007 16:30", (2026, 10, 5, 6, 0), (2026, 10, 7, 14, 30)),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "stored_start", "stored_end"), [c[1:] for c in COMPACT],
+                         ids=[c[0] for c in COMPACT])
+def test_it_reads_compact_dates_as_whole_days_like_hyphenated_ones(engine, write_csv, pseudonymise, start, end,
+                                                             stored_start, stored_end):
+    rows = [{"client_id": ASTRID, "event": "hospitalized", "start": start, "end": end}]
+    import_csv(engine, SPECS["client-events"], write_csv("c.csv", rows), pseudonymise=pseudonymise)
+    (event,) = _rows(engine, ClientEvent)
+    assert (event.start, event.end) == (datetime(*stored_start, tzinfo=UTC), datetime(*stored_end, tzinfo=UTC))
+
+
+def test_it_reads_compact_contract_dates(engine, write_csv, pseudonymise):
+    row = supplier_row(SUSPECT["org_number"], SUSPECT["name"], contract_start="20240101", contract_end="20271231")
+    import_csv(engine, SPECS["suppliers"], write_csv("s.csv", [row]), pseudonymise=pseudonymise)
+    supplier = _rows(engine, Supplier)[0]
+    assert (supplier.contract_start, supplier.contract_end) == (date(2024, 1, 1), date(2027, 12, 31))

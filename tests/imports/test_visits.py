@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from sqlalchemy import Engine, select, text
 
 from monitor.config import PROJECT_DIR
 from monitor.imports import SPECS, CsvImportError, import_csv, load_mapping
-from monitor.models import Visit
+from monitor.models import ImportBatch, Visit
 from tests.conftest import ASTRID, DATA, visit_row
 
 VISITS = SPECS["visits"]
@@ -171,3 +172,35 @@ def test_it_stores_a_pseudonym_never_the_client_id(with_suppliers, write_csv, ps
     (visit,) = _visits(with_suppliers)
     assert visit.client_ref == pseudonymise(ASTRID)
     assert ASTRID not in str(tuple(visit)) and ASTRID.replace("-", "") not in str(tuple(visit))
+
+
+NOT_FINITE = [
+    ("nan", "decided_minutes", "nan"),
+    ("inf", "decided_minutes", "inf"),
+    ("minus_inf", "decided_minutes", "-inf"),
+    ("infinity_spelt_out", "decided_minutes", "Infinity"),
+    ("overflowing_exponent", "decided_minutes", "1e999"),
+    ("nan_latitude", "latitude", "NaN"),
+]
+
+
+@pytest.mark.parametrize(("column", "written"), [n[1:] for n in NOT_FINITE], ids=[n[0] for n in NOT_FINITE])
+def test_it_rejects_numbers_that_are_not_finite(with_suppliers, write_csv, pseudonymise, column, written):
+    row = visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30", decided_minutes="30")
+    path = write_csv("v.csv", [{**row, column: written}])
+    result = import_csv(with_suppliers, VISITS, path, pseudonymise=pseudonymise)
+    assert result.rows_rejected == 1
+    assert result.rejected[0].errors == [(column, f"not a finite number: {written!r}")]
+
+
+def test_it_records_a_failed_batch_when_an_import_breaks_off(with_suppliers, write_csv, pseudonymise):
+    def broken(row, ctx):
+        raise RuntimeError("a bug")
+
+    spec = dataclasses.replace(VISITS, parse_row=broken)
+    path = write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])
+    with pytest.raises(RuntimeError):
+        import_csv(with_suppliers, spec, path, pseudonymise=pseudonymise)
+    with with_suppliers.connect() as conn:
+        batch = conn.execute(select(ImportBatch.__table__).where(ImportBatch.kind == "visits")).one()
+    assert (batch.status, batch.message) == ("failed", "unexpected error (RuntimeError); nothing applied")
