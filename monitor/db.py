@@ -12,7 +12,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, String, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
 
 logger = logging.getLogger(__name__)
@@ -79,18 +80,77 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.close()
 
 
+class DatabaseUnavailable(Exception):
+    """The database URL is wrong or the database cannot be reached: one line saying what to do."""
+
+
+SUPPORTED = "sqlite:///path/to/monitor.db or postgresql://user@host:5432/dbname"
+# How long a command waits for another one's write to finish on SQLite before giving up.
+SQLITE_BUSY_SECONDS = 30.0
+
+
+def shown_url(url: str | URL) -> str:
+    """The URL as it may be printed: the password redacted."""
+    try:
+        return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    """An engine for a SQLite or PostgreSQL URL; anything else is a DatabaseUnavailable that
+    says what is supported. A SQLite file may be created, its folder never: a mistyped path
+    must not quietly start an empty database somewhere."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(f"not a database URL: {shown_url(url)!r}; use {SUPPORTED}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(f"unsupported database {shown_url(parsed)}: use {SUPPORTED}")
     if parsed.drivername in ("postgresql", "postgres"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite":
+    elif backend == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        raise DatabaseUnavailable(f"unsupported driver in {shown_url(parsed)}: use postgresql:// (psycopg 3)")
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+            folder = Path(parsed.database).parent
+            if not folder.is_dir():
+                raise DatabaseUnavailable(f"no folder {folder} for the database {shown_url(parsed)}: "
+                                          "check the path, or create the folder first")
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, turning the driver's failure into one line with what to do."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise DatabaseUnavailable(describe_operational_error(exc, engine.url)) from None
+
+
+def describe_operational_error(exc: OperationalError, url: URL) -> str:
+    """A database failure in one line: which database, what went wrong, what to do."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+    where = shown_url(url)
+    if "database is locked" in reason:
+        return (f"the database {where} is busy: another monitor command has been writing to it for over "
+                f"{SQLITE_BUSY_SECONDS:g} s; try again when it has finished")
+    if "does not exist" in reason and url.database:
+        return f"the database {url.database!r} does not exist on {url.host or 'localhost'}: create it with " \
+               f"`createdb {url.database}` (then `monitor init`), or fix the URL ({where})"
+    if "Connection refused" in reason or "could not connect" in reason or "connection failed" in reason:
+        return f"cannot reach the database server for {where} ({reason}): is PostgreSQL running there?"
+    if "password authentication failed" in reason or "authentication" in reason:
+        return f"the database server refused the login for {where}: check the user and password"
+    if "unable to open database file" in reason:
+        return f"cannot open the SQLite file of {where}: check the path and its permissions"
+    return f"database error on {where}: {reason}"
 
 
 def _alembic_config(engine: Engine) -> Config:

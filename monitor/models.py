@@ -325,3 +325,14 @@ class ArticleMatch(SQLModel, table=True):
     ignored: bool = False
     ignore_reason: str | None = Field(default=None, sa_type=Text)
     ignored_at: datetime | None = _ts(nullable=True)
+
+
+class Lease(SQLModel, table=True):
+    """Who may run a job now (see monitor.jobs.leases): one row per job while it runs."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(max_length=64, primary_key=True)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = _ts()
+    expires_at: datetime = _ts()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine, insert, update
@@ -15,6 +15,7 @@ from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
 from monitor.findings.rules import Rule
 from monitor.findings.window import ScoringWindow, lookback_days, scoring_window
+from monitor.jobs.leases import leased
 from monitor.media.keywords import MediaRules
 from monitor.media.signals import SupplierMedia, match_articles, media_signals
 from monitor.models import ScoringRun, SupplierScore
@@ -22,6 +23,8 @@ from monitor.ranking.outliers import SupplierOutlier, score_outliers
 from monitor.ranking.score import ScoringConfig, SupplierRisk, score_suppliers
 
 logger = logging.getLogger(__name__)
+# A run renews its lease at every rule; one that stops renewing for this long is taken over.
+LEASE_TTL = timedelta(minutes=30)
 
 
 @dataclass
@@ -57,6 +60,22 @@ def run_scoring(
 
     `now` is the run's clock (tests pass one); nothing after it is judged."""
     now = now or utcnow()
+    # One scoring run at a time: a second says who is running rather than wait on the database.
+    with leased(engine, "score", LEASE_TTL) as lease:
+
+        def on_rule_renewing(rule: Rule) -> None:
+            lease.renew()
+            if on_rule is not None:
+                on_rule(rule)
+
+        return _run_scoring(engine, rules, config, language, on_rule_renewing, now, media_rules, since, until)
+
+
+def _run_scoring(
+    engine: Engine, rules: list[Rule], config: ScoringConfig, language: str,
+    on_rule: Callable[[Rule], None] | None, now: datetime, media_rules: MediaRules | None,
+    since: date | None, until: date | None,
+) -> ScoringOutcome:
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
     outlier_period = config.outliers.period if config.outliers.enabled else None
     with engine.begin() as conn:

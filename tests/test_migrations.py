@@ -26,6 +26,6 @@ def test_upgrading_an_up_to_date_database_changes_nothing_and_keeps_data(engine)
 
 
 def test_a_new_sqlite_database_is_created_on_first_use(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'new.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
     assert upgrade_database(engine) is True
     assert current_revision(engine) == head_revision()

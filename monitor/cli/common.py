@@ -16,19 +16,31 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, ProgressColumn
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from monitor.alerting.mail import MailError
 from monitor.config import ConfigError, Settings
-from monitor.db import current_revision, head_revision, make_engine, upgrade_database
+from monitor.db import (
+    DatabaseUnavailable,
+    check_connection,
+    current_revision,
+    describe_operational_error,
+    head_revision,
+    make_engine,
+    shown_url,
+    upgrade_database,
+)
 from monitor.imports import CsvImportError, MappingError
+from monitor.jobs.leases import LeaseBusy
 from monitor.yamlfile import ConfigFileError
 
 # soft_wrap: long messages stay on one line when piped or logged, instead of breaking at 80.
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-USER_ERRORS = (ConfigError, ConfigFileError, CsvImportError, MappingError, MailError, LookupError)
+USER_ERRORS = (ConfigError, ConfigFileError, CsvImportError, MappingError, MailError, LookupError,
+               DatabaseUnavailable, LeaseBusy)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -41,10 +53,21 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
-            err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
-            raise typer.Exit(2) from None
+        except OperationalError as exc:
+            # A locked or vanished database mid-command is the environment, not a bug to trace.
+            message = describe_operational_error(exc, _database_url(args, kwargs))
+        err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+        raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _database_url(args: tuple[Any, ...], kwargs: dict[str, Any]) -> URL:
+    """The URL of the command's database, from its typer.Context, to name it in an error."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(getattr(value, "obj", None), State):
+            return make_url(value.obj.settings.database_url)
+    return make_url("sqlite://")
 
 
 @dataclass
@@ -53,22 +76,36 @@ class State:
     db_option: str | None = None
     _engine: Engine | None = field(default=None, repr=False)
 
-    def engine(self) -> Engine:
-        """The database, created or upgraded on first use."""
+    def engine(self, create: bool = True) -> Engine:
+        """The database, upgraded on first use; created too unless `create` is False (commands
+        that only read must not leave an empty database behind a mistyped path)."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-            upgrade_database(self._engine)
+            engine = make_engine(self.settings.database_url)
+            if not create:
+                self._refuse_missing_sqlite_file()
+            check_connection(engine)
+            upgrade_database(engine)
+            self._engine = engine
         return self._engine
+
+    def _refuse_missing_sqlite_file(self) -> None:
+        url = make_url(self.settings.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return
+        if not Path(url.database).exists():
+            hint = ""
+            demo = Path("monitor-demo") / "monitor.db"
+            if demo.exists() and Path(url.database).resolve() != demo.resolve():
+                hint = f" (the demo's database is {demo}: monitor --db sqlite:///{demo} ...)"
+            raise LookupError(f"no database at {shown_url(url)}: import data and run `monitor score` first{hint}")
 
     def existing_engine(self) -> Engine:
         """The database as it is, for commands that only read: never created or migrated."""
         url = make_url(self.settings.database_url)
-        shown = url.render_as_string(hide_password=True)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(
-            url.database
-        ).exists():
-            raise LookupError(f"no database at {shown}: import data and run `monitor score` first")
+        shown = shown_url(url)
+        self._refuse_missing_sqlite_file()
         engine = make_engine(self.settings.database_url)
+        check_connection(engine)
         have, need = current_revision(engine), head_revision()
         if have != need:
             engine.dispose()

@@ -75,5 +75,7 @@ def demo(
     console.print(
         f"\nDemo data:  {directory / 'data'} (news feeds: {news_dir})\nDatabase:   {db_url}\n"
         f"Outbox:     {settings.outbox_dir}\n"
-        f"Explore:    monitor --db {db_url} rank --format json", highlight=False,
+        f"Explore:    export MONITOR_DATABASE_URL={db_url}\n"
+        f"            monitor rank    monitor explain ORG_NUMBER    monitor rank --format json",
+        highlight=False, markup=False,
     )

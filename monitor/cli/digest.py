@@ -22,7 +22,7 @@ def digest(
 
     state = state_of(ctx)
     config = load_scoring_config(state.settings.resolved("rules_dir"))
-    outcome = send_digest(state.engine(), state.settings, config, datetime.now(UTC), force=force)
+    outcome = send_digest(state.engine(create=False), state.settings, config, datetime.now(UTC), force=force)
     if outcome.status == "sent":
         console.print(f"Digest for {outcome.period} (suppliers listed: {outcome.suppliers}) delivered to "
                       f"{outcome.location}", highlight=False)

@@ -34,7 +34,7 @@ def rank(
     from monitor.ranking.report import latest_ranking
 
     state = state_of(ctx)
-    with state.engine().connect() as conn:
+    with state.engine(create=False).connect() as conn:
         ranking = latest_ranking(conn, top=top if top or not plot else None, area=area,
                                  language=state.settings.language)
         if ranking is None:
@@ -83,7 +83,7 @@ def explain(
 
     state = state_of(ctx)
     config = load_scoring_config(state.settings.resolved("rules_dir"))
-    with state.engine().connect() as conn:
+    with state.engine(create=False).connect() as conn:
         result = explain_supplier(conn, org_number, config, state.settings.language)
     if format is OutputFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")

@@ -111,6 +111,13 @@ def test_it_writes_one_eml_without_smtp_with_supplier_and_reason_in_both_parts(s
     assert "1 leverantör att granska" in subject
 
 
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_it_promises_no_access_log_that_does_not_exist_yet(language):
+    # Nothing logs who reads evidence until the triage UI does; the footer must not say otherwise.
+    _, text, html = render_email(TEMPLATES_DIR, "digest", sample_context(language))
+    assert not any(word in part.casefold() for word in ("logg", "logged") for part in (text, html))
+
+
 def test_it_leaves_out_suppliers_below_the_threshold(scored, settings, now):
     send(scored(), settings, now)
     _, text, html = parse(outbox(settings)[0].read_bytes())
