@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from monitor.findings.periods import Period, local_seconds, period_keys
+from monitor.findings.periods import Period, local_seconds, period_keys, weekday
 from monitor.registrations import MANUAL_METHODS
 
 Unit = Literal["count", "share", "ratio", "minutes", "hours", "number"]
@@ -38,7 +38,6 @@ SHORT_VISIT_MINUTES = 5.0
 LATE_REGISTRATION_HOURS = 24.0
 NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 22, 6
 _DAY = 86_400.0
-_MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ def visit_flags(
             "relative_visit": judged(relative_visit_mask(visits, staff), staff is not None),
             "absent_client_visit": judged(absent_client_mask(visits, client_events), client_events is not None),
             "missing_coordinates": judged(~(np.isfinite(latitude) & np.isfinite(longitude))),
-            "weekend": judged(np.mod(day + _MONDAY_SHIFT, 7) >= 5, np.isfinite(day)),
+            "weekend": judged(weekday(day) >= 5, np.isfinite(day)),
             "duration_ratio": duration_ratio,
             "registered_minutes": registered_minutes,
             "local_day": day,

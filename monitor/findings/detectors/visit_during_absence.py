@@ -25,8 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.periods import key_date, local_days, local_seconds
-from monitor.timestamps import day_start
+from monitor.findings.periods import is_local_midnight, local_days, local_midnights
 
 KIND = "visit_during_absence"
 PERIOD = "week"
@@ -99,23 +98,12 @@ def _absence_bounds(events: pd.DataFrame, date_only_grace: bool) -> tuple[np.nda
     # A death has no end; a move or stay may (moving back, discharge).
     ends[(events["event"] == "deceased").to_numpy() | np.isnan(ends)] = np.inf
     if date_only_grace:
-        begins_at_midnight = _at_local_midnight(begins)
-        # Few events: one datetime each is cheap, and day_start knows the 23- and 25-hour days.
-        begins[begins_at_midnight] = [_local_midnight(day + 1) for day in local_days(begins[begins_at_midnight])]
-        ends_at_midnight = _at_local_midnight(ends)
-        ends[ends_at_midnight] = [_local_midnight(day - 1) for day in local_days(ends[ends_at_midnight])]
+        # By local day, not 86,400 s: the day after the autumn clock change begins 25 hours later.
+        begins_at_midnight = is_local_midnight(begins)
+        begins[begins_at_midnight] = local_midnights(local_days(begins[begins_at_midnight]) + 1)
+        ends_at_midnight = is_local_midnight(ends)
+        ends[ends_at_midnight] = local_midnights(local_days(ends[ends_at_midnight]) - 1)
     return begins, ends
-
-
-def _at_local_midnight(instants: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(instants)
-    out = np.zeros(instants.shape, dtype=bool)
-    out[finite] = np.mod(local_seconds(instants[finite]), 86_400) == 0
-    return out
-
-
-def _local_midnight(day: float) -> float:
-    return day_start(key_date(day)).timestamp()
 
 
 def _args(group: pd.DataFrame) -> dict[str, int]:
