@@ -46,7 +46,7 @@ class Params(BaseModel):
     max_median_ratio: float = Field(
         1.25, gt=0, description="Flag when the median of registered/planned minutes is above this."
     )
-    min_visits: int = Field(30, ge=1, description="Visits with a planned duration a supplier needs in a period.")
+    min_visits: int = Field(30, ge=1, description="Visits planned at least a minute a supplier needs in a period.")
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:

@@ -16,6 +16,12 @@ Which period a hit belongs to: a long day to the period holding that day; a long
 the period holding its Thursday (as ISO weeks belong to the year of their Thursday), so a
 week across two months counts in one of them only. With a rule period of a day, only the
 day limit is checked: a week is no part of one day.
+
+The `hours_per_staff_day` metric measures hours differently, on purpose: it is a supplier's
+mean, for the peer comparison, of billed time (each visit's whole length on the day it
+starts, overlapping visits each counted), where this rule asks what one person's longest day
+and week held. Without overlaps and visits across midnight the two agree: the metric is then
+the mean of the days this rule adds up.
 """
 
 from __future__ import annotations

@@ -76,11 +76,11 @@ class Params(BaseModel):
     )
     min_relative_visits: int = Field(
         8, ge=1,
-        description="Relative visits with a planned duration needed in a period before durations are compared.",
+        description="Relative visits planned at least a minute needed in a period before durations are compared.",
     )
     min_other_visits: int = Field(
         8, ge=1,
-        description="The supplier's other visits with a planned duration needed in a period before durations "
+        description="The supplier's other visits planned at least a minute needed in a period before durations "
                     "are compared.",
     )
     max_share: float = Field(
