@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from monitor.findings.periods import Period
+from monitor.findings.sequences import time_order
 from monitor.labels import fold_label
 
 T = TypeVar("T")
@@ -271,25 +272,9 @@ def _categories(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
 
 
 def _visit_order(staff_key: np.ndarray, starts: np.ndarray, ends: np.ndarray, visit_ids: np.ndarray) -> np.ndarray:
-    """Row order by (staff_key, registered_start), ties by (registered_end, visit_id): the
-    order monitor.findings.sequences puts a staff id's visits in, so it need not reorder them."""
-    order = np.lexsort((ends, starts, staff_key))  # stable; visit_id only breaks ties, which are rare
-    key, start, end = staff_key[order], starts[order], ends[order]
-    tied = (key[1:] == key[:-1]) & _same(start[1:], start[:-1]) & _same(end[1:], end[:-1])
-    if tied.any():
-        members = np.zeros(len(order), dtype=bool)
-        members[1:] |= tied
-        members[:-1] |= tied
-        at = np.flatnonzero(members)
-        block = np.cumsum(np.concatenate([[True], ~tied]))[at]
-        # The tied rows keep their places as a block; within it, they go in visit_id order.
-        sub = pd.DataFrame({"b": block, "v": pd.Series(visit_ids[order[at]], dtype="str")})
-        order[at] = order[at][sub.sort_values(["b", "v"], kind="stable").index.to_numpy()]
-    return order
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a == b) | (np.isnan(a) & np.isnan(b))
+    """Row order by (staff_key, registered_start), ties by (registered_end, visit_id): the order
+    monitor.findings.sequences walks a staff id's visits in, so it need not reorder them."""
+    return time_order(staff_key, starts, ends, visit_ids)
 
 
 def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:

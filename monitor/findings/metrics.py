@@ -8,17 +8,25 @@ monitor.findings.periods) and one column per entry of METRICS, in that order.
 Only `visits`, `staff` and `clients` are counts: the size, for min support and context.
 Every other metric is a share, a ratio or a per-staff average, so a supplier with 40 visits
 a week and one with 40,000 can be set side by side. A metric that cannot be computed for a
-group is NaN, never 0: no planned times, no `recorded_at` in the export, no staff list.
-Every column is float64, counts too, so the table is ready to use as a feature matrix.
+group is NaN, never 0: no planned times, no `recorded_at` in the export; relative_visit_share
+for a supplier without a staff list (no staff rows for it, or no staff frame at all), so that
+one is not "clean" for never having sent one; absent_client_visit_share when there are no
+client events at all (none imported). Every column is float64, counts too, so the table is
+ready to use as a feature matrix.
 
 Per-visit metrics ("..._share") are the mean of a per-visit flag from `visit_flags`, where a
 visit that cannot be judged (no planned times for exact_planned_share) is left out rather than
 counted as "no". Visits are placed in a period by their registered start, in local time.
 
-`supplier_period_support` gives, for the same rows and columns, how many visits each metric
-is computed over: the visits that could be judged for a share, the visits with a positive
-planned duration for the duration ratios, every visit for the rest. Min support is checked
-against it, so that 1 visit with a plan among 40 is not "100 % of 40 visits".
+A metric with a rule of the same sign counts visits by the rule's own definition at its default
+parameters, one function in monitor.findings.visit_signs used by both, so a threshold rule or a
+peer comparison never sees a sign the rule would not. Where a metric differs from a rule by design
+(short_visit_share, hours_per_staff_day), its description says how and why.
+
+`supplier_period_metrics_and_support` also gives, for the same rows and columns, how many
+visits each metric is computed over: the visits that could be judged for a share, the visits
+planned at least a minute for the duration ratios, every visit for the rest. Min support is
+checked against it, so that 1 visit with a plan among 40 is not "100 % of 40 visits".
 """
 
 from __future__ import annotations
@@ -29,16 +37,27 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from monitor.findings.periods import Period, local_seconds, period_keys
-from monitor.registrations import MANUAL_METHODS
+from monitor.findings.periods import Period, local_seconds, period_keys, weekday
+from monitor.findings.visit_signs import (
+    ABSENCE_MIN_OVERLAP_MINUTES,
+    LATE_REGISTRATION_HOURS,
+    MIN_PLANNED_MINUTES,
+    SHORT_VISIT_MINUTES,
+    absent_client_mask,
+    duration_ratios,
+    exact_planned_mask,
+    has_staff_list,
+    late_registration_mask,
+    manual_mask,
+    registered_and_planned_minutes,
+    relative_visit_mask,
+    short_visit_mask,
+)
 
 Unit = Literal["count", "share", "ratio", "minutes", "hours", "number"]
 
-SHORT_VISIT_MINUTES = 5.0
-LATE_REGISTRATION_HOURS = 24.0
 NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 22, 6
 _DAY = 86_400.0
-_MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,8 @@ METRICS: dict[str, Metric] = {
     "staff": Metric("Distinct staff members with a visit.", "Antal personal", "Number of staff", "count"),
     "clients": Metric("Distinct clients visited.", "Antal brukare", "Number of clients", "count"),
     "manual_share": Metric(
-        "Share of visits registered manually or by phone instead of NFC tag, digital lock or app.",
+        "Share of visits registered manually or by phone instead of NFC tag, digital lock or app, as the "
+        "manual_registration_share rule counts them at its default methods.",
         "Andel manuellt registrerade besök", "Share of manually registered visits", "share", "manual"),
     "exact_planned_share": Metric(
         "Share of visits whose registered start and end both fall in the planned minutes "
@@ -77,10 +97,13 @@ METRICS: dict[str, Metric] = {
         "Andel besök registrerade exakt enligt plan", "Share of visits registered exactly as planned",
         "share", "exact_planned"),
     "short_visit_share": Metric(
-        f"Share of visits registered shorter than {SHORT_VISIT_MINUTES:g} minutes.",
+        f"Share of visits registered shorter than {SHORT_VISIT_MINUTES:g} minutes, whatever their plan. Not the "
+        "short_visits rule's count, which leaves out a visit that takes at least half its known plan (a night "
+        "check planned at ten minutes): the rule looks for taps at the door, this describes an operating model.",
         "Andel besök kortare än 5 min", "Share of visits shorter than 5 min", "share", "short_visit"),
     "median_duration_ratio": Metric(
-        "Median of registered / planned duration (among visits with a positive planned duration).",
+        f"Median of registered / planned duration (among visits planned at least {MIN_PLANNED_MINUTES:g} minute), "
+        "as the duration_inflation rule takes it.",
         "Median av registrerad/planerad tid", "Median registered/planned duration", "ratio",
         over="duration_ratio"),
     "p90_duration_ratio": Metric(
@@ -98,21 +121,28 @@ METRICS: dict[str, Metric] = {
         "Andel nattbesök (22-06)", "Share of night visits (22-06)", "share", "night_visit"),
     "late_registration_share": Metric(
         f"Share of visits recorded in the system more than {LATE_REGISTRATION_HOURS:g} hours after they ended "
-        "(among visits with recorded_at; NaN when the export has none).",
+        "(among visits with recorded_at; NaN when the export has none), as the late_registration rule counts "
+        "them at its default delay.",
         "Andel besök registrerade mer än ett dygn i efterhand", "Share of visits recorded over a day late",
         "share", "late_registration"),
     "relative_visit_share": Metric(
-        "Share of visits where the staff member is a registered relative of the client (same supplier).",
+        "Share of visits where the staff member is a registered relative of the client (same supplier), as "
+        "the relative_caregiver rule counts them; NaN for a supplier without a staff list.",
         "Andel besök av anhörig personal", "Share of visits by a relative", "share", "relative_visit"),
     "absent_client_visit_share": Metric(
-        "Share of visits starting while the client was in hospital, or after the client died or moved out.",
+        "Share of visits while the client was in hospital, or after the client died or moved out, as the "
+        f"visit_during_absence rule counts them at its defaults: at least {ABSENCE_MIN_OVERLAP_MINUTES:g} minutes "
+        "of the visit (or all of it) in the absence, and not on the day of an event known only by its date.",
         "Andel besök när brukaren var frånvarande", "Share of visits while the client was away", "share",
         "absent_client_visit"),
     "visits_per_staff_day": Metric(
         "Visits per staff-day (a staff member with at least one visit starting that local day).",
         "Besök per arbetsdag och personal", "Visits per staff-day", "number"),
     "hours_per_staff_day": Metric(
-        "Registered hours per staff-day.", "Registrerade timmar per arbetsdag och personal",
+        "Registered hours per staff-day: each visit's whole length on the local day it starts, overlapping "
+        "visits each counted, as billed. An average, not the excessive_staff_hours rule's measure of a "
+        "person's longest days, which cuts visits at midnight and counts overlapping time once.",
+        "Registrerade timmar per arbetsdag och personal",
         "Registered hours per staff-day", "hours"),
     "clients_per_staff": Metric(
         "Mean number of distinct clients a staff member visited in the period.",
@@ -130,114 +160,38 @@ METRICS: dict[str, Metric] = {
 INDEX = ["supplier_id", "period_key"]
 
 
-def relative_visit_mask(visits: pd.DataFrame, staff: pd.DataFrame | None) -> np.ndarray:
-    """True for visits where the staff member is a registered relative of the visit's client at
-    the same supplier. Their visits to other clients are ordinary visits."""
-    mask = np.zeros(len(visits), dtype=bool)
-    if staff is None or staff.empty or visits.empty:
-        return mask
-    pairs = (
-        staff[["supplier_id", "staff_id", "relative_of_client_refs"]]
-        .explode("relative_of_client_refs")
-        .dropna()
-        .rename(columns={"relative_of_client_refs": "client_ref"})
-    )
-    if pairs.empty:
-        return mask
-    # Relatives are few: narrow by staff id first so the three-column match runs on a handful of rows.
-    candidates = visits["staff_id"].isin(pairs["staff_id"].unique()).to_numpy()
-    if not candidates.any():
-        return mask
-    known = pd.MultiIndex.from_arrays(
-        [pairs["supplier_id"].astype("int64"), pairs["staff_id"].astype(str), pairs["client_ref"].astype(str)]
-    )
-    subset = visits.loc[candidates]
-    found = pd.MultiIndex.from_arrays(
-        [subset["supplier_id"].astype("int64"), subset["staff_id"].astype(str), subset["client_ref"].astype(str)]
-    ).isin(known)
-    mask[np.flatnonzero(candidates)[found]] = True
-    return mask
-
-
-def absent_client_mask(visits: pd.DataFrame, client_events: pd.DataFrame | None) -> np.ndarray:
-    """True for visits starting inside a client event: a hospital stay, or after death or moving
-    out (events without an end last on)."""
-    mask = np.zeros(len(visits), dtype=bool)
-    if client_events is None or client_events.empty or visits.empty:
-        return mask
-    candidates = np.flatnonzero(visits["client_ref"].isin(client_events["client_ref"].unique()).to_numpy())
-    if candidates.size == 0:
-        return mask
-    rows = pd.DataFrame({
-        "row": candidates,
-        "client_ref": visits["client_ref"].to_numpy()[candidates],
-        "at": visits["registered_start"].to_numpy(dtype="float64")[candidates],
-    })
-    # Only visits of clients with events, times their few events each: small.
-    pairs = rows.merge(client_events[["client_ref", "start", "end"]], on="client_ref")
-    end = pairs["end"].to_numpy(dtype="float64")
-    inside = (pairs["at"].to_numpy() >= pairs["start"].to_numpy(dtype="float64")) & ~(pairs["at"].to_numpy() >= end)
-    mask[pairs["row"].to_numpy()[inside]] = True
-    return mask
-
-
-def minute_of(seconds: np.ndarray) -> np.ndarray:
-    """The minute an instant falls in (epoch minutes). Rounded to the second first: timestamps
-    read back from the database can carry sub-millisecond float noise either way."""
-    return np.floor(np.round(seconds) / 60.0)
-
-
-def exact_planned_mask(visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(exact, has_plan): registered start and end fall in the same minutes as the planned
-    start and end (seconds within the minute still match: exports differ in whether they carry
-    them); has_plan where both planned times are known. One definition for the
-    exact_planned_times rule and the exact_planned_share metric."""
-    minute = {c: minute_of(visits[c].to_numpy(dtype="float64"))
-              for c in ("planned_start", "planned_end", "registered_start", "registered_end")}
-    has_plan = np.isfinite(minute["planned_start"]) & np.isfinite(minute["planned_end"])
-    exact = (minute["registered_start"] == minute["planned_start"]) & (
-        minute["registered_end"] == minute["planned_end"])
-    return exact, has_plan
-
-
 def visit_flags(
     visits: pd.DataFrame, staff: pd.DataFrame | None = None, client_events: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row per visit (same order) with each share metric's flag as 1.0/0.0, NaN where the
     visit cannot be judged, plus `duration_ratio` and `registered_minutes`."""
     start = visits["registered_start"].to_numpy(dtype="float64")
-    end = visits["registered_end"].to_numpy(dtype="float64")
-    planned_start = visits["planned_start"].to_numpy(dtype="float64")
-    planned_end = visits["planned_end"].to_numpy(dtype="float64")
-    registered_minutes = (end - start) / 60.0
-    planned_minutes = (planned_end - planned_start) / 60.0
+    registered_minutes, _ = registered_and_planned_minutes(visits)
     exact, has_plan = exact_planned_mask(visits)
+    short, has_length = short_visit_mask(visits)
+    late, has_recorded = late_registration_mask(visits)
     local = local_seconds(start)
     day = np.floor(local / _DAY)
     hour = (local - day * _DAY) / 3600.0
-    recorded = (
-        visits["recorded_at"].to_numpy(dtype="float64") if "recorded_at" in visits else np.full(len(visits), np.nan)
-    )
     latitude = visits["latitude"].to_numpy(dtype="float64")
     longitude = visits["longitude"].to_numpy(dtype="float64")
 
     def judged(flag: np.ndarray, known: np.ndarray | bool = True) -> np.ndarray:
         return np.where(known, flag.astype("float64"), np.nan)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        duration_ratio = np.where(planned_minutes > 0, registered_minutes / planned_minutes, np.nan)
     return pd.DataFrame(
         {
-            "manual": judged(visits["registration_method"].isin(MANUAL_METHODS).to_numpy()),
+            "manual": judged(manual_mask(visits)),
             "exact_planned": judged(exact, has_plan),
-            "short_visit": judged(registered_minutes < SHORT_VISIT_MINUTES, np.isfinite(registered_minutes)),
+            "short_visit": judged(short, has_length),
             "night_visit": judged((hour >= NIGHT_STARTS_HOUR) | (hour < NIGHT_ENDS_HOUR), np.isfinite(hour)),
-            "late_registration": judged(recorded - end > LATE_REGISTRATION_HOURS * 3600, np.isfinite(recorded)),
-            "relative_visit": judged(relative_visit_mask(visits, staff), staff is not None),
-            "absent_client_visit": judged(absent_client_mask(visits, client_events), client_events is not None),
+            "late_registration": judged(late, has_recorded),
+            "relative_visit": judged(relative_visit_mask(visits, staff), has_staff_list(visits, staff)),
+            "absent_client_visit": judged(absent_client_mask(visits, client_events),
+                                          client_events is not None and not client_events.empty),
             "missing_coordinates": judged(~(np.isfinite(latitude) & np.isfinite(longitude))),
-            "weekend": judged(np.mod(day + _MONDAY_SHIFT, 7) >= 5, np.isfinite(day)),
-            "duration_ratio": duration_ratio,
+            "weekend": judged(weekday(day) >= 5, np.isfinite(day)),
+            "duration_ratio": duration_ratios(visits),
             "registered_minutes": registered_minutes,
             "local_day": day,
         },
@@ -269,7 +223,8 @@ def supplier_period_metrics(
 
     `visits` needs supplier_id, staff_id, client_ref, registered/planned start and end (epoch
     seconds), registration_method, latitude, longitude, and optionally recorded_at. Without
-    `staff`, relative_visit_share is NaN; without `client_events`, absent_client_visit_share is.
+    `staff` (or for a supplier it has no rows for), relative_visit_share is NaN; without
+    `client_events` (or with none), absent_client_visit_share is.
     """
     return supplier_period_metrics_and_support(visits, period, staff, client_events)[0]
 

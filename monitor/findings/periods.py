@@ -18,6 +18,7 @@ from monitor.timestamps import STOCKHOLM, day_start
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
 _EPOCH = date(1970, 1, 1)
+_DAY = 86_400.0
 # 1970-01-01 was a Thursday: day number + 3 puts Mondays on multiples of 7.
 _MONDAY_SHIFT = 3
 
@@ -44,22 +45,50 @@ def _offset_table(first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarr
     return seconds, np.array([o.total_seconds() for o in offsets if o is not None], dtype=np.float64)
 
 
-def local_seconds(instants: np.ndarray) -> np.ndarray:
-    """Epoch seconds shifted to Stockholm wall-clock time (NaN stays NaN)."""
-    instants = np.asarray(instants, dtype=np.float64)
+def _utc_offsets(instants: np.ndarray) -> np.ndarray:
+    """Stockholm's UTC offset (seconds) in force at each instant (0 where the instant is NaN)."""
     finite = instants[np.isfinite(instants)]
     if finite.size == 0:
-        return instants.copy()
+        return np.zeros(instants.shape)
     lo = datetime.fromtimestamp(float(finite.min()), UTC).year - 1
     hi = datetime.fromtimestamp(float(finite.max()), UTC).year + 1
     changes, offsets = _offset_table(lo, hi)
     index = np.searchsorted(changes, np.nan_to_num(instants), side="right") - 1
-    return instants + offsets[np.clip(index, 0, len(offsets) - 1)]
+    return offsets[np.clip(index, 0, len(offsets) - 1)]
+
+
+def local_seconds(instants: np.ndarray) -> np.ndarray:
+    """Epoch seconds shifted to Stockholm wall-clock time (NaN stays NaN)."""
+    instants = np.asarray(instants, dtype=np.float64)
+    return instants + _utc_offsets(instants)
 
 
 def local_days(instants: np.ndarray) -> np.ndarray:
     """Local calendar day of each instant, as days since 1970-01-01 (float, NaN for missing)."""
-    return np.floor(local_seconds(instants) / 86_400)
+    return np.floor(local_seconds(instants) / _DAY)
+
+
+def local_midnights(days: np.ndarray) -> np.ndarray:
+    """The instant (epoch seconds) each local day number begins, NaN for NaN. The days the
+    clocks change are 23 and 25 hours long, so consecutive midnights are not always 86,400 s apart."""
+    wall = np.asarray(days, dtype=np.float64) * _DAY
+    # Midnight's offset in two steps: the one in force when the wall-clock reading is taken as
+    # UTC (an hour or two off), then the one in force at the instant that first guess gives.
+    return wall - _utc_offsets(wall - _utc_offsets(wall))
+
+
+def is_local_midnight(instants: np.ndarray) -> np.ndarray:
+    """True where an instant is exactly local midnight (False for NaN and infinity)."""
+    local = local_seconds(instants)
+    finite = np.isfinite(local)
+    out = np.zeros(local.shape, dtype=bool)
+    out[finite] = np.mod(local[finite], _DAY) == 0
+    return out
+
+
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Day of the week of local day numbers: 0 for Monday to 6 for Sunday (NaN for NaN)."""
+    return np.mod(np.asarray(days, dtype=np.float64) + _MONDAY_SHIFT, 7)
 
 
 def period_keys(instants: np.ndarray, period: Period) -> np.ndarray:
@@ -68,7 +97,7 @@ def period_keys(instants: np.ndarray, period: Period) -> np.ndarray:
     if period == "day":
         return days
     if period == "week":
-        return days - np.mod(days + _MONDAY_SHIFT, 7)
+        return days - weekday(days)
     finite = np.isfinite(days)
     out = np.full(days.shape, np.nan)
     months = days[finite].astype("int64").astype("datetime64[D]").astype("datetime64[M]")

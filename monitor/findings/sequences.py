@@ -18,12 +18,17 @@ def _runs(groups: np.ndarray) -> np.ndarray:
     return np.cumsum(change) - 1
 
 
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
 def break_ties(order: np.ndarray, groups: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-               visit_ids: pd.Series) -> np.ndarray:
-    """`order` (rows sorted by group and start) with rows of equal group and start put in
-    (end, visit_id) order, so the result does not depend on how the rows arrived."""
+               visit_ids: np.ndarray | pd.Series) -> np.ndarray:
+    """`order` (rows sorted by group and start, a missing start last) with rows of equal group and
+    start (two missing starts are equal) put in (end, visit_id) order, a missing end last, so the
+    result does not depend on how the rows arrived."""
     g, s = groups[order], starts[order]
-    tied = (g[1:] == g[:-1]) & (s[1:] == s[:-1])
+    tied = (g[1:] == g[:-1]) & _same(s[1:], s[:-1])
     if not tied.any():
         return order
     members = np.zeros(len(order), dtype=bool)
@@ -31,11 +36,19 @@ def break_ties(order: np.ndarray, groups: np.ndarray, starts: np.ndarray, ends: 
     members[:-1] |= tied
     at = np.flatnonzero(members)
     block = np.cumsum(np.concatenate([[True], ~tied]))[at]  # one number per tied block
-    sub = pd.DataFrame({"b": block, "e": ends[order[at]], "v": visit_ids.to_numpy()[order[at]].astype(str)})
+    ids = np.asarray(visit_ids, dtype=object)[order[at]].astype(str)
+    sub = pd.DataFrame({"b": block, "e": ends[order[at]], "v": ids})
     order = order.copy()
     # The blocks keep their places; only the rows inside a block change places.
     order[at] = order[at][sub.sort_values(["b", "e", "v"], kind="stable").index.to_numpy()]
     return order
+
+
+def time_order(groups: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+               visit_ids: np.ndarray | pd.Series) -> np.ndarray:
+    """Row positions in (group, start, end, visit_id) order, a missing start or end after the
+    known ones: the one order every part of the pipeline walks a staff id's (or a device's) visits in."""
+    return break_ties(np.lexsort((starts, groups)), groups, starts, ends, visit_ids)
 
 
 def sequence_frame(visits: pd.DataFrame) -> pd.DataFrame:
@@ -50,8 +63,9 @@ def sequence_frame(visits: pd.DataFrame) -> pd.DataFrame:
         runs[-1] + 1 == len(pd.unique(keys)) and bool(np.all((runs[1:] != runs[:-1]) | (starts[1:] >= starts[:-1])))
     )
     # The evidence frame is grouped and sorted; a scoped copy should be too, but make sure.
-    order = np.arange(len(frame)) if grouped else np.lexsort((starts, keys))
-    order = break_ties(order, keys, starts, frame["registered_end"].to_numpy(), frame["visit_id"])
+    ends, visit_ids = frame["registered_end"].to_numpy(), frame["visit_id"]
+    order = break_ties(np.arange(len(frame)), keys, starts, ends, visit_ids) if grouped else time_order(
+        keys, starts, ends, visit_ids)
     if not np.array_equal(order, np.arange(len(frame))):
         frame = frame.iloc[order]
     return frame.reset_index(drop=True)

@@ -28,9 +28,10 @@ import pandas as pd
 
 from monitor.findings.detectors import FindingDraft, impossible_travel, staff_overlap
 from monitor.findings.evidence import Evidence, RuleContext
-from monitor.findings.metrics import INDEX, METRICS, SHORT_VISIT_MINUTES, supplier_period_metrics
+from monitor.findings.metrics import INDEX, METRICS, supplier_period_metrics
 from monitor.findings.periods import Period, period_keys
 from monitor.findings.sequences import sequence_frame
+from monitor.findings.visit_signs import SHORT_VISIT_MINUTES, registered_and_planned_minutes, short_visit_mask
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +78,12 @@ FEATURES: dict[str, Feature] = {
         "exact_planned_share", "besök exakt enligt plan", "visits exactly as planned", "higher", 0.02,
         "Real visits rarely start and end on the planned minute."),
     "short_of_plan_share": Feature(
-        f"Share of visits registered shorter than {SHORT_MINUTES:g} minutes among visits planned at "
-        f"{SHORT_PLANNED_MINUTES:g} minutes or more (or without a plan): a tap at the door on a real visit. "
-        "A night check planned at ten minutes is short by design and not counted (the short_visit_share "
-        "metric counts it).",
+        f"Share of visits registered shorter than {SHORT_MINUTES:g} minutes though planned at "
+        f"{SHORT_PLANNED_MINUTES:g} minutes or more (or without a plan), of all visits with a registered length: "
+        "a tap at the door on a real visit. A night check planned at ten minutes is short by design and not "
+        "counted (the short_visit_share metric counts it). Not the short_visits rule's count, which sets a "
+        "visit against its own plan: a night patrol's four-minute checks of ten planned stay under the rule's "
+        "share, but would make the patrol the most unusual of its peers here.",
         "korta besök (under 5 min) av planerat minst 15 min", "visits under 5 min of 15 planned",
         "share", "higher", 0.02),
     "median_duration_ratio": _from_metric(
@@ -182,10 +185,10 @@ def fast_travel_counts(ctx: RuleContext) -> pd.Series:
 
 def short_of_plan_flags(visits: pd.DataFrame) -> np.ndarray:
     """1.0 for a short visit of a long plan, 0.0 for another, NaN where the length is unknown."""
-    minutes = visits["registered_minutes"].to_numpy(dtype="float64")
-    planned = visits["planned_minutes"].to_numpy(dtype="float64")
-    short = (minutes < SHORT_MINUTES) & ~(planned < SHORT_PLANNED_MINUTES)  # NaN plan: not excluded
-    return np.where(np.isfinite(minutes), short.astype("float64"), np.nan)
+    short, known = short_visit_mask(visits, SHORT_MINUTES)
+    _, planned = registered_and_planned_minutes(visits)
+    short &= ~(planned < SHORT_PLANNED_MINUTES)  # NaN plan: not excluded
+    return np.where(known, short.astype("float64"), np.nan)
 
 
 def staff_turnover(visits: pd.DataFrame, period: Period) -> pd.Series:

@@ -18,9 +18,10 @@ is too small and `fallback` is "none" is returned with strength 0 and the reason
 Method, per peer group (suppliers with the same `peer_group` columns, contract area by
 default), over its supplier-periods (weeks):
 
-1. Robust z-scores: (value - group median) / spread, the spread being the IQR / 1.349 (a
-   normal SD), else the MAD * 1.4826, never below the feature's `min_spread`: a share where
-   nearly every peer has 0 % has no spread, and one visit must not be infinitely unusual.
+1. Robust z-scores: (value - group median) / spread, the spread being the MAD * 1.4826 (a
+   normal SD), else (MAD 0) the IQR / 1.349, never below the feature's `min_spread`: a share
+   where nearly every peer has 0 % has no spread, and one visit must not be infinitely
+   unusual. A missing value counts as the group median (z = 0).
 2. One-sided in the risky direction: max(z, 0) for "higher", max(-z, 0) for "lower", |z| for
    "both"; "context" features are left out. A supplier unusually careful (no manual
    registrations at all, never a late one) is not a risk, and without this it would be
@@ -33,11 +34,15 @@ default), over its supplier-periods (weeks):
 5. Per supplier, a recency-weighted mean over its periods (weight 0.5 ** (age / half_life),
    age from the period's end to `as_of`): a mean, so one odd week (a lock outage that
    forced manual registrations) counts as one week of several, not as the supplier.
+6. If no feature of the supplier reaches `min_explanation_z`, the strength is multiplied by
+   (largest feature z / min_explanation_z) ** 2: a score the team cannot be shown a reason
+   for counts less.
 
 Explanations: the supplier's recency-weighted value of each scored feature, its one-sided z
 against the group's median and spread, and the top `top_explanations` with z at least
-`min_explanation_z`. They describe the supplier, not the model's internals: 'manuella
-registreringar 41 % mot 3 % hos jämförbara leverantörer' is what the team can check.
+`min_explanation_z` (if none reaches it, the nearest one). They describe the supplier, not the
+model's internals: 'manuella registreringar 41 % mot 3 % hos jämförbara leverantörer' is what
+the team can check.
 
 Why IsolationForest rather than summed z-scores or LOF: it is multivariate (an odd
 combination of ordinary values still isolates quickly) where a sum of z-scores lets forty

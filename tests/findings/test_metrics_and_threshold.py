@@ -49,7 +49,7 @@ HAND = pd.DataFrame([
     # Saturday night, 3 of 30 minutes, by phone, no position; S2 is K1's relative
     hand_visit(1, "S2", "K1", ("2026-10-10 23:00", "2026-10-10 23:30"), ("2026-10-10 23:00", "2026-10-10 23:03"),
                method="phone", coords=False),
-    # no plan; K3 was in hospital that day
+    # no plan; K3 was in hospital from that morning
     hand_visit(1, "S2", "K3", None, ("2026-10-06 12:00", "2026-10-06 13:00"), method="app"),
     # supplier 2 in the same week, and supplier 1 the next week
     hand_visit(2, "S1", "K9", ("2026-10-06 08:00", "2026-10-06 09:00"), ("2026-10-06 08:00", "2026-10-06 09:00")),
@@ -58,7 +58,7 @@ HAND = pd.DataFrame([
 HAND_STAFF = pd.DataFrame({"supplier_id": [1, 1, 2], "staff_id": ["S2", "S1", "S9"],
                            "relative_of_client_refs": [["K1"], ["K8"], ["K1"]]})
 HAND_EVENTS = pd.DataFrame({"client_ref": ["K3"], "event": ["hospitalized"],
-                            "start": [at("2026-10-06 00:00")], "end": [at("2026-10-07 00:00")]})
+                            "start": [at("2026-10-06 07:30")], "end": [at("2026-10-07 11:00")]})
 WEEK_41 = (1, int(period_keys(np.array([at("2026-10-05 00:00")]), "week")[0]))
 
 EXPECTED_WEEK_41 = [

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from monitor.ranking.features import describe_feature
-from monitor.ranking.outliers import OutlierConfig, score_outliers
+from monitor.ranking.outliers import OutlierConfig, robust_spread, score_outliers
 from tests.ranking.conftest import AS_OF, Behaviour, population, supplier_id
 
 CONFIG = OutlierConfig()
@@ -114,3 +115,17 @@ def test_an_analyst_can_switch_a_feature_to_context(town):
 def test_it_rejects_a_config_it_cannot_use(config, message):
     with pytest.raises(ValidationError, match=message):
         OutlierConfig.model_validate(config)
+
+
+# Half the peers at 0, half spread: the MAD is 0, the IQR is not. Then a MAD above the floor.
+SPREADS = [
+    pytest.param([0, 0, 0, 0, 0, 0.1, 0.2, 0.3], 0.02, (0.125 - 0.0) / 1.349, id="mad_0_so_the_iqr"),
+    pytest.param([0.1, 0.2, 0.3, 0.31, 0.32, 0.9, 1.0], 0.02, 0.11 * 1.4826, id="the_mad_first"),  # IQR: 0.27
+    pytest.param([0, 0, 0, 0, 0, 0, 0, 0.5], 0.02, 0.02, id="no_spread_so_the_floor"),
+]
+
+
+@pytest.mark.parametrize(("values", "floor", "spread"), SPREADS)
+def test_it_measures_peer_spread_by_the_mad_then_the_iqr_never_below_the_floor(values, floor, spread):
+    _, measured = robust_spread(pd.DataFrame({"share": values}), pd.Series({"share": floor}))
+    assert measured["share"] == pytest.approx(spread)

@@ -3,7 +3,8 @@
 Home care is often paid by registered time, so stretching every visit by a quarter is money.
 The median ratio registered/planned per supplier and period is used, not the mean: a few
 genuinely long visits (a fall, waiting for the ambulance) move a mean but not the median.
-Visits without planned times, or planned shorter than a minute, are left out.
+Visits without planned times, or planned shorter than a minute, are left out: the same ratios
+as the `median_duration_ratio` metric's (monitor.findings.visit_signs.duration_ratios).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids, with_period
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import period_bounds
+from monitor.findings.visit_signs import duration_ratios, registered_and_planned_minutes
 
 KIND = "duration_inflation"
 PERIOD = "week"
@@ -44,19 +46,19 @@ class Params(BaseModel):
     max_median_ratio: float = Field(
         1.25, gt=0, description="Flag when the median of registered/planned minutes is above this."
     )
-    min_visits: int = Field(30, ge=1, description="Visits with a planned duration a supplier needs in a period.")
+    min_visits: int = Field(30, ge=1, description="Visits planned at least a minute a supplier needs in a period.")
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
-    planned = visits["planned_minutes"].to_numpy(dtype="float64")
-    registered = visits["registered_minutes"].to_numpy(dtype="float64")
-    eligible = (planned >= 1) & np.isfinite(registered)  # NaN plans compare False
+    ratio = duration_ratios(visits)
+    eligible = np.isfinite(ratio)
     if not eligible.any():
         return []
+    registered, planned = registered_and_planned_minutes(visits)
     frame = with_period(visits.loc[eligible, ["visit_id", "staff_id", "supplier_id", "registered_start"]],
                         ctx.period)
-    frame["ratio"] = registered[eligible] / planned[eligible]
+    frame["ratio"] = ratio[eligible]
     frame["extra"] = registered[eligible] - planned[eligible]
     frame["over"] = frame["ratio"] > params.max_median_ratio
     groups = frame.groupby(["supplier_id", "period_key"], sort=True)

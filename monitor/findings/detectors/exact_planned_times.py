@@ -5,7 +5,7 @@ help. Registrations that copy the plan for most visits suggest times typed in af
 (or generated) rather than recorded at the door. Only visits with planned times count, on
 either side of the share. A time matches when it falls in the planned minute (seconds within
 it still match), the same comparison as the `exact_planned_share` metric
-(monitor.findings.metrics.exact_planned_mask).
+(monitor.findings.visit_signs.exact_planned_mask).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import share_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.metrics import exact_planned_mask
+from monitor.findings.visit_signs import exact_planned_mask
 
 KIND = "exact_planned_times"
 PERIOD = "week"

@@ -16,6 +16,12 @@ Which period a hit belongs to: a long day to the period holding that day; a long
 the period holding its Thursday (as ISO weeks belong to the year of their Thursday), so a
 week across two months counts in one of them only. With a rule period of a day, only the
 day limit is checked: a week is no part of one day.
+
+The `hours_per_staff_day` metric measures hours differently, on purpose: it is a supplier's
+mean, for the peer comparison, of billed time (each visit's whole length on the day it
+starts, overlapping visits each counted), where this rule asks what one person's longest day
+and week held. Without overlaps and visits across midnight the two agree: the metric is then
+the mean of the days this rule adds up.
 """
 
 from __future__ import annotations
@@ -27,9 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.periods import key_date, local_days
+from monitor.findings.periods import local_days, local_midnights, weekday
 from monitor.findings.sequences import previous_reach, sequence_frame
-from monitor.timestamps import day_start
 
 KIND = "excessive_staff_hours"
 PERIOD = "week"
@@ -53,8 +58,6 @@ MESSAGES = {
 }
 _MAX_SPAN_DAYS = 8
 _EPSILON_S = 1e-3
-# 1970-01-01 was a Thursday: day number + 3 puts Mondays on multiples of 7.
-_MONDAY_SHIFT = 3
 
 
 class Params(BaseModel):
@@ -64,13 +67,6 @@ class Params(BaseModel):
     max_week_hours: float = Field(
         60.0, gt=0, description="Most visit hours believable for one staff id in a week (Monday to Sunday)."
     )
-
-
-def _local_midnights(days: np.ndarray) -> np.ndarray:
-    """The UTC instant (epoch seconds) where each local day number begins."""
-    unique = np.unique(days)
-    instants = np.array([day_start(key_date(d)).timestamp() for d in unique], dtype=np.float64)
-    return instants[np.searchsorted(unique, days)]
 
 
 def day_pieces(frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,13 +87,13 @@ def day_pieces(frame: pd.DataFrame) -> pd.DataFrame:
     piece_row = np.repeat(np.arange(rows.size), span)
     offset = np.arange(piece_row.size) - np.repeat(np.cumsum(span) - span, span)
     day = first[piece_row] + offset
-    piece_start = np.maximum(starts[piece_row], _local_midnights(day))
-    piece_end = np.minimum(ends[piece_row], _local_midnights(day + 1))
+    piece_start = np.maximum(starts[piece_row], local_midnights(day))
+    piece_end = np.minimum(ends[piece_row], local_midnights(day + 1))
     return pd.DataFrame({
         "row": rows[piece_row],
         "staff_key": keys[rows[piece_row]],
         "day": day,
-        "week": day - np.mod(day + _MONDAY_SHIFT, 7),
+        "week": day - weekday(day),
         "start": piece_start,
         "seconds": piece_end - piece_start,
     })
@@ -114,7 +110,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     weekly = ctx.period != "day"
     pieces["long_week"] = weekly & (pieces["week_hours"] > params.max_week_hours + _EPSILON_S)
     # A long week's hit rows are dated at its Thursday noon, local; a long day's at the piece.
-    thursday_noon = _local_midnights(pieces["week"].to_numpy() + 3) + 12 * 3600
+    thursday_noon = local_midnights(pieces["week"].to_numpy() + 3) + 12 * 3600
     hits = pd.concat([
         pieces[pieces["long_day"]].assign(long_week=False, at=lambda p: p["start"]),
         pieces[pieces["long_week"]].assign(long_day=False, at=lambda p: thursday_noon[p.index]),

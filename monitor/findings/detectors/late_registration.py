@@ -4,7 +4,8 @@ A registration typed in a day or more after the visit is a memory, not a record,
 common way to add visits that never happened. Entering a manual registration an hour or two
 later, or confirming a shift's visits at its end, is normal and stays well under the default
 24 hours. Only visits whose export has `recorded_at` are judged; a supplier whose system
-does not export it yields nothing.
+does not export it yields nothing. The `late_registration_share` metric counts the same visits
+at the default delay (monitor.findings.visit_signs.late_registration_mask).
 
 The share is judged per supplier (a finding is one supplier-period at or above `max_share`)
 and, within a finding, per staff member: staff whose own late share is at least `max_share`,
@@ -19,7 +20,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,7 @@ from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import EVIDENCE_LIMIT, share_drafts
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import Period, period_bounds, period_keys
+from monitor.findings.visit_signs import LATE_REGISTRATION_HOURS, late_registration_mask
 
 KIND = "late_registration"
 PERIOD = "week"
@@ -53,7 +54,8 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     max_delay_hours: float = Field(
-        24.0, ge=0, description="A registration recorded more than this long after the visit ended is late."
+        LATE_REGISTRATION_HOURS, ge=0,
+        description="A registration recorded more than this long after the visit ended is late.",
     )
     max_share: float = Field(0.1, ge=0, le=1, description="Flag when at least this share of visits are late.")
     min_visits: int = Field(30, ge=1, description="Visits with a recorded time a supplier needs in a period.")
@@ -68,9 +70,7 @@ class Params(BaseModel):
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
-    delay = visits["recorded_at"].to_numpy(dtype="float64") - visits["registered_end"].to_numpy(dtype="float64")
-    eligible = np.isfinite(delay)
-    late = delay > params.max_delay_hours * 3600
+    late, eligible = late_registration_mask(visits, params.max_delay_hours)
     late_staff: dict[tuple[int, datetime], list[str]] = {}  # filled per flagged supplier-period
 
     def extra_args(matching: pd.DataFrame, group: pd.DataFrame) -> dict[str, float | int]:

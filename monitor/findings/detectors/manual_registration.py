@@ -12,6 +12,9 @@ in the finding. A period with enough visits and a share below `max_share` ends t
 "in a row" means in a row among the periods that could be judged, and a run's span from its
 first to its last period can hold skipped periods.
 
+A visit is manual by the same test as the `manual_share` metric's (at the default `methods`):
+monitor.findings.visit_signs.manual_mask.
+
 One finding per sustained run: it spans the run's first to last period and gives the share over
 the whole run. As a run grows, the next scoring run replaces the finding with a longer one
 (only current findings are ranked). Strength is the sum over the run's periods of
@@ -28,6 +31,7 @@ from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import Period, period_bounds, period_keys
+from monitor.findings.visit_signs import manual_mask
 from monitor.registrations import MANUAL_METHODS, REGISTRATION_METHODS
 
 KIND = "manual_registration_share"
@@ -90,11 +94,10 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
     if visits.empty:
         return []
-    methods = {m.casefold() for m in params.methods}
     frame = pd.DataFrame({
         "supplier_id": visits["supplier_id"].to_numpy(),
         "key": period_keys(visits["registered_start"].to_numpy(dtype="float64"), ctx.period),
-        "hit": visits["registration_method"].astype(str).str.casefold().isin(methods).to_numpy(),
+        "hit": manual_mask(visits, params.methods),
     })
     stats = frame.groupby(["supplier_id", "key"], sort=True)["hit"].agg(["sum", "count"]).reset_index()
     # Periods too small to judge are dropped before runs are formed, so they do not break one.

@@ -13,9 +13,14 @@ against the same supplier's others, so that a supplier that plans tightly is not
 for it. A finding needs either relative visits running at least `min_duration_excess`
 times longer, or relative visits making up at least `max_share` of all visits (with
 `min_visits` visits). Durations are compared only with `min_relative_visits` relative and
-`min_other_visits` other visits that have a positive planned duration: a median of one
-other visit says nothing about the supplier. Without them a finding can still come from
-the share, worded by the share alone.
+`min_other_visits` other visits planned at least a minute: a median of one other visit says
+nothing about the supplier. Without them a finding can still come from the share, worded by
+the share alone.
+
+Relative visits are the ones the `relative_visit_share` metric counts, and the ratios those
+of the duration metrics (monitor.findings.visit_signs: relative_visit_mask, duration_ratios).
+A supplier without a staff list has no known relatives: this rule cannot flag it, and the
+metric is undefined (NaN) for it rather than 0 %.
 
 The default period is a month: a relative usually has a few visits a day with one or two
 clients, so a week holds too few for a stable median, while a month is also how the
@@ -31,8 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
-from monitor.findings.metrics import relative_visit_mask
 from monitor.findings.periods import period_bounds, period_keys
+from monitor.findings.visit_signs import duration_ratios, relative_visit_mask
 
 KIND = "relative_caregiver"
 PERIOD = "month"
@@ -71,11 +76,11 @@ class Params(BaseModel):
     )
     min_relative_visits: int = Field(
         8, ge=1,
-        description="Relative visits with a planned duration needed in a period before durations are compared.",
+        description="Relative visits planned at least a minute needed in a period before durations are compared.",
     )
     min_other_visits: int = Field(
         8, ge=1,
-        description="The supplier's other visits with a planned duration needed in a period before durations "
+        description="The supplier's other visits planned at least a minute needed in a period before durations "
                     "are compared.",
     )
     max_share: float = Field(
@@ -93,9 +98,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     keep = visits["supplier_id"].isin(np.unique(visits["supplier_id"].to_numpy()[relative])).to_numpy()
     visits, relative = visits[keep], relative[keep]
     keys = period_keys(visits["registered_start"].to_numpy(dtype="float64"), ctx.period)
-    planned = visits["planned_minutes"].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(planned > 0, visits["registered_minutes"].to_numpy(dtype="float64") / planned, np.nan)
+    ratio = duration_ratios(visits)
     # A slim frame: copying every visit column of a million rows would cost more than the grouping.
     frame = pd.DataFrame({
         "supplier_id": visits["supplier_id"].to_numpy(), "period_key": keys, "_relative": relative,

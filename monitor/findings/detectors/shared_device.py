@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.sequences import break_ties, range_pairs, reach_until
+from monitor.findings.sequences import range_pairs, reach_until, time_order
 
 KIND = "shared_device"
 PERIOD = "week"
@@ -67,7 +67,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     # A device is a device id within one supplier; its visits in time order.
     device_key = visits["supplier_id"].to_numpy()[rows].astype(np.int64) * (len(devices) + 1) + codes[rows]
     starts, ends = visits["registered_start"].to_numpy()[rows], visits["registered_end"].to_numpy()[rows]
-    order = break_ties(np.lexsort((starts, device_key)), device_key, starts, ends, visits["visit_id"].iloc[rows])
+    order = time_order(device_key, starts, ends, visits["visit_id"].iloc[rows])
     rows, keys, starts, ends = rows[order], device_key[order], starts[order], ends[order]
     staff = visits["staff_key"].to_numpy()[rows]
     earlier, later = range_pairs(reach_until(keys, starts, ends + params.window_minutes * 60))

@@ -4,16 +4,26 @@ A carer who taps in and out at the door without doing the work leaves very short
 visits are short by design, though: a night check ("nattillsyn") planned at ten minutes often
 takes five. So when the plan is known, a visit is short only if it is also well under its
 planned length (`planned_fraction`); without a plan, the minutes alone decide.
+
+Two other numbers count short visits differently, on purpose. The `short_visit_share` metric
+counts every visit under 5 minutes whatever its plan: it describes an operating model (a
+night patrol's checks), not a risk, and is context in the peer comparison. The peer
+comparison's `short_of_plan_share` counts visits under 5 minutes planned at 15 minutes or
+more (or without a plan), leaving out every short plan rather than comparing with it: a
+night patrol's four-minute checks of ten planned, a sixth of its visits, stay under this
+rule's threshold share but would make it the most unusual supplier among its peers. With a
+`planned_fraction` so large that it excludes no visit, this rule counts what the metric
+counts (one definition: monitor.findings.visit_signs.short_visit_mask).
 """
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import share_drafts
 from monitor.findings.evidence import RuleContext
+from monitor.findings.visit_signs import SHORT_VISIT_MINUTES, short_visit_mask
 
 KIND = "short_visits"
 PERIOD = "week"
@@ -37,7 +47,9 @@ MESSAGES = {
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    min_minutes: float = Field(5.0, gt=0, description="A visit shorter than this (registered minutes) is short.")
+    min_minutes: float = Field(
+        SHORT_VISIT_MINUTES, gt=0, description="A visit shorter than this (registered minutes) is short."
+    )
     planned_fraction: float = Field(
         0.5, gt=0,
         description="With a known plan, a visit is short only if also under this fraction of its planned minutes.",
@@ -48,13 +60,9 @@ class Params(BaseModel):
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     visits = ctx.visits()
-    minutes = visits["registered_minutes"].to_numpy(dtype="float64")
-    planned = visits["planned_minutes"].to_numpy(dtype="float64")
-    # NaN plan: the comparison is False, so the minutes alone decide.
-    under_plan = ~(planned > 0) | (minutes < params.planned_fraction * planned)
-    short = (minutes < params.min_minutes) & under_plan
+    short, eligible = short_visit_mask(visits, params.min_minutes, params.planned_fraction)
     return share_drafts(
         visits, short, ctx.period, KIND, params.max_share, params.min_visits,
-        eligible=np.isfinite(minutes),
+        eligible=eligible,
         extra_args=lambda _matching, _group: {"threshold_minutes": params.min_minutes},
     )

@@ -7,9 +7,9 @@ supplier-period where the comparison holds is a finding. Shares are written as f
 
 Min support counts the visits the metric is computed over, not all visits: for a share the
 visits that can be judged (with planned times for exact_planned_share, with `recorded_at`
-for late_registration_share), for the duration ratios the visits with a positive planned
-duration, for the rest every visit. A supplier-period needs `min_visits` of them, and the
-finding shows that number ("40 besök").
+for late_registration_share, of a supplier with a staff list for relative_visit_share), for
+the duration ratios the visits planned at least a minute, for the rest every visit. A
+supplier-period needs `min_visits` of them, and the finding shows that number ("40 besök").
 
 Strength is how far past the threshold the metric is, as a ratio, at least 1 and at most 10
 so that a threshold near 0 does not make one finding outweigh every other rule. For > and >=
@@ -86,7 +86,7 @@ class Params(BaseModel):
     min_visits: int = Field(
         30, ge=1,
         description="Supplier-periods with fewer visits to compute the metric over are not judged (min support): "
-                    "for a share, visits that can be judged; for a duration ratio, visits with a planned duration.",
+                    "for a share, visits that can be judged; for a duration ratio, visits planned at least a minute.",
     )
 
     @field_validator("metric")

@@ -7,31 +7,30 @@ that was not done. A visit counts when it overlaps the absence by at least
 still impossible): a visit that morning before admission, or after discharge the same day, is
 not flagged.
 
-A death or move is open-ended; a hospital stay without an end is still going on. An event
-given as a date without a time was imported as local midnight (and a date-only end as the
-next midnight); the hour of admission, death or moving is then unknown, so by default that
-day is left out (`date_only_grace`) rather than flag the carer who came in the morning.
+A death is open-ended, whatever end the export gives; a move or a hospital stay ends when
+its end says (moving back, discharge) and without one is still going on. An event given as a
+date without a time was imported as local midnight (and a date-only end as the next
+midnight); the hour of admission, death, moving or discharge is then unknown, so by default
+that day is left out (`date_only_grace`) rather than flag the carer who came in the morning.
 A real time of exactly 00:00 is read the same way.
+
+The `absent_client_visit_share` metric (threshold rules, the peer comparison) counts the same
+visits as this rule at its default parameters: one definition,
+monitor.findings.visit_signs.absent_visit_pairs.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import group_drafts
 from monitor.findings.evidence import RuleContext
-from monitor.findings.periods import key_date, local_days, local_seconds
-from monitor.timestamps import day_start
+from monitor.findings.visit_signs import ABSENCE_EVENTS, ABSENCE_MIN_OVERLAP_MINUTES, AbsenceEvent, absent_visit_pairs
 
 KIND = "visit_during_absence"
 PERIOD = "week"
-Event = Literal["hospitalized", "deceased", "moved_out"]
-EVENTS: tuple[Event, ...] = ("hospitalized", "deceased", "moved_out")
 # Detail arg per event: numbers only, so no client data can reach an email.
 _EVENT_ARGS = {"hospitalized": "hospital_visits", "deceased": "after_death_visits", "moved_out": "after_move_visits"}
 MESSAGES = {
@@ -54,11 +53,11 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     min_overlap_minutes: float = Field(
-        15.0, ge=0,
+        ABSENCE_MIN_OVERLAP_MINUTES, ge=0,
         description="A visit counts if this much of it falls inside the absence (or all of it does).",
     )
-    events: list[Event] = Field(
-        default_factory=lambda: list(EVENTS),
+    events: list[AbsenceEvent] = Field(
+        default_factory=lambda: list(ABSENCE_EVENTS),
         description="Which client events count as absence: hospitalized, deceased, moved_out.",
     )
     date_only_grace: bool = Field(
@@ -68,54 +67,14 @@ class Params(BaseModel):
 
 
 def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
-    events = ctx.evidence.client_events
-    events = events[events["event"].isin(params.events)]
-    if events.empty:
-        return []
     visits = ctx.visits()
-    visits = visits.loc[
-        visits["client_ref"].isin(events["client_ref"]),
-        ["visit_id", "supplier_id", "staff_id", "client_ref", "registered_start", "registered_end"],
-    ]
-    if visits.empty:
+    pairs = absent_visit_pairs(visits, ctx.evidence.client_events, params.events, params.min_overlap_minutes,
+                               params.date_only_grace)
+    if pairs.empty:
         return []
-    begins, ends = _absence_bounds(events, params.date_only_grace)
-    absences = pd.DataFrame({"client_ref": events["client_ref"].to_numpy(), "event": events["event"].to_numpy(),
-                             "absent_from": begins, "absent_to": ends})
-    pairs = visits.merge(absences, on="client_ref")
-    start, end = pairs["registered_start"].to_numpy(), pairs["registered_end"].to_numpy()
-    absent_from, absent_to = pairs["absent_from"].to_numpy(), pairs["absent_to"].to_numpy()
-    overlap = np.minimum(end, absent_to) - np.maximum(start, absent_from)
-    inside = (start >= absent_from) & (end <= absent_to)
-    hit = inside | ((overlap > 0) & (overlap >= params.min_overlap_minutes * 60))
-    hits = pairs[hit]
+    columns = ["visit_id", "supplier_id", "staff_id", "registered_start"]
+    hits = visits[columns].iloc[pairs["row"].to_numpy()].assign(event=pairs["event"].to_numpy())
     return group_drafts(hits, ctx.period, KIND, _args, strength=lambda g: g["visit_id"].nunique())
-
-
-def _absence_bounds(events: pd.DataFrame, date_only_grace: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Absence intervals as epoch seconds; the end is +inf while it lasts."""
-    begins = events["start"].to_numpy(dtype="float64").copy()
-    ends = events["end"].to_numpy(dtype="float64").copy()
-    # A death has no end; a move or stay may (moving back, discharge).
-    ends[(events["event"] == "deceased").to_numpy() | np.isnan(ends)] = np.inf
-    if date_only_grace:
-        begins_at_midnight = _at_local_midnight(begins)
-        # Few events: one datetime each is cheap, and day_start knows the 23- and 25-hour days.
-        begins[begins_at_midnight] = [_local_midnight(day + 1) for day in local_days(begins[begins_at_midnight])]
-        ends_at_midnight = _at_local_midnight(ends)
-        ends[ends_at_midnight] = [_local_midnight(day - 1) for day in local_days(ends[ends_at_midnight])]
-    return begins, ends
-
-
-def _at_local_midnight(instants: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(instants)
-    out = np.zeros(instants.shape, dtype=bool)
-    out[finite] = np.mod(local_seconds(instants[finite]), 86_400) == 0
-    return out
-
-
-def _local_midnight(day: float) -> float:
-    return day_start(key_date(day)).timestamp()
 
 
 def _args(group: pd.DataFrame) -> dict[str, int]:
