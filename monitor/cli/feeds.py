@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.table import Table
 from sqlmodel import Session, col, select
 
-from monitor.cli.common import console, progress_bar, state_of, user_errors
+from monitor.cli.common import console, err_console, progress_bar, state_of, user_errors
 from monitor.timestamps import STOCKHOLM
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Check, poll and show the media feeds in feeds.yaml.")
@@ -20,11 +20,20 @@ feeds_app = typer.Typer(no_args_is_help=True, help="Check, poll and show the med
 @feeds_app.command("check")
 @user_errors
 def feeds_check(ctx: typer.Context) -> None:
-    """Validate feeds.yaml; exit code 2 with file:line on an error."""
-    from monitor.media.feeds import load_feeds
+    """Validate feeds.yaml and the feeds' addresses; exit code 2 with file:line on an error.
 
-    path = state_of(ctx).settings.resolved("feeds_file")
+    A feed at a loopback, private or link-local address (as written, or what its host resolves
+    to now) is refused unless it says `allow_private_network: true`."""
+    from monitor.media.feeds import load_feeds, refused_feeds
+
+    settings = state_of(ctx).settings
+    path = settings.resolved("feeds_file")
     feeds = load_feeds(path)
+    refused = refused_feeds(path, feeds, settings.feeds_allow_private_networks)
+    for problem in refused:
+        err_console.print(f"[bold red]Error:[/] {escape(problem)}", highlight=False)
+    if refused:
+        raise typer.Exit(2)
     search = " and a search feed per supplier" if feeds.supplier_search else ""
     console.print(f"{len(feeds.feeds)} feeds OK in {path} ({sum(f.enabled for f in feeds.feeds)} enabled){search}",
                   highlight=False)
@@ -49,6 +58,7 @@ def feeds_poll(
         task = progress.add_task("poll", total=None)
         summary = poll_feeds(
             state.engine(), feeds, poll_all=poll_all,
+            allow_private_networks=state.settings.feeds_allow_private_networks,
             on_start=lambda n: progress.update(task, total=n),
             on_outcome=lambda _outcome: progress.advance(task),
         )

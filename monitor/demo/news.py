@@ -338,7 +338,8 @@ def write_feeds_yaml(directory: Path, base_url: str) -> Path:
         if (directory / feed.filename).exists():
             lines += [f"  - name: {json.dumps(feed.name, ensure_ascii=False)}",
                       f"    url: {json.dumps(base + '/' + feed.filename)}",
-                      f"    tags: {json.dumps(list(feed.tags), ensure_ascii=False)}"]
+                      f"    tags: {json.dumps(list(feed.tags), ensure_ascii=False)}",
+                      "    allow_private_network: true  # served on loopback by the demo itself"]
     path = directory / FEEDS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
