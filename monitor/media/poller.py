@@ -37,6 +37,8 @@ from monitor.db import utcnow
 from monitor.media.addresses import ALLOW_HINT, PrivateAddressError, guarded_transport
 from monitor.media.articles import Entry, StoreResult, entry_from_feedparser, store_entries
 from monitor.media.feeds import FeedConfig, FeedSettings, FeedsFile
+from monitor.media.keywords import MediaRules
+from monitor.media.signals import MatchSummary, match_articles
 from monitor.models import Feed, Supplier
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class PollOutcome:
 @dataclass
 class PollSummary:
     outcomes: list[PollOutcome] = field(default_factory=list)
+    matched: MatchSummary | None = None  # None when no media.yaml was given
 
     @property
     def ok(self) -> int:
@@ -266,7 +269,12 @@ def sync_feeds(session: Session, feeds_file: FeedsFile) -> list[Feed]:
     wanted = {f.name: f for f in feeds_file.all_feeds(suppliers)}
     rows = {f.name: f for f in session.exec(select(Feed)).all()}
     for name, config in wanted.items():
-        row = rows.get(name) or Feed(name=name, url=config.url)
+        row = rows.get(name)
+        if row is None and not config.enabled:
+            # A feed never enabled has no history to keep: `feeds status` lists it from feeds.yaml,
+            # and a database polled with another feeds file does not collect the examples.
+            continue
+        row = row or Feed(name=name, url=config.url)
         _apply_config(row, config, feeds_file.interval_minutes(config))
         session.add(row)
         rows[name] = row
@@ -275,7 +283,7 @@ def sync_feeds(session: Session, feeds_file: FeedsFile) -> list[Feed]:
             row.enabled = False
             session.add(row)
     session.flush()
-    return [rows[name] for name in wanted]
+    return [rows[name] for name in wanted if name in rows]
 
 
 def _apply_config(row: Feed, config: FeedConfig, interval: int) -> None:
@@ -321,13 +329,15 @@ def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_al
 
 
 def poll_feeds(engine: Engine, feeds_file: FeedsFile, *, now: datetime | None = None, poll_all: bool = False,
-               allow_private_networks: bool = False,
+               allow_private_networks: bool = False, media_rules: MediaRules | None = None,
                on_outcome: Callable[[PollOutcome], None] | None = None,
                on_start: Callable[[int], None] | None = None) -> PollSummary:
     """Sync feeds.yaml into the database, then poll the due feeds (or all enabled) concurrently.
 
     `allow_private_networks` (MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS) lets every feed reach
-    private addresses; otherwise only feeds with `allow_private_network: true` may."""
+    private addresses; otherwise only feeds with `allow_private_network: true` may. With
+    `media_rules` (rules/media.yaml) the articles not yet matched are matched to the suppliers
+    afterwards, so they show in `monitor media list` before the next scoring run."""
     now = now or utcnow()
     allowed = {f.name for f in feeds_file.feeds if f.allow_private_network}
     with Session(engine, expire_on_commit=False) as session:
@@ -338,6 +348,10 @@ def poll_feeds(engine: Engine, feeds_file: FeedsFile, *, now: datetime | None = 
     if on_start:
         on_start(len(jobs))
     summary = asyncio.run(_poll_jobs(engine, jobs, feeds_file.settings, now, on_outcome))
+    if media_rules is not None:
+        # After the feeds' own transactions: a matching problem never costs a stored article.
+        with engine.begin() as conn:
+            summary.matched = match_articles(conn, media_rules)
     logger.info("Polled feeds ok=%s failed=%s new_articles=%s updated_articles=%s", summary.ok,
                 summary.failed, summary.total("new"), summary.total("updated"))
     return summary

@@ -225,3 +225,13 @@ def test_feeds_check_accepts_private_feeds_the_operator_allowed(tmp_path, fake_d
     fake_dns.answers["intranet.example"] = [["192.168.10.5"]]
     code, output = feeds_check(tmp_path, text, env)
     assert (code, output) == (0, f"3 feeds OK in {tmp_path / 'feeds.yaml'} (2 enabled)")
+
+
+def test_feeds_status_says_why_a_feed_is_refused(db_url, tmp_path, engine, local_server):
+    path = tmp_path / "feeds.yaml"
+    path.write_text(f"feeds:\n  - {{name: Lokalt, url: '{local_server.url_for('/feed')}'}}\n", encoding="utf-8")
+    args = ["--db", db_url, "--feeds-file", str(path), "feeds"]
+    assert CliRunner().invoke(app, [*args, "poll"]).exit_code == 1
+    output = CliRunner().invoke(app, [*args, "status"]).output
+    assert f"refused: 127.0.0.1 is a loopback address; {HINT}" in output
+    assert local_server.log == []
