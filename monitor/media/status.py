@@ -71,7 +71,8 @@ def _status(config: FeedConfig, row: Feed | None, allow_private_networks: bool) 
         status.state, status.detail = "refused", f"{refusal}; {ALLOW_HINT}"
     elif row is not None and polled:
         if row.consecutive_failures and (row.last_error or "").startswith("refused"):
-            status.state, status.detail = "refused", row.last_error
+            status.state = "refused"
+            status.detail = (row.last_error or "").removeprefix("refused").removeprefix(":").strip()
         elif row.consecutive_failures:
             status.state = "failing" if row.healthy else "unhealthy"
         else:

@@ -235,3 +235,13 @@ def test_feeds_status_says_why_a_feed_is_refused(db_url, tmp_path, engine, local
     output = CliRunner().invoke(app, [*args, "status"]).output
     assert f"refused: 127.0.0.1 is a loopback address; {HINT}" in output
     assert local_server.log == []
+
+
+def test_feeds_status_says_why_the_last_poll_was_refused(db_url, tmp_path, fake_dns):
+    fake_dns.answers["news.example"] = [["10.0.0.7"]]
+    path = tmp_path / "feeds.yaml"
+    path.write_text("feeds:\n  - {name: Nyheter, url: 'http://news.example/rss'}\n", encoding="utf-8")
+    args = ["--db", db_url, "--feeds-file", str(path), "feeds"]
+    assert CliRunner().invoke(app, [*args, "poll"]).exit_code == 1
+    output = CliRunner().invoke(app, [*args, "status"]).output
+    assert f"│ Nyheter │ refused: news.example resolves to 10.0.0.7, a private address; {HINT} │" in output
