@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="Secret key for the keyed hash (HMAC-SHA256) that replaces client ids.",
     )
     feeds_file: Path = Field(Path("feeds.yaml"), description="The media feeds file.")
+    feeds_allow_private_networks: bool = Field(
+        False,
+        description="Let every feed reach loopback, private and link-local addresses "
+        "(otherwise only feeds with allow_private_network: true may).",
+    )
     rules_dir: Path = Field(Path("rules"), description="Folder of YAML rule files.")
     templates_dir: Path = Field(Path("alerts"), description="Folder of email templates.")
     outbox_dir: Path = Field(

@@ -1,6 +1,7 @@
 """YAML config files that report errors as `file:line: what`.
 
-Users edit rules/*.yaml and feeds.yaml by hand; an error must point at the line.
+Users edit rules/*.yaml and feeds.yaml by hand; an error must point at the line. Every YAML
+file the project reads goes through `load_yaml`, so what it refuses is refused everywhere.
 """
 
 from __future__ import annotations
@@ -16,18 +17,49 @@ class ConfigFileError(Exception):
     """A user-edited config file is invalid; the message is one line naming file and line."""
 
 
+class _AnchorFound(yaml.YAMLError):
+    def __init__(self, event: yaml.Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that stops at the first anchor or alias.
+
+    An alias is a pointer: ten lines of aliases to aliases ("billion laughs") stand for
+    billions of values, and every walk over the data (duplicate keys, validation) follows
+    them all, so a command would hang until killed. No config file here needs them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise _AnchorFound(event)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """The parsed data and its node tree (which knows the line of every key)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigFileError(f"{path}: cannot read: {exc.strerror}") from exc
+    loader = _NoAliasLoader(text)
     try:
-        data, tree = yaml.safe_load(text), yaml.compose(text)
+        tree = loader.get_single_node()
+        data = None if tree is None else loader.construct_document(tree)
+    except _AnchorFound as found:
+        event = found.event
+        sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+        raise ConfigFileError(
+            f"{path}:{event.start_mark.line + 1}: YAML anchors and aliases ({sign}{event.anchor}) are not "
+            "allowed: write the value out in full"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigFileError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    finally:
+        loader.dispose()
     _refuse_duplicate_keys(path, tree)
     return data, tree
 

@@ -31,7 +31,7 @@ from monitor.imports import SPECS, import_csv
 from monitor.media.feeds import load_feeds
 from monitor.media.keywords import load_media_rules, score_article_by_supplier
 from monitor.media.matching import SupplierName
-from monitor.models import Article, ArticleSource, Supplier
+from monitor.models import Article, ArticleMatch, ArticleSource, Supplier
 from monitor.pseudonyms import Pseudonymiser
 
 RULES = load_media_rules(PROJECT_DIR / "rules")
@@ -85,12 +85,17 @@ def test_served_polled_stored_once_and_scored(engine: Engine, demo: DemoDataset,
     with serve_demo_news(tmp_path / "news") as feeds_file:
         feeds = load_feeds(feeds_file).feeds
         assert len(feeds) == 3 and all(f.url.startswith("http://127.0.0.1:") for f in feeds)
-        summary = poll_demo_news(engine, feeds_file, now=now)
+        summary = poll_demo_news(engine, feeds_file, now=now, media_rules=RULES)
     assert summary.feeds == 3 and summary.feeds_failed == 0, summary.errors
     expected = stories(demo)
     assert summary.articles == summary.new_articles == len(expected)
     assert summary.merged == 1
     assert "3 news feed(s)" in str(summary)
+    assert f"{summary.matches} mention(s) of a supplier" in str(summary)
+
+    with Session(engine) as session:  # matched at the poll, before any scoring run
+        matched = {(m.article_id, m.supplier_id) for m in session.exec(select(ArticleMatch)).all()}
+    assert summary.matches == len(matched) >= sum(a.kind in ("misconduct", "praise") for a in stories(demo))
 
     with Session(engine) as session:
         stored = session.exec(select(Article)).all()

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, ProgressColumn
+from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
@@ -135,3 +136,14 @@ def progress_bar(*columns: str | ProgressColumn, transient: bool = True) -> Iter
     """A progress bar on stderr that stays silent when stderr is not a terminal (pipes, logs)."""
     with Progress(*columns, console=err_console, transient=transient, disable=not err_console.is_terminal) as progress:
         yield progress
+
+
+def print_table(table: Table) -> None:
+    """A table fitted to the terminal, or, when stdout is a pipe or a file, as wide as its
+    values: a value cut at 80 columns ("Hemtjänst B…") cannot be grepped or read back."""
+    stdout = console.file
+    if console.is_terminal and stdout.isatty():
+        console.print(table)
+        return
+    wide = Console(file=stdout, width=1_000_000, color_system=None)
+    Console(file=stdout, width=wide.measure(table).maximum, color_system=None).print(table)

@@ -13,7 +13,7 @@ from monitor.cli.common import OutputFormat, State, console, state_of, user_erro
 from monitor.cli.digest import digest
 from monitor.cli.imports import import_file, print_import
 from monitor.cli.ranking import rank
-from monitor.cli.score import score
+from monitor.cli.score import media_rules, score
 from monitor.config import load_settings
 from monitor.timestamps import day_start
 
@@ -67,7 +67,8 @@ def demo(
     news_dir = directory / "news"
     write_demo_news(news_dir, dataset)
     with serve_demo_news(news_dir) as feeds_file:
-        console.print(str(poll_demo_news(demo_state.engine(), feeds_file)), highlight=False)
+        news = poll_demo_news(demo_state.engine(), feeds_file, media_rules=media_rules(settings.resolved("rules_dir")))
+        console.print(str(news), highlight=False)
     ctx.obj = demo_state
     score(ctx)
     rank(ctx, format=OutputFormat.table, top=10, area=None, plot=None)

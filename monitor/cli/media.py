@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Connection, select
 
-from monitor.cli.common import console, state_of, user_errors
+from monitor.cli.common import console, print_table, state_of, user_errors
 from monitor.imports.fields import org_number_as_stored
 from monitor.timestamps import STOCKHOLM, day_start
 
@@ -69,7 +69,8 @@ def media_list(
 ) -> None:
     """The articles that name a contracted supplier, with the match, its risk words and risk.
 
-    Articles are matched when `monitor score` runs (so a changed register or media.yaml applies)."""
+    Articles are matched when `monitor feeds poll` stores them, and again at `monitor score`
+    when the supplier register or media.yaml changed."""
     state = state_of(ctx)
     with state.engine().connect() as conn:
         rows = list_articles(conn, supplier, day_start(since.date()) if since else None)
@@ -84,7 +85,7 @@ def media_list(
         table.add_row(str(r["article_id"]), r["published"][:10], escape(r["supplier_name"]),
                       f"{r['match_reason']} {r['confidence']:.2f}", risk, escape(", ".join(r["keywords"])),
                       escape(r["title"]), escape(", ".join(r["sources"])))
-    console.print(table)
+    print_table(table)
 
 
 @media_app.command("ignore")

@@ -14,8 +14,10 @@
 * a few unrelated local stories.
 
 `serve_demo_news` serves the directory on 127.0.0.1 (a free port) and writes feeds.yaml with
-that port; `poll_demo_news` polls those feeds once with the ordinary poller. Everything stays
-on the loopback interface; article links point at `.example` hosts, which never resolve.
+that port (each feed with `allow_private_network: true`, since loopback is refused otherwise);
+`poll_demo_news` polls those feeds once with the ordinary poller and matches the articles to the
+suppliers. Everything stays on the loopback interface; article links point at `.example` hosts,
+which never resolve.
 
 Deterministic: the same suppliers, seed, start and weeks give byte-identical files.
 """
@@ -44,6 +46,7 @@ from sqlmodel import Session, select
 
 from monitor.demo import DemoDataset
 from monitor.media.feeds import load_feeds
+from monitor.media.keywords import MediaRules
 from monitor.media.poller import PollSummary, poll_feeds
 from monitor.models import Article
 
@@ -338,7 +341,8 @@ def write_feeds_yaml(directory: Path, base_url: str) -> Path:
         if (directory / feed.filename).exists():
             lines += [f"  - name: {json.dumps(feed.name, ensure_ascii=False)}",
                       f"    url: {json.dumps(base + '/' + feed.filename)}",
-                      f"    tags: {json.dumps(list(feed.tags), ensure_ascii=False)}"]
+                      f"    tags: {json.dumps(list(feed.tags), ensure_ascii=False)}",
+                      "    allow_private_network: true  # served on loopback by the demo itself"]
     path = directory / FEEDS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -380,19 +384,24 @@ class DemoNewsSummary:
     merged: int  # articles already stored from another feed (the shared story)
     articles: int  # articles in the database afterwards
     errors: list[str] = field(default_factory=list)
+    matches: int | None = None  # article-supplier matches made after the poll (None: not matched)
     poll: PollSummary | None = None
 
     def __str__(self) -> str:
         text = (f"Polled {self.feeds} news feed(s): {self.new_articles} new article(s), "
                 f"{self.merged} also in another feed; {self.articles} article(s) stored")
+        if self.matches is not None:
+            text += f", {self.matches} mention(s) of a supplier"
         if self.feeds_failed:
             text += f"; {self.feeds_failed} feed(s) failed: " + "; ".join(self.errors)
         return text
 
 
-def poll_demo_news(engine: Engine, feeds_file: Path, now: datetime | None = None) -> DemoNewsSummary:
-    """Poll every feed in `feeds_file` once (due or not) with the ordinary poller."""
-    summary = poll_feeds(engine, load_feeds(feeds_file), now=now, poll_all=True)
+def poll_demo_news(engine: Engine, feeds_file: Path, now: datetime | None = None,
+                   media_rules: MediaRules | None = None) -> DemoNewsSummary:
+    """Poll every feed in `feeds_file` once (due or not) with the ordinary poller, matching the
+    articles to the suppliers when `media_rules` is given."""
+    summary = poll_feeds(engine, load_feeds(feeds_file), now=now, poll_all=True, media_rules=media_rules)
     with Session(engine) as session:
         stored = session.exec(select(func.count()).select_from(Article)).one()
     return DemoNewsSummary(
@@ -402,6 +411,7 @@ def poll_demo_news(engine: Engine, feeds_file: Path, now: datetime | None = None
         merged=summary.total("merged"),
         articles=stored,
         errors=[f"{o.name}: {o.error}" for o in summary.outcomes if not o.ok],
+        matches=summary.matched.matches if summary.matched else None,
         poll=summary,
     )
 

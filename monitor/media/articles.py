@@ -5,8 +5,9 @@ else a hash of title and text. The same entry seen again in a feed updates its a
 same URL in another feed adds a source to the same article; another article with a
 near-identical title within a few days joins the same story (story_id = the first one's id).
 
-Titles and summaries are stored as plain text: feeds are untrusted, so markup and scripts are
-stripped here, once, and nothing downstream has to remember to.
+Titles and summaries are stored as plain text and links only as http(s) URLs: feeds are
+untrusted, so markup, scripts and `javascript:` links are stripped here, once, and nothing
+downstream has to remember to.
 """
 
 from __future__ import annotations
@@ -183,10 +184,22 @@ def _clean_ref(value: Any, limit: int) -> str | None:
     return value[:limit] or None
 
 
+def web_link(value: str | None) -> str | None:
+    """The link if it is an http(s) URL with a host, else None: a `javascript:` or `data:` link
+    from a feed would run in the browser of whoever clicks it in the UI or the digest."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
 def entry_from_feedparser(raw: Any) -> Entry | None:
     """An Entry from one feedparser entry, or None when it has nothing to identify it by."""
     guid = _clean_ref(raw.get("id"), 2000)
-    link = _clean_ref(raw.get("link"), 4000)
+    link = web_link(_clean_ref(raw.get("link"), 4000))
     title = plain_text(raw.get("title"), MAX_TITLE_CHARS)
     content = raw.get("content") or []
     body = raw.get("summary") or (content[0].get("value") if content else "")

@@ -14,6 +14,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from monitor.media.addresses import ALLOW_HINT, url_refusal, url_refusals
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
 DEFAULT_USER_AGENT = "monitor-media-poller/0.1 (municipal supplier follow-up; +https://example.org/monitor)"
@@ -54,6 +55,9 @@ class FeedConfig(BaseModel):
     tags: tuple[str, ...] = Field((), description="Free labels, e.g. lokal, nationell, myndighet.")
     ignore_cache_headers: bool = Field(
         False, description="Never send If-None-Match/If-Modified-Since (for servers whose 304s lie)."
+    )
+    allow_private_network: bool = Field(
+        False, description="May reach loopback, private and link-local addresses (an intranet feed)."
     )
 
     @field_validator("url")
@@ -143,6 +147,33 @@ def load_feeds(path: Path) -> FeedsFile:
         if feed:
             problem = f"feed {feed!r}: {problem}"
         raise ConfigFileError(f"{path}:{where}: {problem}") from exc
+
+
+def refused_feeds(path: Path, feeds_file: FeedsFile, allow_private_networks: bool = False,
+                  resolve: bool = True) -> list[str]:
+    """`file:line: feed 'X': refused: why; what to do` for each feed the poller would refuse.
+
+    A private address or a localhost name is refused as written; with `resolve`, the hosts of
+    enabled feeds are looked up too (a host that does not resolve now is left to the poll)."""
+    if allow_private_networks:
+        return []
+    _, tree = load_yaml(path)
+    checked: list[tuple[list[str | int], str, str, bool]] = [
+        (["feeds", i, "url"], f"feed {feed.name!r}", feed.url, feed.enabled)
+        for i, feed in enumerate(feeds_file.feeds) if not feed.allow_private_network
+    ]
+    if feeds_file.supplier_search is not None:
+        search = feeds_file.supplier_search
+        checked.append((["supplier_search", "url_template"], "supplier_search",
+                        search.url_template.replace("{query}", "q"), search.enabled))
+    enabled = [url for _, _, url, on in checked if on]
+    resolved = dict(zip(enabled, url_refusals(enabled, resolve=resolve), strict=True))
+    problems = []
+    for loc, what, url, on in checked:
+        why = resolved[url] if on else url_refusal(url)
+        if why:
+            problems.append(f"{path}:{node_line(tree, *loc) or 1}: {what}: refused: {why}; {ALLOW_HINT}")
+    return problems
 
 
 def _feed_name(data: Any, loc: list[str | int]) -> str | None:

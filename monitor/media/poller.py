@@ -10,6 +10,9 @@ that is not a feed, too large). A Retry-After on 429/503 is honoured when it ask
 (still capped). At `unhealthy_error_weight` the feed is marked unhealthy and shown so, but it
 is still polled at the slow pace: it is never silently dropped. 410 Gone disables it until its
 URL in feeds.yaml changes. A success resets the weight.
+
+Every connection, redirects included, goes to a public address only (see `addresses`), unless
+the feed says `allow_private_network: true` or MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS is set.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import httpx
@@ -30,8 +34,11 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.db import utcnow
+from monitor.media.addresses import ALLOW_HINT, PrivateAddressError, guarded_transport
 from monitor.media.articles import Entry, StoreResult, entry_from_feedparser, store_entries
 from monitor.media.feeds import FeedConfig, FeedSettings, FeedsFile
+from monitor.media.keywords import MediaRules
+from monitor.media.signals import MatchSummary, match_articles
 from monitor.models import Feed, Supplier
 
 logger = logging.getLogger(__name__)
@@ -69,13 +76,14 @@ class FeedJob:
     url: str
     etag: str | None
     last_modified: str | None
+    allow_private_network: bool = False
 
     @classmethod
-    def of(cls, feed: Feed) -> FeedJob:
+    def of(cls, feed: Feed, allow_private_network: bool = False) -> FeedJob:
         assert feed.id is not None
         cached = not feed.ignore_cache_headers
         return cls(feed.id, feed.name, feed.url, feed.etag if cached else None,
-                   feed.last_modified if cached else None)
+                   feed.last_modified if cached else None, allow_private_network)
 
 
 @dataclass
@@ -92,6 +100,7 @@ class PollOutcome:
 @dataclass
 class PollSummary:
     outcomes: list[PollOutcome] = field(default_factory=list)
+    matched: MatchSummary | None = None  # None when no media.yaml was given
 
     @property
     def ok(self) -> int:
@@ -138,6 +147,9 @@ async def fetch_feed(client: httpx.AsyncClient, job: FeedJob, settings: FeedSett
                 return await _read_response(response, settings)
     except TimeoutError:
         raise FeedError(f"timed out after {settings.timeout_seconds:g} s", weight=SOFT_ERROR) from None
+    except PrivateAddressError as exc:
+        redirected = exc.host.strip("[]").lower() != (urlsplit(job.url).hostname or "").lower()
+        raise FeedError(f"refused{' after a redirect' if redirected else ''}: {exc}; {ALLOW_HINT}") from None
     except httpx.TooManyRedirects:
         raise FeedError("too many redirects") from None
     except httpx.TimeoutException:
@@ -257,7 +269,12 @@ def sync_feeds(session: Session, feeds_file: FeedsFile) -> list[Feed]:
     wanted = {f.name: f for f in feeds_file.all_feeds(suppliers)}
     rows = {f.name: f for f in session.exec(select(Feed)).all()}
     for name, config in wanted.items():
-        row = rows.get(name) or Feed(name=name, url=config.url)
+        row = rows.get(name)
+        if row is None and not config.enabled:
+            # A feed never enabled has no history to keep: `feeds status` lists it from feeds.yaml,
+            # and a database polled with another feeds file does not collect the examples.
+            continue
+        row = row or Feed(name=name, url=config.url)
         _apply_config(row, config, feeds_file.interval_minutes(config))
         session.add(row)
         rows[name] = row
@@ -266,7 +283,7 @@ def sync_feeds(session: Session, feeds_file: FeedsFile) -> list[Feed]:
             row.enabled = False
             session.add(row)
     session.flush()
-    return [rows[name] for name in wanted]
+    return [rows[name] for name in wanted if name in rows]
 
 
 def _apply_config(row: Feed, config: FeedConfig, interval: int) -> None:
@@ -288,7 +305,8 @@ def due_feeds(session: Session, now: datetime, include_not_due: bool = False) ->
     return list(session.exec(query.order_by(col(Feed.next_check_at), col(Feed.id))).all())
 
 
-def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_all: bool = False) -> list[FeedJob]:
+def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_all: bool = False,
+                private_allowed: Callable[[str], bool] = lambda _name: False) -> list[FeedJob]:
     """The due feeds (or all enabled), each claimed by moving its next check past this poll.
 
     The claim is a conditional update on the next check this poller read, so a second poller
@@ -302,7 +320,7 @@ def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_al
             table.c.next_check_at == feed.next_check_at)
         claimed = session.execute(update(table).where(table.c.id == feed.id, seen).values(next_check_at=lease))
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            jobs.append(FeedJob.of(feed))
+            jobs.append(FeedJob.of(feed, private_allowed(feed.name)))
     session.commit()
     return jobs
 
@@ -311,17 +329,29 @@ def claim_feeds(session: Session, now: datetime, settings: FeedSettings, poll_al
 
 
 def poll_feeds(engine: Engine, feeds_file: FeedsFile, *, now: datetime | None = None, poll_all: bool = False,
+               allow_private_networks: bool = False, media_rules: MediaRules | None = None,
                on_outcome: Callable[[PollOutcome], None] | None = None,
                on_start: Callable[[int], None] | None = None) -> PollSummary:
-    """Sync feeds.yaml into the database, then poll the due feeds (or all enabled) concurrently."""
+    """Sync feeds.yaml into the database, then poll the due feeds (or all enabled) concurrently.
+
+    `allow_private_networks` (MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS) lets every feed reach
+    private addresses; otherwise only feeds with `allow_private_network: true` may. With
+    `media_rules` (rules/media.yaml) the articles not yet matched are matched to the suppliers
+    afterwards, so they show in `monitor media list` before the next scoring run."""
     now = now or utcnow()
+    allowed = {f.name for f in feeds_file.feeds if f.allow_private_network}
     with Session(engine, expire_on_commit=False) as session:
         sync_feeds(session, feeds_file)
         session.commit()
-        jobs = claim_feeds(session, now, feeds_file.settings, poll_all)
+        jobs = claim_feeds(session, now, feeds_file.settings, poll_all,
+                           lambda name: allow_private_networks or name in allowed)
     if on_start:
         on_start(len(jobs))
     summary = asyncio.run(_poll_jobs(engine, jobs, feeds_file.settings, now, on_outcome))
+    if media_rules is not None:
+        # After the feeds' own transactions: a matching problem never costs a stored article.
+        with engine.begin() as conn:
+            summary.matched = match_articles(conn, media_rules)
     logger.info("Polled feeds ok=%s failed=%s new_articles=%s updated_articles=%s", summary.ok,
                 summary.failed, summary.total("new"), summary.total("updated"))
     return summary
@@ -333,15 +363,23 @@ async def _poll_jobs(engine: Engine, jobs: Iterable[FeedJob], settings: FeedSett
     semaphore = asyncio.Semaphore(settings.max_concurrent_fetches)
     limits = httpx.Limits(max_connections=settings.max_concurrent_fetches,
                           max_keepalive_connections=settings.max_concurrent_fetches)
-    async with httpx.AsyncClient(
-        headers={"User-Agent": settings.user_agent}, follow_redirects=True, max_redirects=settings.max_redirects,
-        timeout=httpx.Timeout(settings.timeout_seconds), limits=limits, trust_env=False,
-    ) as client:
+
+    def client(allow_private: bool) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent}, follow_redirects=True, max_redirects=settings.max_redirects,
+            timeout=httpx.Timeout(settings.timeout_seconds), trust_env=False,
+            transport=guarded_transport(limits, allow_private),
+        )
+
+    # A feed allowed private addresses gets its own client, so its connections are never the
+    # ones another feed's requests reuse.
+    async with client(False) as public_only, client(True) as private_allowed:
 
         async def fetch(job: FeedJob) -> tuple[FeedJob, Fetched | FeedError]:
             async with semaphore:
                 try:
-                    return job, await fetch_feed(client, job, settings)
+                    chosen = private_allowed if job.allow_private_network else public_only
+                    return job, await fetch_feed(chosen, job, settings)
                 except FeedError as exc:
                     return job, exc
                 except Exception as exc:  # a bug must cost one feed, not the whole poll

@@ -1,8 +1,8 @@
 """From stored articles to media signals per supplier: who is named, and what is said about them.
 
 `match_articles` runs the supplier matcher and the risk keywords over the stored articles and
-keeps one row per (article, supplier) in article_matches. It runs in `monitor score`: a new
-article is matched once; when the supplier register or media.yaml changed, every article is
+keeps one row per (article, supplier) in article_matches. It runs after each poll and in
+`monitor score`: a new article is matched once; when the supplier register or media.yaml changed, every article is
 matched again, so the change applies to old articles too. The team's "ignore" marks survive
 re-matching. `media_signals` turns the matches into a strength per supplier for the
 risk score: articles combine like independent signals, 1 - prod(1 - risk * recency), so a

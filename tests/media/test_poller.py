@@ -49,7 +49,8 @@ def poll(engine: Engine, feeds: dict[str, str], now: datetime = NOW, poll_all: b
          **settings: object) -> PollSummary:
     config = parse_feeds({"settings": {"timeout_seconds": 5, **settings},
                           "feeds": [{"name": name, "url": url} for name, url in feeds.items()]})
-    return poll_feeds(engine, config, now=now, poll_all=poll_all)
+    # The test server is on loopback, which feeds may reach only when the operator allows it.
+    return poll_feeds(engine, config, now=now, poll_all=poll_all, allow_private_networks=True)
 
 
 def feed(engine: Engine, name: str) -> Feed:
@@ -125,7 +126,8 @@ def test_it_sends_no_validators_to_a_feed_set_to_ignore_them(engine, feed_server
     feed_server.expect_request("/feed").respond_with_handler(_conditional(body, etag='"v1"'))
     config = {"feeds": [{"name": "Nyheter", "url": feed_server.url_for("/feed"), "ignore_cache_headers": True}]}
     for hour in (0, 1):
-        poll_feeds(engine, parse_feeds(config), now=NOW + timedelta(hours=hour), poll_all=True)
+        poll_feeds(engine, parse_feeds(config), now=NOW + timedelta(hours=hour), poll_all=True,
+                   allow_private_networks=True)
     assert [r.status_code for _, r in feed_server.log] == [200, 200]
     assert count(engine, Article) == 3
 
@@ -293,24 +295,32 @@ def test_html_and_script_in_titles_are_stored_as_plain_text(engine, feed_server)
     assert all("<" not in a.title + a.summary and "alert" not in a.summary for a in articles)
 
 
-def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_path, monkeypatch):
+def test_only_http_and_https_links_are_stored(engine, feed_server):
+    poll(engine, {"Fientlig": serve(feed_server, "/feed", "hostile-links.xml")})
+    with Session(engine) as session:
+        links = {a.title: a.url for a in session.exec(select(Article)).all()}
+        sources = [s.link for s in session.exec(select(ArticleSource)).all()]
+    assert links == {"Skriptlänk": None, "Skriptlänk med versaler och tab": None, "Datalänk": None,
+                     "VBScript-länk": None, "Filänk": None, "Vanlig länk": "https://fientlig.example/nyhet-6"}
+    assert sorted(filter(None, sources)) == ["https://fientlig.example/nyhet-6"]
+
+
+def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_path):
     from typer.testing import CliRunner
 
     from monitor.cli import app
-    from monitor.cli.common import console
-
-    monkeypatch.setattr(console, "width", 200)  # one table row per feed
 
     feed_server.expect_request("/gone").respond_with_data("", status=410)
     feeds_file = tmp_path / "feeds.yaml"
     feeds_file.write_text(f"feeds:\n  - {{name: Nyheter, url: '{serve(feed_server, '/feed', 'rss20.xml')}'}}\n"
                           f"  - {{name: Nedlagd, url: '{feed_server.url_for('/gone')}'}}\n", encoding="utf-8")
     args = ["--db", db_url, "--feeds-file", str(feeds_file), "feeds"]
-    polled = CliRunner().invoke(app, [*args, "poll"], catch_exceptions=False)
+    env = {"MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS": "1"}
+    polled = CliRunner().invoke(app, [*args, "poll"], env=env, catch_exceptions=False)
     assert polled.exit_code == 1
     assert "Polled 2 feeds: 1 OK (0 not modified), 1 failed. Articles: 3 new" in polled.output
-    status = CliRunner().invoke(app, [*args, "status"], catch_exceptions=False).output
-    assert "│ Nyheter │ healthy" in status and "│ Nedlagd │ disabled: 410 Gone on" in status
+    status = CliRunner().invoke(app, [*args, "status"], env=env, catch_exceptions=False).output
+    assert "│ Nyheter │ healthy" in status and "│ Nedlagd │ gone: 410 Gone on" in status
 
 
 def test_a_second_poller_at_the_same_time_skips_the_feeds_the_first_one_claimed(engine):
