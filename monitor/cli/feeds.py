@@ -124,7 +124,7 @@ def feeds_status(
     state = state_of(ctx)
     path = state.settings.resolved("feeds_file")
     feeds = load_feeds(path)
-    with Session(state.engine()) as session:
+    with Session(state.engine(create=False)) as session:
         statuses = feed_statuses(session, feeds, state.settings.feeds_allow_private_networks)
     if format is StatusFormat.json:
         rows = [{k: v.astimezone(STOCKHOLM).isoformat() if isinstance(v, datetime) else v

@@ -72,7 +72,7 @@ def media_list(
     Articles are matched when `monitor feeds poll` stores them, and again at `monitor score`
     when the supplier register or media.yaml changed."""
     state = state_of(ctx)
-    with state.engine().connect() as conn:
+    with state.engine(create=False).connect() as conn:
         rows = list_articles(conn, supplier, day_start(since.date()) if since else None)
     if format is MediaFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -102,7 +102,7 @@ def media_ignore(
     from monitor.models import Supplier
 
     state = state_of(ctx)
-    with state.engine().begin() as conn:
+    with state.engine(create=False).begin() as conn:
         supplier_id = None
         if supplier:
             s = Supplier.__table__.c  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ Frames:
   latitude, longitude, planned_start,
   planned_end, registered_start, registered_end, recorded_at, registration_method,
   service_type, device_id, decided_minutes, and derived registered_minutes, planned_minutes.
-- `client_events`: client_ref, event, start, end (NaN: still ongoing).
+- `client_events`: client_ref, event, start, end (NaN: no end given: a stay still going on, a death or a move).
 - `staff`: supplier_id, staff_id, relative_of_client_refs (a list).
 - `suppliers`: id, org_number, name, contract_area, subcategory.
 """
