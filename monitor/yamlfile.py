@@ -14,7 +14,18 @@ from pydantic import ValidationError
 
 
 class ConfigFileError(Exception):
-    """A user-edited config file is invalid; the message is one line naming file and line."""
+    """A user-edited config file is invalid; the message is one line naming file and line (a
+    line per problem when several are reported at once: see `errors`)."""
+
+    @property
+    def errors(self) -> list[str]:
+        return str(self).splitlines()
+
+
+def raise_all(errors: list[str]) -> None:
+    """One ConfigFileError listing every problem found, a line each (nothing if none)."""
+    if errors:
+        raise ConfigFileError("\n".join(errors))
 
 
 class _AnchorFound(yaml.YAMLError):
@@ -103,10 +114,16 @@ def node_line(node: yaml.Node | None, *path: str | int) -> int | None:
 
 def first_error(exc: ValidationError, *prefix: str, terse: bool = False) -> tuple[list[str | int], str]:
     """The first validation error as (path to the field, short description); `terse` gives
-    "field: problem" for top-level settings files.
+    "field: problem" for top-level settings files."""
+    return all_errors(exc, *prefix, terse=terse)[0]
 
-    Only the first is reported: one clear line beats a page of follow-on errors."""
-    err = exc.errors()[0]
+
+def all_errors(exc: ValidationError, *prefix: str, terse: bool = False) -> list[tuple[list[str | int], str]]:
+    """Every validation error, as first_error words each."""
+    return [_worded(err, prefix, terse) for err in exc.errors()]
+
+
+def _worded(err: Any, prefix: tuple[str, ...], terse: bool) -> tuple[list[str | int], str]:
     # List positions stay ints, so node_line can step into the list to the item's own line.
     loc: list[str | int] = [*prefix, *(p if isinstance(p, int) else str(p) for p in err["loc"])]
     field = ".".join(str(p) for p in loc)

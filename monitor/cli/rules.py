@@ -12,8 +12,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import DATE_FORMATS, console, state_of, user_errors
+from monitor.cli.common import DATE_FORMATS, console, err_console, state_of, user_errors
 from monitor.timestamps import STOCKHOLM, day_end, day_start
+from monitor.yamlfile import ConfigFileError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
 
@@ -25,8 +26,20 @@ def rules_check(ctx: typer.Context) -> None:
     from monitor.ranking.score import load_scoring_config
 
     rules_dir = state_of(ctx).settings.resolved("rules_dir")
-    rules = load_rules(rules_dir)
-    load_scoring_config(rules_dir)
+    errors: list[str] = []
+    rules = []
+    for load in (load_rules, load_scoring_config):
+        try:
+            loaded = load(rules_dir)
+        except ConfigFileError as exc:
+            errors += exc.errors
+        else:
+            rules = loaded if isinstance(loaded, list) else rules
+    if errors:
+        for line in errors:
+            err_console.print(f"[bold red]Error:[/] {escape(line)}", highlight=False)
+        err_console.print(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {rules_dir}", highlight=False)
+        raise typer.Exit(2)
     console.print(f"{len(rules)} rules OK in {rules_dir} ({sum(r.enabled for r in rules)} enabled)",
                   highlight=False)
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from monitor.findings.detectors import DETECTORS
 from monitor.findings.periods import Period
-from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
+from monitor.yamlfile import ConfigFileError, all_errors, load_yaml, node_line, raise_all
 
 Severity = Literal["low", "medium", "high", "critical"]
 SCORING_FILE = "scoring.yaml"
@@ -98,22 +98,34 @@ def _rule_files(rules_dir: Path) -> list[Path]:
 
 
 def load_rules(rules_dir: Path) -> list[Rule]:
-    """Every rule in the folder, or ConfigFileError naming file, line, rule and field."""
+    """Every rule in the folder, or a ConfigFileError naming file, line, rule and field of every
+    problem in every file (a line each), so the analyst fixes them in one round."""
     rules: list[Rule] = []
+    errors: list[str] = []
     seen: dict[str, str] = {}
     for path in _rule_files(rules_dir):
-        data, tree = load_yaml(path)
+        try:
+            data, tree = load_yaml(path)
+        except ConfigFileError as exc:
+            errors += exc.errors
+            continue
         if data is None:
             continue
         if not isinstance(data, dict):
-            raise ConfigFileError(f"{path}:1: expected 'rules:' followed by a list of rules")
+            errors.append(f"{path}:1: expected 'rules:' followed by a list of rules")
+            continue
         try:
             RuleFile.model_validate(data)
         except ValidationError as exc:
-            loc, problem = first_error(exc, terse=True)
-            raise ConfigFileError(f"{path}:{node_line(tree, *loc[:1])}: {problem}") from exc
+            errors += [f"{path}:{node_line(tree, *loc[:1])}: {problem}"
+                       for loc, problem in all_errors(exc, terse=True)]
+            continue
         for index, raw in enumerate(data.get("rules") or []):
-            rules.append(_parse_rule(path, tree, index, raw, seen))
+            try:
+                rules.append(_parse_rule(path, tree, index, raw, seen))
+            except ConfigFileError as exc:
+                errors += exc.errors
+    raise_all(errors)
     return rules
 
 
@@ -130,27 +142,42 @@ def _parse_rule(path: Path, tree: Any, index: int, raw: Any, seen: dict[str, str
         raise ConfigFileError(
             f"{path}:{node_line(tree, 'rules', index, 'kind')}: rule '{name}': {problem}; valid kinds: {kinds}"
         )
+    errors: list[str] = []
     try:
         rule = Rule.model_validate({**raw, "source_file": str(path), "source_line": line or 0})
-        rule.effective_params  # noqa: B018  (validates params against the detector)
+    except ValidationError as exc:
+        errors += _located(path, tree, index, name, exc, ())
+        rule = None
+    try:
+        DETECTORS[kind].Params.model_validate(raw.get("params") or {})
     except ValidationError as exc:
         # An error from the detector's Params model is about a field under `params:`.
-        loc, problem = first_error(exc, *(() if exc.title == "Rule" else ("params",)))
-        raise ConfigFileError(f"{path}:{node_line(tree, 'rules', index, *loc)}: rule '{name}': {problem}") from exc
+        errors += _located(path, tree, index, name, exc, ("params",))
+    except (TypeError, ValueError) as exc:
+        errors.append(f"{path}:{node_line(tree, 'rules', index, 'params')}: rule '{name}': field 'params': {exc}")
+    raise_all(errors)
+    assert rule is not None
     for field_name, value in rule.effective_params.model_dump().items():
         # YAML reads .inf and .nan as numbers; no threshold means that, and JSON cannot store it.
         if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigFileError(
+            errors.append(
                 f"{path}:{node_line(tree, 'rules', index, 'params', field_name)}: rule '{name}': "
                 f"field 'params.{field_name}': must be a finite number, not {value}"
             )
     if rule.period is not None and DETECTORS[rule.kind].period is None:
-        raise ConfigFileError(
+        errors.append(
             f"{path}:{node_line(tree, 'rules', index, 'period')}: rule '{name}': kind {rule.kind!r} "
             "reports single events and takes no 'period'"
         )
     if rule.id in seen:
-        raise ConfigFileError(f"{where}: duplicate rule id (first defined at {seen[rule.id]})")
+        errors.append(f"{where}: duplicate rule id (first defined at {seen[rule.id]})")
+    raise_all(errors)
     seen[rule.id] = f"{path}:{line}"
     return rule
 
+
+def _located(path: Path, tree: Any, index: int, name: str, exc: ValidationError, prefix: tuple[str, ...]) -> list[str]:
+    return [f"{path}:{node_line(tree, 'rules', index, *loc)}: rule '{name}': {problem}"
+            for loc, problem in all_errors(exc, *prefix)
+            # The rule model cannot judge params (a plain dict); the detector's model does.
+            if not (not prefix and loc and loc[0] == "params")]

@@ -263,3 +263,53 @@ def test_it_prints_the_reference_that_docs_rules_md_holds():
     result = runner.invoke(app, ["rules", "docs"])
     assert result.exit_code == 0
     assert result.stdout == (PROJECT_DIR / "docs" / "rules.md").read_text(encoding="utf-8")
+
+
+THRESHOLD = """\
+rules:
+  - id: manual-high
+    title: Många manuella
+    kind: threshold
+    severity: medium
+    params:
+      metric: {metric}
+      op: "{op}"
+      value: {value}
+"""
+
+OUT_OF_RANGE = [
+    ("negative_share", "manual_share", ">=", "-5", "value -5 is outside what manual_share can be (0 to 1)"),
+    ("share_as_percent", "manual_share", ">=", "30", "(shares are fractions: 0.3 for 30 %)"),
+    ("negative_hours", "hours_per_staff_day", ">", "-1", "value -1 is outside what hours_per_staff_day can be"),
+    ("always_true", "manual_share", ">=", "0", "manual_share >= 0 is always true: the rule would flag every supplier"),
+    ("never_true", "manual_share", ">", "1", "manual_share > 1 is never true: the rule would flag no supplier"),
+]
+
+
+@pytest.mark.parametrize(("metric", "op", "value", "expected"), [c[1:] for c in OUT_OF_RANGE],
+                         ids=[c[0] for c in OUT_OF_RANGE])
+def test_it_refuses_a_threshold_outside_what_its_metric_can_be(tmp_path, metric, op, value, expected):
+    path = write_rules(tmp_path, THRESHOLD.format(metric=metric, op=op, value=value))
+    with pytest.raises(ConfigFileError) as error:
+        load_rules(tmp_path)
+    assert str(error.value).startswith(f"{path}:6: rule 'manual-high': field 'params': "), str(error.value)
+    assert expected in str(error.value)
+
+
+def test_it_accepts_a_threshold_inside_its_metrics_range(tmp_path):
+    write_rules(tmp_path, THRESHOLD.format(metric="manual_share", op=">=", value="0.3"))
+    assert load_rules(tmp_path)[0].effective_params.value == 0.3  # type: ignore[attr-defined]
+
+
+def test_rules_check_reports_every_error_in_every_file(tmp_path):
+    two_in_one_rule = RULE.replace("severity: critical", "severity: urgent").replace("max_distance_m: 40",
+                                                                                      "max_distance_m: -3")
+    first = write_rules(tmp_path, two_in_one_rule, "a.yaml")
+    second = write_rules(tmp_path, THRESHOLD.format(metric="manual_share", op=">=", value="-5"), "b.yaml")
+    scoring = write_rules(tmp_path, "saturation: 0\n", "scoring.yaml")
+    result = runner.invoke(app, ["--rules-dir", str(tmp_path), "rules", "check"])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert [e.split(": ")[1].rsplit(":", 1)[0] for e in errors] == [str(first), str(first), str(second), str(scoring)]
+    assert "field 'severity'" in errors[0] and "params.max_distance_m" in errors[1]
+    assert "4 errors in" in result.stderr

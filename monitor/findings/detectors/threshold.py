@@ -26,12 +26,13 @@ message key, `threshold:<metric>`, so the label needs no text argument.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.drafts import evidence_ids
@@ -95,6 +96,22 @@ class Params(BaseModel):
         if name not in METRICS:
             raise ValueError(f"unknown metric {name!r}; valid metrics: {', '.join(METRICS)}")
         return name
+
+    @model_validator(mode="after")
+    def _value_in_the_metrics_range(self) -> Params:
+        """A value outside what the metric can be makes the rule flag every supplier or none:
+        shares are 0-1 (0.3 for 30 %), everything else is 0 or more."""
+        low, high = (0.0, 1.0) if METRICS[self.metric].unit == "share" else (0.0, math.inf)
+        if not low <= self.value <= high:
+            hint = " (shares are fractions: 0.3 for 30 %)" if high == 1.0 and self.value > 1 else ""
+            raise ValueError(f"value {self.value:g} is outside what {self.metric} can be "
+                             f"({low:g} to {'1' if high == 1.0 else 'any'}){hint}")
+        always = (self.op == ">=" and self.value == low) or (self.op == "<=" and self.value == high)
+        never = (self.op == "<" and self.value == low) or (self.op == ">" and self.value == high)
+        if always or never:
+            raise ValueError(f"{self.metric} {self.op} {self.value:g} is {'always' if always else 'never'} true: "
+                             f"the rule would flag {'every' if always else 'no'} supplier")
+        return self
 
 
 def _display(value: float, metric: Metric) -> float:
