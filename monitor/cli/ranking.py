@@ -43,7 +43,10 @@ def rank(
             # A chart of every supplier is unreadable: without --top it shows the ten highest.
             shown = ranking if top else replace(ranking, suppliers=ranking.suppliers[:10])
             runs = plot_history(conn, shown, plot, state.settings.language)
-            err_console.print(f"Risk over {runs} scoring runs drawn to {plot}", highlight=False, markup=False)
+            message = (f"Risk over {runs} scoring runs drawn to {plot}" if runs > 1 else
+                       f"Risk in the only scoring run drawn as bars to {plot} (the course over time is drawn "
+                       "once there are more runs)")
+            err_console.print(message, highlight=False, markup=False)
     rows = [s.as_json() for s in ranking.suppliers]
     if format is OutputFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

@@ -11,8 +11,12 @@ from monitor.ranking.report import Ranking
 from monitor.timestamps import STOCKHOLM
 
 LABELS = {
-    "sv": {"title": "Risk över tid, de {n} högst rankade leverantörerna", "x": "Bedömt t.o.m.", "y": "Risk (0–100)"},
-    "en": {"title": "Risk over time, the {n} highest-ranked suppliers", "x": "Judged up to", "y": "Risk (0-100)"},
+    "sv": {"title": "Risk över tid, de {n} högst rankade leverantörerna", "x": "Bedömt t.o.m.", "y": "Risk (0–100)",
+           "single": "Risk för de {n} högst rankade leverantörerna, bedömt t.o.m. {when}\n"
+                     "(en körning; förloppet ritas när det finns fler)"},
+    "en": {"title": "Risk over time, the {n} highest-ranked suppliers", "x": "Judged up to", "y": "Risk (0-100)",
+           "single": "Risk of the {n} highest-ranked suppliers, judged up to {when}\n"
+                     "(one scoring run; the course is drawn once there are more)"},
 }
 
 
@@ -46,20 +50,33 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
         points.sort(key=lambda p: p[0])  # type: ignore[arg-type, return-value]
     labels = LABELS.get(language, LABELS["sv"])
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
-    for supplier in ranking.suppliers:
-        points = history.get(id_of[supplier.org_number], [])
-        if not points:
-            continue
-        # Names come from the supplier register: '$' would start matplotlib's math text.
-        name = f"{supplier.rank}. {supplier.name}".replace("$", r"\$")
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
-    ax.set_ylim(0, 100)
-    ax.set_title(labels["title"].format(n=len(ranking.suppliers)))
-    ax.set_xlabel(labels["x"])
-    ax.set_ylabel(labels["y"])
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
-    fig.autofmt_xdate()
+    # Names come from the supplier register: '$' would start matplotlib's math text.
+    names = {s.org_number: f"{s.rank}. {s.name}".replace("$", r"\$") for s in ranking.suppliers}
+    instants = sorted({when for points in history.values() for when, _ in points})  # type: ignore[type-var]
+    if len(instants) <= 1:
+        # One scoring run is no history: a line of single dots on a years-wide axis says nothing.
+        shown = [s for s in ranking.suppliers if history.get(id_of[s.org_number])]
+        scores = [history[id_of[s.org_number]][-1][1] for s in shown]
+        ax.barh([names[s.org_number] for s in shown][::-1], scores[::-1], color="#c0392b")
+        for y, score in enumerate(scores[::-1]):
+            ax.text(score + 1, y, f"{score:.0f}", va="center", fontsize=8)
+        ax.set_xlim(0, 106)  # room for the numbers
+        when = instants[0].strftime("%Y-%m-%d") if instants else "-"  # type: ignore[attr-defined]
+        ax.set_title(labels["single"].format(n=len(shown), when=when))
+        ax.set_xlabel(labels["y"])
+        ax.grid(alpha=0.3, axis="x")
+    else:
+        for supplier in ranking.suppliers:
+            points = history.get(id_of[supplier.org_number], [])
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=names[supplier.org_number])
+        ax.set_ylim(0, 100)
+        ax.set_title(labels["title"].format(n=len(ranking.suppliers)))
+        ax.set_xlabel(labels["x"])
+        ax.set_ylabel(labels["y"])
+        ax.grid(alpha=0.3)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+        fig.autofmt_xdate()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

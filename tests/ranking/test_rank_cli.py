@@ -80,6 +80,17 @@ def test_it_draws_the_top_suppliers_risk_over_time_to_a_png(demo_db, tmp_path):
     assert "Risk over 2 scoring runs drawn to" in result.stderr
 
 
+def test_it_draws_bars_rather_than_lonely_dots_after_a_single_scoring_run(tmp_path_factory, tmp_path):
+    directory = tmp_path_factory.mktemp("one-run")
+    url = f"sqlite:///{directory / 'monitor.db'}"
+    demo = runner.invoke(app, ["--db", url, "demo", "--dir", str(directory), "--scale", "0.1", "--weeks", "1"])
+    assert demo.exit_code == 0, demo.output
+    path = tmp_path / "risk.png"
+    result = runner.invoke(app, ["--db", url, "rank", "--top", "5", "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "drawn as bars" in result.stderr and path.stat().st_size > 10_000
+
+
 def test_it_shows_a_run_of_weeks_with_its_first_and_last_day():
     from datetime import UTC, datetime
 
