@@ -102,6 +102,16 @@ def resolve_candidates(
     return best
 
 
+def local_text(instant: datetime) -> str:
+    """An instant as the team reads it everywhere: Swedish local time to the minute."""
+    return instant.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def local_iso(instant: datetime) -> str:
+    """An instant for machine-readable output: Swedish local time with its UTC offset."""
+    return instant.astimezone(STOCKHOLM).isoformat()
+
+
 def day_start(day: date, tz: ZoneInfo = STOCKHOLM) -> datetime:
     """Local midnight of a calendar day, as a UTC instant."""
     try:

@@ -129,3 +129,22 @@ def test_import_names_the_setting_that_rejects_an_implausible_date(env, write_cs
     assert "v.csv:2: column registered_start: 1999-12-31 08:00 is before 2000-01-01" in result.output
     assert "MONITOR_IMPORT_EARLIEST_DATE" in result.output
     assert invoke({**env, "MONITOR_IMPORT_EARLIEST_DATE": "1999-01-01"}, "import", "visits", str(path)).exit_code == 0
+
+
+def test_score_and_explain_show_the_same_instant_in_swedish_time_whatever_the_machines_zone(scored, monkeypatch):
+    import re
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")  # a server set up far from the team
+    time.tzset()
+    try:
+        scored_out = invoke(scored, "score").stdout
+        explained = invoke(scored, "explain", SUSPECT["org_number"]).stdout
+        as_json = json.loads(invoke(scored, "explain", SUSPECT["org_number"], "--format", "json").stdout)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    shown = re.search(r"recency as of (\d{4}-\d\d-\d\d \d\d:\d\d)", scored_out)
+    assert shown and shown.group(1) == "2026-10-06 08:30"  # the visit's end, as registered in Sweden
+    assert f"recency as of {shown.group(1)}" in explained
+    assert as_json["as_of"] == "2026-10-06T08:30:00+02:00"

@@ -27,7 +27,7 @@ from monitor.config import Settings
 from monitor.models import ImportBatch
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
-from monitor.timestamps import STOCKHOLM
+from monitor.timestamps import STOCKHOLM, local_text
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def build_digest_context(
     return DigestContext(
         t=t,
         period=t["period"].format(week=week, year=year),
-        generated=now.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
+        generated=local_text(now),
         suppliers=[
             DigestSupplier(
                 rank=s.rank,

@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from monitor.cli.common import console, err_console, print_table, progress_bar, state_of, user_errors
-from monitor.timestamps import STOCKHOLM
+from monitor.timestamps import local_iso, local_text
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Check, poll and show the media feeds in feeds.yaml.")
 
@@ -103,7 +103,7 @@ def feeds_poll(
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if value else "-"
+    return local_text(value) if value else "-"
 
 
 STATE_STYLE = {"healthy": "green", "failing": "yellow", "unhealthy": "red", "refused": "red", "gone": "red",
@@ -127,7 +127,7 @@ def feeds_status(
     with Session(state.engine(create=False)) as session:
         statuses = feed_statuses(session, feeds, state.settings.feeds_allow_private_networks)
     if format is StatusFormat.json:
-        rows = [{k: v.astimezone(STOCKHOLM).isoformat() if isinstance(v, datetime) else v
+        rows = [{k: local_iso(v) if isinstance(v, datetime) else v
                  for k, v in asdict(s).items()} for s in statuses]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return

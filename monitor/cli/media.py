@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 
 from monitor.cli.common import console, print_table, state_of, user_errors
 from monitor.imports.fields import org_number_as_stored
-from monitor.timestamps import STOCKHOLM, day_start
+from monitor.timestamps import day_start, local_iso
 
 media_app = typer.Typer(no_args_is_help=True, help="List the articles that name suppliers; ignore false matches.")
 
@@ -47,7 +47,7 @@ def list_articles(conn: Connection, supplier: str | None = None, since: datetime
     out = [
         {
             "article_id": r.article_id, "title": r.title, "url": r.url,
-            "published": (r.published_at or r.first_seen_at).astimezone(STOCKHOLM).isoformat(),
+            "published": local_iso(r.published_at or r.first_seen_at),
             "sources": sources.get(r.article_id, []),
             "supplier_org_number": r.org_number, "supplier_name": r.name,
             "match_reason": r.reason, "confidence": r.confidence,

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.common import OutputFormat, console, err_console, state_of, user_errors
+from monitor.timestamps import local_text
 
 
 @user_errors
@@ -61,7 +62,7 @@ def rank(
         sys.stdout.write(buffer.getvalue())
     else:
         table = Table(title=f"Risk ranking (scoring run {ranking.run_id}, "
-                      f"{ranking.scored_at.astimezone().strftime('%Y-%m-%d %H:%M')})")
+                      f"{local_text(ranking.scored_at)})")
         for name, justify in (("#", "right"), ("Org.nr", "left"), ("Supplier", "left"),
                               ("Area", "left"), ("Risk", "right"), ("Reasons", "left")):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.common import DATE_FORMATS, console, err_console, state_of, user_errors
-from monitor.timestamps import STOCKHOLM, day_end, day_start
+from monitor.timestamps import day_end, day_start, local_iso, local_text
 from monitor.yamlfile import ConfigFileError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
@@ -127,7 +127,7 @@ def rules_test(
 
 
 def _when(value: datetime) -> str:
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return local_text(value)
 
 
 def _period_text(row: Any, period: str | None) -> str:
@@ -157,8 +157,8 @@ def _as_json(result: Any, language: str) -> dict[str, Any]:
                 "org_number": r.org_number,
                 "name": r.name,
                 "period": _period_text(r, rule.effective_period),
-                "period_start": r.period_start.isoformat(),
-                "period_end": r.period_end.isoformat(),
+                "period_start": local_iso(r.period_start),
+                "period_end": local_iso(r.period_end),
                 "strength": round(r.strength, 3),
                 "stored_strength": None if r.stored_strength is None else round(r.stored_strength, 3),
                 "detail": render_detail(r.detail, language),

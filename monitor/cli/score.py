@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, TextColumn
 
 from monitor.cli.common import DATE_FORMATS, console, progress_bar, state_of, user_errors
+from monitor.timestamps import local_text
 
 
 @user_errors
@@ -58,7 +59,7 @@ def score(
         f"{len(outcome.outliers)} suppliers compared with their peers, {unusual} unlike them; "
         f"{len(outcome.media)} named in the news with risk; "
         f"{len(outcome.ranking)} suppliers ranked, {flagged} with risk > 0 "
-        f"(recency as of {outcome.as_of.astimezone().strftime('%Y-%m-%d %H:%M')}).",
+        f"(recency as of {local_text(outcome.as_of)}).",
         highlight=False,
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db import utcnow
 from monitor.models import Lease
+from monitor.timestamps import local_text
 
 logger = logging.getLogger(__name__)
 _leases = Lease.__table__  # type: ignore[attr-defined]
@@ -35,8 +36,7 @@ class LeaseBusy(Exception):
     """Another process holds the lease: the message says who and since when."""
 
     def __init__(self, name: str, holder: str, since: datetime) -> None:
-        local = since.astimezone().strftime("%Y-%m-%d %H:%M")
-        super().__init__(f"{name} is already running (started {local} by {holder}); "
+        super().__init__(f"{name} is already running (started {local_text(since)} by {holder}); "
                          "wait for it to finish, or try again later")
         self.name, self.holder, self.since = name, holder, since
 

@@ -21,7 +21,7 @@ from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
 from monitor.runs import findings_of_run, latest_run
-from monitor.timestamps import STOCKHOLM
+from monitor.timestamps import STOCKHOLM, local_iso, local_text
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Explanation:
     def as_json(self) -> dict[str, Any]:
         return {
             "org_number": self.org_number, "name": self.name, "contract_area": self.contract_area,
-            "run_id": self.run_id, "as_of": self.as_of.isoformat() if self.as_of else None,
+            "run_id": self.run_id, "as_of": local_iso(self.as_of) if self.as_of else None,
             "score": self.score, "rank": self.rank, "suppliers": self.suppliers,
             "previous_score": self.previous_score, "components": self.components,
             "total_points": self.total_points, "saturation": self.saturation,
@@ -166,7 +166,7 @@ def print_explanation(console: Any, result: Explanation) -> None:
     from rich.table import Table
 
     c = result.components
-    as_of = f", recency as of {result.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}" if result.as_of else ""
+    as_of = f", recency as of {local_text(result.as_of)}" if result.as_of else ""
     before = "" if result.previous_score is None else f"; previous run {result.previous_score:.0f}"
     console.print(f"[bold]{escape(result.name)}[/] ({result.org_number}, {escape(result.contract_area)})")
     console.print(f"Risk {result.score:.0f} of 100, rank {result.rank} of {result.suppliers} "
