@@ -106,7 +106,7 @@ def test_config_hides_the_key(env):
 
 
 @pytest.mark.parametrize("command", [[], ["import"], ["score"], ["rank"], ["explain"], ["digest"], ["demo"], ["init"],
-                                     ["rules", "check"], ["rules", "list"], ["rules", "test"], ["rules", "docs"],
+                                     ["imports"], ["rules", "check"], ["rules", "list"], ["rules", "test"], ["rules", "docs"],
                                      ["feeds", "check"], ["feeds", "poll"], ["feeds", "status"],
                                      ["media", "list"], ["media", "ignore"], ["config"]])
 def test_every_command_explains_itself(command):
@@ -148,3 +148,27 @@ def test_score_and_explain_show_the_same_instant_in_swedish_time_whatever_the_ma
     assert shown and shown.group(1) == "2026-10-06 08:30"  # the visit's end, as registered in Sweden
     assert f"recency as of {shown.group(1)}" in explained
     assert as_json["as_of"] == "2026-10-06T08:30:00+02:00"
+
+
+def test_rules_list_gives_json_with_every_rules_effective_parameters(env):
+    rows = json.loads(invoke(env, "rules", "list", "--format", "json").stdout)
+    door = next(r for r in rows if r["kind"] == "door_observation_mismatch")
+    assert door["params"]["max_distance_m"] == 40.0 and door["source"].startswith(str(PROJECT_DIR / "rules"))
+
+
+def test_imports_lists_the_history_newest_first_with_what_was_rejected(scored, write_csv):
+    bad = write_csv("bad.csv", [visit_row("V2", "2026-10-06 09:00", "2026-10-06 08:00")])
+    assert invoke(scored, "import", "visits", str(bad)).exit_code == 1
+    rows = json.loads(invoke(scored, "imports", "--format", "json").stdout)
+    assert [r["kind"] for r in rows[:4]] == ["visits", "observations", "visits", "suppliers"]
+    assert (rows[0]["status"], rows[0]["rows_read"], rows[0]["rows_rejected"]) == ("partial", 1, 1)
+    table = invoke(scored, "imports", "--kind", "suppliers").stdout
+    assert "s.csv" in table and "bad.csv" not in table
+
+
+def test_piped_tables_are_not_cut_at_eighty_columns(scored):
+    # CliRunner's stdout is not a terminal: every value comes out whole, as in `monitor rules list | grep`.
+    listed = invoke(scored, "rules", "list").stdout
+    assert "door_observation_mismatch" in listed and "…" not in listed
+    ranked = invoke(scored, "rank").stdout
+    assert "Hemtjänst Beta AB" in ranked and "…" not in ranked

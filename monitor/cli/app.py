@@ -12,6 +12,7 @@ from monitor.cli.database import init
 from monitor.cli.demo import demo
 from monitor.cli.digest import digest
 from monitor.cli.feeds import feeds_app
+from monitor.cli.history import imports_history
 from monitor.cli.imports import import_command
 from monitor.cli.media import media_app
 from monitor.cli.ranking import explain, rank
@@ -63,6 +64,7 @@ def main(
 
 app.command()(init)
 app.command("import")(import_command)
+app.command("imports")(imports_history)
 app.command()(score)
 app.command()(rank)
 app.command()(explain)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from monitor import output
 from monitor.alerting.mail import MailError
 from monitor.config import ConfigError, Settings
 from monitor.db import (
@@ -139,11 +140,5 @@ def progress_bar(*columns: str | ProgressColumn, transient: bool = True) -> Iter
 
 
 def print_table(table: Table) -> None:
-    """A table fitted to the terminal, or, when stdout is a pipe or a file, as wide as its
-    values: a value cut at 80 columns ("Hemtjänst B…") cannot be grepped or read back."""
-    stdout = console.file
-    if console.is_terminal and stdout.isatty():
-        console.print(table)
-        return
-    wide = Console(file=stdout, width=1_000_000, color_system=None)
-    Console(file=stdout, width=wide.measure(table).maximum, color_system=None).print(table)
+    """A table on stdout, whole when piped (see monitor.output)."""
+    output.print_table(console, table)

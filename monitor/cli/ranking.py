@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import OutputFormat, console, err_console, state_of, user_errors
+from monitor.cli.common import OutputFormat, console, err_console, print_table, state_of, user_errors
 from monitor.timestamps import local_text
 
 
@@ -71,7 +71,7 @@ def rank(
             # Names come from CSV files: shown as text, never as Rich markup.
             table.add_row(str(r["rank"]), r["org_number"], escape(r["name"]), escape(r["contract_area"]),
                           f"{r['score']:.0f}", escape(reasons))
-        console.print(table)
+        print_table(table)
 
 
 @user_errors

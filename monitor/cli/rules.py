@@ -12,11 +12,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import DATE_FORMATS, console, err_console, state_of, user_errors
+from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, user_errors
 from monitor.timestamps import day_end, day_start, local_iso, local_text
 from monitor.yamlfile import ConfigFileError
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
+
+class TestFormat(StrEnum):
+    table = "table"
+    json = "json"
+
 
 @rules_app.command("check")
 @user_errors
@@ -46,19 +51,32 @@ def rules_check(ctx: typer.Context) -> None:
 
 @rules_app.command("list")
 @user_errors
-def rules_list(ctx: typer.Context) -> None:
+def rules_list(
+    ctx: typer.Context,
+    format: Annotated[TestFormat, typer.Option("--format", "-f", help="table or json.")] = TestFormat.table,
+) -> None:
     """List the rules with their effective parameters (defaults filled in), period and scope."""
     from monitor.findings.rules import load_rules
 
+    rules = load_rules(state_of(ctx).settings.resolved("rules_dir"))
+    if format is TestFormat.json:
+        rows = [{"id": r.id, "title": r.title, "kind": r.kind, "severity": r.severity, "weight": r.weight,
+                 "enabled": r.enabled, "period": r.effective_period,
+                 "scope": {"contract_areas": list(r.scope.contract_areas),
+                           "service_types": list(r.scope.service_types)},
+                 "params": r.effective_params.model_dump(mode="json"), "version": r.version,
+                 "source": f"{r.source_file}:{r.source_line}"} for r in rules]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
     table = Table()
     for column in ("id", "kind", "severity", "weight", "enabled", "period", "scope", "params", "version"):
         table.add_column(column)
-    for rule in load_rules(state_of(ctx).settings.resolved("rules_dir")):
+    for rule in rules:
         params = "\n".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
         scope = "; ".join(filter(None, (", ".join(rule.scope.contract_areas), ", ".join(rule.scope.service_types))))
         table.add_row(rule.id, rule.kind, rule.severity, f"{rule.weight:g}", "yes" if rule.enabled else "no",
                       rule.effective_period or "-", escape(scope or "all"), escape(params), rule.version)
-    console.print(table)
+    print_table(table)
 
 
 @rules_app.command("docs")
@@ -68,11 +86,6 @@ def rules_docs() -> None:
     from monitor.findings.reference import detectors_markdown
 
     sys.stdout.write(detectors_markdown())
-
-
-class TestFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 @rules_app.command("test")
@@ -182,7 +195,7 @@ def _print_table(result: Any, language: str, show_all: bool) -> None:
         table.add_row(r.status, r.org_number, escape(r.name), _period_text(r, rule.effective_period),
                       f"{r.strength:.2f}{stored}", escape(render_detail(r.detail, language)))
     if rows:
-        console.print(table)
+        print_table(table)
     suppliers = len({r.org_number for r in result.flagged})
     compared = (f"latest scoring run {result.run_id}" if result.run_id is not None
                 else "nothing stored (no scoring run yet)")

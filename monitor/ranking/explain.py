@@ -17,6 +17,7 @@ from monitor.findings.periods import PERIODS, period_keys, period_label
 from monitor.imports.fields import org_number_as_stored
 from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
+from monitor.output import print_table
 from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
@@ -191,7 +192,7 @@ def print_explanation(console: Any, result: Explanation) -> None:
         for f in rule.findings:
             evidence = ", ".join(f"{n} {k.removesuffix('_ids')}" for k, n in f.evidence.items() if n)
             table.add_row(f.period, f"{f.strength:.2f}", f"{f.decay:.2f}", escape(evidence), escape(f.detail))
-        console.print(table)
+        print_table(console, table)
     outlier = result.outlier
     if outlier is None:
         console.print("\n[bold]Peers[/]: not unlike its peers (or not enough visits to compare)")
@@ -203,7 +204,7 @@ def print_explanation(console: Any, result: Explanation) -> None:
             table.add_column(name, justify="left" if name == "feature" else "right")
         for e in outlier.get("explanations", []):
             table.add_row(e["feature"], f"{e['value']:.3g}", f"{e['peer_median']:.3g}", f"{e['z']:.1f}")
-        console.print(table)
+        print_table(console, table)
     if result.media:
         console.print("\n[bold]Media[/]")
         for reason in result.media:
