@@ -13,5 +13,7 @@ def print_table(console: Console, table: Table) -> None:
     if console.is_terminal and out.isatty():
         console.print(table)
         return
+    # A title centred over a page-wide table would start with hundreds of spaces.
+    table.title_justify = "left"
     wide = Console(file=out, width=1_000_000, color_system=None)
     Console(file=out, width=wide.measure(table).maximum, color_system=None).print(table)
