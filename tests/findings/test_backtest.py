@@ -129,7 +129,7 @@ def test_it_judges_a_run_of_weeks_on_all_of_it_when_the_window_starts_inside(man
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["counts"] == {"new": 0, "changed": 0, "unchanged": 1, "gone": 0}
-    assert report["rows"][0]["period_start"].startswith("2026-10-04T22:00")  # the run began before --since
+    assert report["rows"][0]["period_start"] == "2026-10-05T00:00:00+02:00"  # the run began before --since (Swedish time)
 
 
 def test_it_does_not_create_a_database_for_a_dry_run(tmp_path):
