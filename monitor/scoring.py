@@ -79,8 +79,8 @@ def _run_scoring(
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
     outlier_period = config.outliers.period if config.outliers.enabled else None
     with engine.begin() as conn:
-        window = scoring_window(conn, config.window.weeks, now, since, until).with_lookback(
-            lookback_days(rules, outlier_period))
+        window = scoring_window(conn, config.window.weeks, now, since, until)
+        window = window.with_lookback(lookback_days(rules, outlier_period, window.start))
         run_id = conn.execute(
             insert(runs).values(started_at=utcnow(), window_start=window.start, window_end=window.end,
                                 backfill=window.backfill).returning(runs.c.id)

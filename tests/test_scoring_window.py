@@ -166,3 +166,16 @@ def test_rank_finds_an_area_typed_in_any_case_on_every_database(load_evidence, t
     with engine.connect() as conn:
         ranking = latest_ranking(conn, area=typed)
     assert ranking is not None and [s.org_number for s in ranking.suppliers] == [SUSPECT["org_number"]]
+
+
+def test_a_rule_reads_back_only_to_the_periods_the_window_cuts_or_needs():
+    from monitor.findings.window import lookback_days, rule_lookback_days
+
+    rules = {r.id: r for r in load_rules(RULES_DIR)}
+    monday = datetime(2026, 9, 7, tzinfo=STOCKHOLM).astimezone(UTC)
+    by_kind = {r.kind: rule_lookback_days(r, monday) for r in rules.values()}
+    assert by_kind["staff_overlap"] == 1  # single events: a day for visits across midnight
+    assert by_kind["manual_registration_share"] == 8  # two weeks in a row: the week before too
+    month = next(r for r in rules.values() if r.effective_period == "month")
+    assert rule_lookback_days(month, monday) == 7  # back to 1 September, not a whole month
+    assert lookback_days(list(rules.values()), "week", monday) == 8  # turnover compares with the week before

@@ -109,7 +109,6 @@ def rules_test(
     both, other evidence or strength), unchanged."""
     from monitor.findings.backtest import backtest_rule
     from monitor.findings.rules import load_rules
-    from monitor.findings.window import lookback_days
     from monitor.ranking.score import load_scoring_config
 
     state = state_of(ctx)
@@ -127,8 +126,7 @@ def rules_test(
             # The scoring run's lookback, so a finding at the window's edge is judged as `score` judges it.
             config = load_scoring_config(rules_dir)
             outlier_period = config.outliers.period if config.outliers.enabled else None
-            back = lookback_days([*rules.values(), rule.model_copy(update={"enabled": True})], outlier_period)
-            result = backtest_rule(conn, rule, window_from, window_to, back)
+            result = backtest_rule(conn, rule, window_from, window_to, list(rules.values()), outlier_period)
             conn.rollback()
     finally:
         engine.dispose()

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, select
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evaluate import run_rule
 from monitor.findings.evidence import Evidence
+from monitor.findings.periods import Period
 from monitor.findings.rules import Rule
-from monitor.findings.window import rule_lookback_days
+from monitor.findings.window import lookback_days
 from monitor.models import Finding, Supplier
 from monitor.runs import findings_of_run, latest_run
 
@@ -56,20 +57,21 @@ class Backtest:
 
 def backtest_rule(
     conn: Connection, rule: Rule, since: datetime | None = None, until: datetime | None = None,
-    lookback_days: float | None = None,
+    scoring_rules: list[Rule] | None = None, outlier_period: Period | None = None,
 ) -> Backtest:
     """The rule's findings now whose period overlaps [since, until), against the stored ones.
 
     Without --since/--until the window is the one the latest scoring run judged. The rule reads
-    the evidence of the window and `lookback_days` before it (by default its own lookback; the
-    CLI passes the scoring run's, the longest of all rules), so a finding that spans the
-    window's edge (a run of manual weeks, a week cut in half by --since) is judged on the same
-    evidence as `monitor score` judges it."""
+    the evidence of the window and of its lookback: its own, or with `scoring_rules` (and the
+    peer comparison's `outlier_period`) the scoring run's, the longest of all, so a finding that
+    spans the window's edge (a run of manual weeks, a week cut in half by --since) is judged on
+    the same evidence as `monitor score` judges it."""
     latest = latest_run(conn)
     if latest is not None:
         since = since or latest.window_start
         until = until or latest.window_end
-    back = timedelta(days=rule_lookback_days(rule) if lookback_days is None else lookback_days)
+    readers = [*(scoring_rules or []), rule.model_copy(update={"enabled": True})]
+    back = timedelta(days=lookback_days(readers, outlier_period, since))
     evidence = Evidence(conn, since=since - back if since is not None else None, until=until)
     drafts = [
         d for d in run_rule(evidence, rule)

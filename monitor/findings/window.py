@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy import Connection, func, select
 
-from monitor.findings.periods import PERIODS, Period
+from monitor.findings.periods import PERIODS, Period, period_bounds, period_keys
 from monitor.findings.rules import Rule
 from monitor.models import Visit
 from monitor.timestamps import STOCKHOLM, day_end, day_start
@@ -53,21 +54,40 @@ class ScoringWindow:
         return f"{self.start.astimezone(STOCKHOLM).date().isoformat()} – {last.isoformat()}"
 
 
-def rule_lookback_days(rule: Rule) -> float:
-    """How long before the window `rule` reads: a whole period (the first one the window cuts),
-    times the periods in a row the rule asks for, and a day's margin."""
+def _first_period_start(instant: datetime, period: Period, earlier: int = 0) -> datetime:
+    """The start of the period holding `instant`, or of the one `earlier` periods before it."""
+    start = instant
+    for step in range(earlier + 1):
+        moment = start if step == 0 else start - timedelta(seconds=1)
+        key = period_keys(np.array([moment.timestamp()]), period)[0]
+        start = period_bounds(key, period)[0]
+    return start
+
+
+def rule_lookback_days(rule: Rule, start: datetime | None = None) -> float:
+    """How long before a window starting at `start` `rule` reads: back to the start of the
+    period the window cuts, and of the earlier periods a run of consecutive periods needs, and
+    a day's margin. Without `start`, the most it can be (a whole period each)."""
     period = rule.effective_period
-    span = PERIOD_DAYS[period] if period else 0  # type: ignore[index]
     in_a_row = int(getattr(rule.effective_params, "min_consecutive_periods", 1) or 1)
-    return span * in_a_row + MARGIN_DAYS
+    if period is None:
+        return MARGIN_DAYS
+    if start is None:
+        return PERIOD_DAYS[period] * in_a_row + MARGIN_DAYS  # type: ignore[index]
+    first = _first_period_start(start, period, in_a_row - 1)  # type: ignore[arg-type]
+    return (start - first).total_seconds() / 86_400 + MARGIN_DAYS
 
 
-def lookback_days(rules: list[Rule], outlier_period: Period | None = None) -> float:
+def lookback_days(rules: list[Rule], outlier_period: Period | None = None, start: datetime | None = None) -> float:
     """The longest lookback of the enabled rules and of the peer comparison, which compares a
-    period with the one before it (staff turnover) and so reads two periods back."""
-    needs = [rule_lookback_days(r) for r in rules if r.enabled]
+    period with the one before it (staff turnover) and so reads one period further back."""
+    needs = [rule_lookback_days(r, start) for r in rules if r.enabled]
     if outlier_period is not None:
-        needs.append(2 * PERIOD_DAYS[outlier_period] + MARGIN_DAYS)
+        if start is None:
+            needs.append(2 * PERIOD_DAYS[outlier_period] + MARGIN_DAYS)
+        else:
+            needs.append((start - _first_period_start(start, outlier_period, 1)).total_seconds() / 86_400
+                         + MARGIN_DAYS)
     return max(needs, default=MARGIN_DAYS)
 
 
