@@ -336,3 +336,14 @@ class Lease(SQLModel, table=True):
     holder: str = Field(max_length=200)
     acquired_at: datetime = _ts()
     expires_at: datetime = _ts()
+
+
+class MetaValue(SQLModel, table=True):
+    """Facts about the database itself, one row per name (e.g. the pseudonym key's check
+    value), so every process using the database agrees on them."""
+
+    __tablename__ = "meta"
+
+    name: str = Field(max_length=64, primary_key=True)
+    value: str = Field(max_length=1000)
+    updated_at: datetime = _ts()
