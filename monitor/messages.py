@@ -12,6 +12,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from monitor.phrasing import fill, format_number
+
 Language = str
 _NOT_SUMMED_SUFFIXES = ("_pct", "_ratio", "_hours", "_kmh")
 _NOT_SUMMED_PREFIXES = ("max_", "threshold")
@@ -48,23 +50,14 @@ def render_summary(details: list[dict[str, Any]], language: Language = "sv") -> 
                 totals[name] = totals.get(name, 0) + value
             else:
                 totals[name] = max(totals.get(name, value), value)
-    return template.format(**{k: format_number(v, language) for k, v in totals.items()})
+    return fill(template, totals, language)
 
 
 def render_detail(detail: dict[str, Any], language: Language = "sv") -> str:
     template = catalogue(language).get(detail.get("key", ""), "")
     if not template:
         return str(detail.get("key", ""))
-    return template.format(**{k: format_number(v, language) for k, v in detail.get("args", {}).items()})
+    return fill(template, detail.get("args", {}), language)
 
 
-def format_number(value: Any, language: Language = "sv") -> Any:
-    """Numbers as the reader writes them, without float noise: Swedish 15 167 and 41,7;
-    English 15,167 and 41.7. Anything else is left as it is."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return value
-    text = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,d}"
-    if language == "sv":
-        # A no-break space between thousands, so 15 167 never breaks over two lines.
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+__all__ = ["catalogue", "format_number", "render_detail", "render_summary"]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, update
 from monitor.db import utcnow
 from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
-from monitor.findings.rules import Rule
+from monitor.findings.rules import Rule, Title
 from monitor.findings.window import ScoringWindow, lookback_days, scoring_window
 from monitor.jobs.leases import leased
 from monitor.media.keywords import MediaRules
@@ -97,7 +97,8 @@ def _run_scoring(
             # A back-fill does not see the news that came after it; the latest run sees today's.
             media = media_signals(conn, as_of, config.recency.half_life_days,
                                   until=window.end if window.backfill else None)
-        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media)
+        titles = {rule.id: Title.model_validate(rule.title).as_dict() for rule in rules}
+        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media, titles)
         if ranking:
             conn.execute(
                 insert(SupplierScore.__table__),  # type: ignore[arg-type]

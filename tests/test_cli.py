@@ -117,7 +117,7 @@ def test_every_command_explains_itself(command):
 def test_reasons_are_worded_in_the_language_asked_for_when_shown(scored):
     english = json.loads(invoke(scored, "--lang", "en", "rank", "--format", "json").stdout)
     swedish = json.loads(invoke(scored, "rank", "--format", "json").stdout)
-    assert "visits registered during a door observation" in english[0]["reasons"][0]["detail"]
+    assert "registered during a door observation" in english[0]["reasons"][0]["detail"]
     assert "besök registrerade under en portobservation" in swedish[0]["reasons"][0]["detail"]
 
 

@@ -60,7 +60,9 @@ def rules_list(
 
     rules = load_rules(state_of(ctx).settings.resolved("rules_dir"))
     if format is TestFormat.json:
-        rows = [{"id": r.id, "title": r.title, "kind": r.kind, "severity": r.severity, "weight": r.weight,
+        language = state_of(ctx).settings.language
+        rows = [{"id": r.id, "title": r.title.in_language(language), "titles": r.title.as_dict(),
+                 "kind": r.kind, "severity": r.severity, "weight": r.weight,
                  "enabled": r.enabled, "period": r.effective_period,
                  "scope": {"contract_areas": list(r.scope.contract_areas),
                            "service_types": list(r.scope.service_types)},

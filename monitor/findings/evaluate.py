@@ -92,7 +92,7 @@ def store_findings(
             "period_start": d.period_start,
             "period_end": d.period_end,
             "severity": rule.severity,
-            "title": rule.title,
+            "title": str(rule.title),
             "strength": d.strength,
             "weight": rule.weight,
             "detail": json_safe(d.detail),

@@ -43,11 +43,34 @@ class Scope(BaseModel):
         return bool(self.contract_areas or self.service_types)
 
 
+class Title(BaseModel):
+    """A rule's title in the team's languages. Swedish is required; English falls back to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sv: str = Field(min_length=1, description="Swedish title (the default language).")
+    en: str = Field("", description="English title, shown with --lang en (Swedish when empty).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text_is_swedish(cls, value: Any) -> Any:
+        return {"sv": value} if isinstance(value, str) else value
+
+    def in_language(self, language: str) -> str:
+        return (self.en or self.sv) if language == "en" else self.sv
+
+    def as_dict(self) -> dict[str, str]:
+        return {"sv": self.sv, "en": self.en or self.sv}
+
+    def __str__(self) -> str:
+        return self.sv
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id, stored on findings.")
-    title: str = Field(min_length=1, description="Short Swedish title shown to the team.")
+    title: Title = Field(description="Short title shown to the team: text (Swedish) or {sv: ..., en: ...}.")
     description: str = ""
     kind: str
     enabled: bool = True

@@ -116,8 +116,11 @@ def score_suppliers(
     outliers: dict[int, SupplierOutlier] | None = None,
     language: str = "sv",
     media: dict[int, SupplierMedia] | None = None,
+    titles: dict[str, dict[str, str]] | None = None,
 ) -> list[SupplierRisk]:
-    """Every supplier, highest risk first; only findings reproduced by this run count."""
+    """Every supplier, highest risk first; only findings reproduced by this run count. `titles`
+    are the rules' titles by language (rule id -> {"sv": ..., "en": ...}), kept on each reason
+    so it can be shown in either language; without them the stored (Swedish) title is used."""
     s = Supplier.__table__.c  # type: ignore[attr-defined]
     f = Finding.__table__.c  # type: ignore[attr-defined]
     risks = {
@@ -135,11 +138,13 @@ def score_suppliers(
         points = config.severity_points.get(first.severity, 0) * first.weight * diminishing(strength)
         risk = risks[supplier_id]
         risk.components["rules"] += points
+        rule_titles = (titles or {}).get(rule_id) or {"sv": first.title}
         risk.reasons.append(
             {
                 "source": "rule",
                 "id": rule_id,
-                "title": first.title,
+                "title": rule_titles.get(language) or first.title,
+                "titles": rule_titles,
                 "severity": first.severity,
                 "detail": render_summary([x.detail for x in findings], language),
                 # Kept so the reason can be worded again in another language when shown.

@@ -60,6 +60,9 @@ def reworded(reason: dict[str, Any], language: str) -> dict[str, Any]:
         return {**reason, **word_outlier(reason, language)}
     if reason.get("source") == "media":
         return {**reason, **word_media(reason, language)}
+    if reason.get("source") == "rule" and reason.get("titles"):
+        titles = reason["titles"]
+        reason = {**reason, "title": titles.get(language) or titles.get("sv") or reason.get("title", "")}
     if reason.get("details"):
         return {**reason, "detail": render_summary(reason["details"], language)}
     return reason

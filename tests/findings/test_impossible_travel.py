@@ -101,7 +101,7 @@ def test_it_words_the_moves_and_the_top_speed_for_the_team(load_evidence):
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(KIND))
     assert draft.strength == 2
     assert render_detail(draft.detail) == ("2 förflyttningar mellan besök som skulle kräva mer än 80 km/h "
-                                           "(som mest 120 km/h, 1 personal)")
+                                           "(som mest 120 km/h, 1 anställd)")
 
 
 MISSED_MOVES = [

@@ -300,8 +300,8 @@ WORDING = [
     pytest.param("short_visits", week(each=lambda i, s: registered(s, 0, 2) if i < 10 else {}),
                  "10 av 40 besök (25 %) var kortare än 5 min (gräns 25 %)", id="short_visits"),
     pytest.param("late_registration", week(each=lambda i, s: recorded(s, 30 if i < 4 else 1)),
-                 "4 av 40 besök (10 %) registrerades mer än 24 timmar i efterhand, av 1 personal (gräns 10 %); "
-                 "1 personal hade själva minst 10 % sena registreringar",
+                 "4 av 40 besök (10 %) registrerades mer än 24 timmar i efterhand, av 1 anställd (gräns 10 %); "
+                 "1 anställd hade själva minst 10 % sena registreringar",
                  id="late_registration"),
 ]
 

@@ -76,7 +76,7 @@ def test_it_words_the_devices_staff_and_visits_for_the_team(load_evidence):
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(KIND))
     assert draft.strength == 6  # pairs within the hour: V1-V2, V1-V3, V2-V3, V2-V4, V3-V4 and V5-V6
     assert render_detail(draft.detail) == ("2 enheter registrerade besök åt olika personal med högst 60 min "
-                                           "emellan (5 personal, 6 besök)")
+                                           "emellan (5 anställda, 6 besök)")
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["imported_in_order", "imported_in_reverse"])

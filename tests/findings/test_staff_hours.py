@@ -77,7 +77,7 @@ def test_it_words_the_longest_day_and_week_for_the_team(load_evidence):
     assert draft.evidence["staff_ids"] == ["S1"]
     assert draft.strength == 2  # one long day, one long week
     assert render_detail(draft.detail) == (
-        "1 personal registrerade fler timmar än en person hinner arbeta: som mest 14 timmar på ett dygn och "
+        "1 anställd registrerade fler timmar än en person hinner arbeta: som mest 14 timmar på ett dygn och "
         "66,5 timmar på en vecka (gräns 12 respektive 60 timmar)")
 
 
@@ -146,8 +146,8 @@ def test_it_words_the_stretches_for_the_team(load_evidence):
     (draft,) = detect(load_evidence(visits=visits), shipped_rule(REST))
     assert draft.evidence == {"visit_ids": ["V1", "V2", "V3", "V4"], "staff_ids": ["S1", "S2"]}
     assert draft.strength == 2
-    assert render_detail(draft.detail) == ("1 tillfällen med kortare vila än 9 timmar mellan två arbetspass och "
-                                           "1 arbetspass längre än 16 timmar (2 personal)")
+    assert render_detail(draft.detail) == ("1 tillfälle med kortare vila än 9 timmar mellan två arbetspass och "
+                                           "1 arbetspass längre än 16 timmar (2 anställda)")
 
 
 def test_it_flags_every_short_rest_in_each_week(load_evidence):

@@ -87,7 +87,7 @@ def test_it_words_the_overlaps_and_their_minutes_for_the_team(load_evidence):
     assert draft.evidence == {"visit_ids": ["V1", "V2", "V3", "V4"], "staff_ids": ["S1", "S2"]}
     assert draft.strength == 2
     assert render_detail(draft.detail) == ("2 tillfällen där samma personal var registrerad hos två brukare "
-                                           "samtidigt i minst 10 min (2 personal, 45 min sammanlagt)")
+                                           "samtidigt i minst 10 min (2 anställda, 45 min sammanlagt)")
 
 
 def test_it_gives_each_week_its_own_finding_and_sums_them_in_one_sentence(load_evidence):

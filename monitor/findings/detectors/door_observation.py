@@ -22,11 +22,13 @@ PERIOD = None  # one finding per observation window
 MESSAGES = {
     "sv": {
         KIND: "{visits} besök registrerade under en portobservation ({minutes} min) där ingen personal sågs",
-        f"{KIND}:many": "{visits} besök registrerade under {findings} portobservationer där ingen personal sågs",
+        f"{KIND}:many": "{visits} besök registrerade under {findings:portobservation|portobservationer} där "
+                        "ingen personal sågs",
     },
     "en": {
-        KIND: "{visits} visits registered during a door observation ({minutes} min) in which no staff were seen",
-        f"{KIND}:many": "{visits} visits registered during {findings} door observations in which no staff were seen",
+        KIND: "{visits:visit|visits} registered during a door observation ({minutes} min) in which no staff were seen",
+        f"{KIND}:many": "{visits:visit|visits} registered during {findings:door observation|door observations} "
+                        "in which no staff were seen",
     },
 }
 

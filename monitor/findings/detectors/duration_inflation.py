@@ -30,11 +30,11 @@ MESSAGES = {
                         "sammanlagt {extra_minutes} min mer än planerat",
     },
     "en": {
-        KIND: "Registered time is a median {median_pct}% of the planned time over {total} visits "
-              "(threshold {threshold_pct}%); {visits} visits ({over_pct}%) over the threshold, "
+        KIND: "Registered time is a median {median_pct}% of the planned time over {total:visit|visits} "
+              "(threshold {threshold_pct}%); {visits:visit|visits} ({over_pct}%) over the threshold, "
               "{extra_minutes} min more than planned in all",
         f"{KIND}:many": "Registered time is a median of up to {median_pct}% of the planned time "
-                        "(threshold {threshold_pct}%); {visits} of {total} visits over the threshold, "
+                        "(threshold {threshold_pct}%); {visits} of {total:visit|visits} over the threshold, "
                         "{extra_minutes} min more than planned in all",
     },
 }

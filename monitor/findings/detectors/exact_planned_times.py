@@ -27,9 +27,9 @@ MESSAGES = {
                         "som mest {share_pct} % (gräns {threshold_pct} %)",
     },
     "en": {
-        KIND: "{visits} of {total} visits ({share_pct}%) have registered start and end exactly as planned "
+        KIND: "{visits} of {total:visit|visits} ({share_pct}%) have registered start and end exactly as planned "
               "(threshold {threshold_pct}%)",
-        f"{KIND}:many": "{visits} of {total} visits have registered start and end exactly as planned, "
+        f"{KIND}:many": "{visits} of {total:visit|visits} have registered start and end exactly as planned, "
                         "at most {share_pct}% (threshold {threshold_pct}%)",
     },
 }

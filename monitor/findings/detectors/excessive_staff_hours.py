@@ -40,20 +40,25 @@ KIND = "excessive_staff_hours"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{staff} personal registrerade fler timmar än en person hinner arbeta: som mest {max_day_hours} "
-              "timmar på ett dygn och {max_week_hours} timmar på en vecka (gräns {threshold_day_hours} "
-              "respektive {threshold_week_hours} timmar)",
-        f"{KIND}:many": "{staff} personal under {findings} perioder registrerade fler timmar än en person hinner "
-                        "arbeta: som mest {max_day_hours} timmar på ett dygn och {max_week_hours} timmar på en "
-                        "vecka (gräns {threshold_day_hours} respektive {threshold_week_hours} timmar)",
+        KIND: "{staff:anställd|anställda} registrerade fler timmar än en person hinner arbeta: som mest "
+              "{max_day_hours:timme|timmar} "
+              "på ett dygn och {max_week_hours:timme|timmar} på en vecka (gräns {threshold_day_hours} "
+              "respektive {threshold_week_hours:timme|timmar})",
+        f"{KIND}:many": "{staff:anställd|anställda} under {findings:period|perioder} registrerade fler timmar "
+                        "än en person hinner "
+                        "arbeta: som mest {max_day_hours:timme|timmar} på ett dygn och "
+                        "{max_week_hours:timme|timmar} på en "
+                        "vecka (gräns {threshold_day_hours} respektive {threshold_week_hours:timme|timmar})",
     },
     "en": {
-        KIND: "{staff} staff registered more hours than one person can work: up to {max_day_hours} hours in a "
-              "day and {max_week_hours} hours in a week (limits {threshold_day_hours} and "
-              "{threshold_week_hours} hours)",
-        f"{KIND}:many": "{staff} staff in {findings} periods registered more hours than one person can work: up "
-                        "to {max_day_hours} hours in a day and {max_week_hours} hours in a week (limits "
-                        "{threshold_day_hours} and {threshold_week_hours} hours)",
+        KIND: "{staff:staff member|staff} registered more hours than one person can work: up to "
+              "{max_day_hours:hour|hours} in a "
+              "day and {max_week_hours:hour|hours} in a week (limits {threshold_day_hours} and "
+              "{threshold_week_hours:hour|hours})",
+        f"{KIND}:many": "{staff:staff member|staff} in {findings:period|periods} registered more hours than one "
+                        "person can work: up "
+                        "to {max_day_hours:hour|hours} in a day and {max_week_hours:hour|hours} in a week (limits "
+                        "{threshold_day_hours} and {threshold_week_hours:hour|hours})",
     },
 }
 _MAX_SPAN_DAYS = 8

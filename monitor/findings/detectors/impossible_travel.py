@@ -31,15 +31,16 @@ KIND = "impossible_travel"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{moves} förflyttningar mellan besök som skulle kräva mer än {threshold_kmh} km/h "
-              "(som mest {max_kmh} km/h, {staff} personal)",
-        f"{KIND}:many": "{moves} förflyttningar mellan besök under {findings} perioder som skulle kräva mer än "
+        KIND: "{moves:förflyttning|förflyttningar} mellan besök som skulle kräva mer än {threshold_kmh} km/h "
+              "(som mest {max_kmh} km/h, {staff:anställd|anställda})",
+        f"{KIND}:many": "{moves:förflyttning|förflyttningar} mellan besök under {findings:period|perioder} som "
+                        "skulle kräva mer än "
                         "{threshold_kmh} km/h (som mest {max_kmh} km/h)",
     },
     "en": {
-        KIND: "{moves} moves between visits that would need more than {threshold_kmh} km/h "
-              "(at most {max_kmh} km/h, {staff} staff)",
-        f"{KIND}:many": "{moves} moves between visits in {findings} periods that would need more than "
+        KIND: "{moves:move|moves} between visits that would need more than {threshold_kmh} km/h "
+              "(at most {max_kmh} km/h, {staff:staff member|staff})",
+        f"{KIND}:many": "{moves:move|moves} between visits in {findings:period|periods} that would need more than "
                         "{threshold_kmh} km/h (at most {max_kmh} km/h)",
     },
 }

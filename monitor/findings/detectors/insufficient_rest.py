@@ -36,17 +36,19 @@ KIND = "insufficient_rest"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{rests} tillfällen med kortare vila än {threshold_rest_hours} timmar mellan två arbetspass och {shifts} "
-              "arbetspass längre än {threshold_shift_hours} timmar ({staff} personal)",
-        f"{KIND}:many": "{rests} tillfällen med kortare vila än {threshold_rest_hours} timmar mellan två "
-                        "arbetspass och {shifts} arbetspass längre än {threshold_shift_hours} timmar under "
-                        "{findings} perioder",
+        KIND: "[och: {rests:tillfälle|tillfällen} med kortare vila än {threshold_rest_hours:timme|timmar} mellan två "
+              "arbetspass ;; {shifts:arbetspass|arbetspass} längre än {threshold_shift_hours:timme|timmar}] "
+              "({staff:anställd|anställda})",
+        f"{KIND}:many": "[och: {rests:tillfälle|tillfällen} med kortare vila än {threshold_rest_hours:timme|timmar} "
+                        "mellan två arbetspass ;; {shifts:arbetspass|arbetspass} längre än "
+                        "{threshold_shift_hours:timme|timmar}] under {findings:period|perioder}",
     },
     "en": {
-        KIND: "{rests} rests shorter than {threshold_rest_hours} hours between two shifts and {shifts} shifts "
-              "longer than {threshold_shift_hours} hours ({staff} staff)",
-        f"{KIND}:many": "{rests} rests shorter than {threshold_rest_hours} hours between two shifts and {shifts} "
-                        "shifts longer than {threshold_shift_hours} hours in {findings} periods",
+        KIND: "[and: {rests:rest|rests} shorter than {threshold_rest_hours:hour|hours} between two shifts ;; "
+              "{shifts:shift|shifts} longer than {threshold_shift_hours:hour|hours}] ({staff:staff member|staff})",
+        f"{KIND}:many": "[and: {rests:rest|rests} shorter than {threshold_rest_hours:hour|hours} between two shifts ;; "
+                        "{shifts:shift|shifts} longer than {threshold_shift_hours:hour|hours}] in "
+                        "{findings:period|periods}",
     },
 }
 _EPSILON_S = 1e-3

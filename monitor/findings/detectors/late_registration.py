@@ -33,17 +33,22 @@ KIND = "late_registration"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{visits} av {total} besök ({share_pct} %) registrerades mer än {threshold_hours} timmar i efterhand, "
-              "av {staff} personal (gräns {threshold_pct} %); {late_staff} personal hade själva minst "
-              "{threshold_pct} % sena registreringar",
-        f"{KIND}:many": "{visits} av {total} besök registrerades mer än {threshold_hours} timmar i efterhand, "
+        KIND: "{visits} av {total} besök ({share_pct} %) registrerades mer än {threshold_hours:timme|timmar} i "
+              "efterhand, "
+              "av {staff:anställd|anställda} (gräns {threshold_pct} %)[if: ; {late_staff:anställd|anställda} "
+              "hade själva minst "
+              "{threshold_pct} % sena registreringar]",
+        f"{KIND}:many": "{visits} av {total} besök registrerades mer än {threshold_hours:timme|timmar} i efterhand, "
                         "som mest {share_pct} % (gräns {threshold_pct} %)",
     },
     "en": {
-        KIND: "{visits} of {total} visits ({share_pct}%) were registered more than {threshold_hours} hours later, "
-              "by {staff} staff (threshold {threshold_pct}%); {late_staff} staff had at least {threshold_pct}% "
-              "of their own registrations late",
-        f"{KIND}:many": "{visits} of {total} visits were registered more than {threshold_hours} hours later, "
+        KIND: "{visits} of {total:visit|visits} ({share_pct}%) were registered more than "
+              "{threshold_hours:hour|hours} later, "
+              "by {staff:staff member|staff} (threshold {threshold_pct}%)[if: ; {late_staff:staff member|staff} "
+              "had at least "
+              "{threshold_pct}% of their own registrations late]",
+        f"{KIND}:many": "{visits} of {total:visit|visits} were registered more than "
+                        "{threshold_hours:hour|hours} later, "
                         "at most {share_pct}% (threshold {threshold_pct}%)",
     },
 }

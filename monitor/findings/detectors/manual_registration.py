@@ -37,7 +37,8 @@ from monitor.registrations import MANUAL_METHODS, REGISTRATION_METHODS
 KIND = "manual_registration_share"
 PERIOD = "week"
 # The run's length is worded in the rule's period; the message key says which.
-_UNITS = {"day": ("dagar", "days"), "week": ("veckor", "weeks"), "month": ("månader", "months")}
+_UNITS = {"day": ("dag|dagar", "day|days"), "week": ("vecka|veckor", "week|weeks"),
+          "month": ("månad|månader", "month|months")}
 
 
 def _messages() -> dict[str, dict[str, str]]:
@@ -45,14 +46,14 @@ def _messages() -> dict[str, dict[str, str]]:
     for period, (sv, en) in _UNITS.items():
         key = _message_key(period)  # type: ignore[arg-type]
         messages["sv"][key] = (f"{{share_pct}} % manuella registreringar ({{visits}} av {{total}} besök) "
-                               f"under {{periods}} {sv} i följd (gräns {{threshold_pct}} %)")
+                               f"under {{periods:{sv}}} i följd (gräns {{threshold_pct}} %)")
         messages["sv"][f"{key}:many"] = (f"{{visits}} manuella registreringar av {{total}} besök under "
-                                         f"{{periods}} {sv} med hög andel, som mest {{share_pct}} % "
+                                         f"{{periods:{sv}}} med hög andel, som mest {{share_pct}} % "
                                          f"(gräns {{threshold_pct}} %)")
-        messages["en"][key] = (f"{{share_pct}}% manual registrations ({{visits}} of {{total}} visits) "
-                               f"over {{periods}} consecutive {en} (threshold {{threshold_pct}}%)")
-        messages["en"][f"{key}:many"] = (f"{{visits}} manual registrations of {{total}} visits over "
-                                         f"{{periods}} {en} with a high share, at most {{share_pct}}% "
+        messages["en"][key] = (f"{{share_pct}}% manual registrations ({{visits}} of {{total:visit|visits}}) "
+                               f"over {{periods:{en}}} in a row (threshold {{threshold_pct}}%)")
+        messages["en"][f"{key}:many"] = (f"{{visits}} manual registrations of {{total:visit|visits}} over "
+                                         f"{{periods:{en}}} with a high share, at most {{share_pct}}% "
                                          f"(threshold {{threshold_pct}}%)")
     return messages
 

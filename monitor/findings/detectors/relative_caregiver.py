@@ -46,22 +46,23 @@ MESSAGES = {
     "sv": {
         KIND: "{visits} besök där personalen är anhörig till brukaren ({share_pct} % av besöken); "
               "räknat mot planerad tid var de {duration_ratio} gånger så långa som övriga besök",
-        f"{KIND}:many": "{visits} besök där personalen är anhörig till brukaren under {findings} perioder "
+        f"{KIND}:many": "{visits} besök där personalen är anhörig till brukaren under {findings:period|perioder} "
                         "(upp till {share_pct} % av besöken); räknat mot planerad tid var de upp till "
                         "{duration_ratio} gånger så långa som övriga besök",
         _SHARE: "{visits} besök där personalen är anhörig till brukaren ({share_pct} % av besöken)",
-        f"{_SHARE}:many": "{visits} besök där personalen är anhörig till brukaren under {findings} perioder "
+        f"{_SHARE}:many": "{visits} besök där personalen är anhörig till brukaren under {findings:period|perioder} "
                           "(upp till {share_pct} % av besöken)",
     },
     "en": {
-        KIND: "{visits} visits where the staff member is a relative of the client ({share_pct} % of visits); "
-              "against plan they ran {duration_ratio} times as long as other visits",
-        f"{KIND}:many": "{visits} visits where the staff member is a relative of the client in {findings} periods "
-                        "(up to {share_pct} % of visits); against plan they ran up to {duration_ratio} times "
+        KIND: "{visits:visit|visits} where the staff member is a relative of the client ({share_pct} % of visits); "
+              "against plan they ran {duration_ratio:time|times} as long as other visits",
+        f"{KIND}:many": "{visits:visit|visits} where the staff member is a relative of the client in "
+                        "{findings:period|periods} "
+                        "(up to {share_pct} % of visits); against plan they ran up to {duration_ratio:time|times} "
                         "as long as other visits",
-        _SHARE: "{visits} visits where the staff member is a relative of the client ({share_pct} % of visits)",
-        f"{_SHARE}:many": "{visits} visits where the staff member is a relative of the client in {findings} "
-                          "periods (up to {share_pct} % of visits)",
+        _SHARE: "{visits:visit|visits} where the staff member is a relative of the client ({share_pct} % of visits)",
+        f"{_SHARE}:many": "{visits:visit|visits} where the staff member is a relative of the client in "
+                          "{findings:period|periods} (up to {share_pct} % of visits)",
     },
 }
 

@@ -30,16 +30,18 @@ KIND = "shared_device"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{devices} enheter registrerade besök åt olika personal med högst {threshold_minutes} min emellan "
-              "({staff} personal, {visits} besök)",
-        f"{KIND}:many": "{devices} enheter under {findings} perioder registrerade besök åt olika personal med högst "
+        KIND: "{devices:enhet|enheter} registrerade besök åt olika personal med högst {threshold_minutes} min emellan "
+              "({staff:anställd|anställda}, {visits} besök)",
+        f"{KIND}:many": "{devices:enhet|enheter} under {findings:period|perioder} registrerade besök åt olika "
+                        "personal med högst "
                         "{threshold_minutes} min emellan ({visits} besök)",
     },
     "en": {
-        KIND: "{devices} devices registered visits for different staff at most {threshold_minutes} min apart "
-              "({staff} staff, {visits} visits)",
-        f"{KIND}:many": "{devices} devices in {findings} periods registered visits for different staff at most "
-                        "{threshold_minutes} min apart ({visits} visits)",
+        KIND: "{devices:device|devices} registered visits for different staff at most {threshold_minutes} min apart "
+              "({staff:staff member|staff}, {visits:visit|visits})",
+        f"{KIND}:many": "{devices:device|devices} in {findings:period|periods} registered visits for different "
+                        "staff at most "
+                        "{threshold_minutes} min apart ({visits:visit|visits})",
     },
 }
 EVIDENCE = {"device_ids": "device_id", "staff_ids": "staff_id", "visit_ids": "visit_id"}

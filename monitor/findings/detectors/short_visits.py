@@ -35,9 +35,10 @@ MESSAGES = {
                         "(gräns {threshold_pct} %)",
     },
     "en": {
-        KIND: "{visits} of {total} visits ({share_pct}%) were shorter than {threshold_minutes} min "
+        KIND: "{visits} of {total:visit|visits} ({share_pct}%) were shorter than {threshold_minutes} min "
               "(threshold {threshold_pct}%)",
-        f"{KIND}:many": "{visits} of {total} visits were shorter than {threshold_minutes} min, at most {share_pct}% "
+        f"{KIND}:many": "{visits} of {total:visit|visits} were shorter than {threshold_minutes} min, at most "
+                        "{share_pct}% "
                         "(threshold {threshold_pct}%)",
     },
 }

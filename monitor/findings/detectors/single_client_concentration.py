@@ -33,15 +33,15 @@ KIND = "single_client_concentration"
 PERIOD = "month"
 MESSAGES = {
     "sv": {
-        KIND: "{staff} av {total} anställda ({share_pct} %) hade minst {threshold_client_pct} % av sin "
+        KIND: "{staff} av {total:anställd|anställda} ({share_pct} %) hade minst {threshold_client_pct} % av sin "
               "registrerade tid hos en och samma brukare",
-        f"{KIND}:many": "Under {findings} perioder hade upp till {share_pct} % av personalen minst "
+        f"{KIND}:many": "Under {findings:period|perioder} hade upp till {share_pct} % av personalen minst "
                         "{threshold_client_pct} % av sin registrerade tid hos en och samma brukare",
     },
     "en": {
-        KIND: "{staff} of {total} staff ({share_pct} %) spent at least {threshold_client_pct} % of their "
+        KIND: "{staff} of {total:staff member|staff} ({share_pct} %) spent at least {threshold_client_pct} % of their "
               "registered time with a single client",
-        f"{KIND}:many": "In {findings} periods up to {share_pct} % of staff spent at least "
+        f"{KIND}:many": "In {findings:period|periods} up to {share_pct} % of staff spent at least "
                         "{threshold_client_pct} % of their registered time with a single client",
     },
 }

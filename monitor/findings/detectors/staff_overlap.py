@@ -28,15 +28,17 @@ KIND = "staff_overlap"
 PERIOD = "week"
 MESSAGES = {
     "sv": {
-        KIND: "{overlaps} tillfällen där samma personal var registrerad hos två brukare samtidigt i minst "
-              "{threshold_minutes} min ({staff} personal, {minutes} min sammanlagt)",
-        f"{KIND}:many": "{overlaps} tillfällen under {findings} perioder där samma personal var registrerad hos "
+        KIND: "{overlaps:tillfälle|tillfällen} där samma personal var registrerad hos två brukare samtidigt i minst "
+              "{threshold_minutes} min ({staff:anställd|anställda}, {minutes} min sammanlagt)",
+        f"{KIND}:many": "{overlaps:tillfälle|tillfällen} under {findings:period|perioder} där samma personal "
+                        "var registrerad hos "
                         "två brukare samtidigt i minst {threshold_minutes} min ({minutes} min sammanlagt)",
     },
     "en": {
-        KIND: "{overlaps} times the same staff member was registered with two clients at once for at least "
-              "{threshold_minutes} min ({staff} staff, {minutes} min in total)",
-        f"{KIND}:many": "{overlaps} times in {findings} periods the same staff member was registered with two "
+        KIND: "{overlaps:time|times} the same staff member was registered with two clients at once for at least "
+              "{threshold_minutes} min ({staff:staff member|staff}, {minutes} min in total)",
+        f"{KIND}:many": "{overlaps:time|times} in {findings:period|periods} the same staff member was "
+                        "registered with two "
                         "clients at once for at least {threshold_minutes} min ({minutes} min in total)",
     },
 }

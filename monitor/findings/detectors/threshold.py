@@ -55,22 +55,22 @@ def _messages(language: str) -> dict[str, str]:
     visits the metric is computed over). `max_value` is named so that a summary of several
     periods shows the largest."""
     many_word = {"sv": "upp till", "en": "up to"}[language]
-    periods = {"sv": "under {findings} perioder", "en": "in {findings} periods"}[language]
-    visits_word = {"sv": "besök", "en": "visits"}[language]
+    periods = {"sv": "under {findings:period|perioder}", "en": "in {findings:period|periods}"}[language]
+    visits = {"sv": "{visits:besök|besök}", "en": "{visits:visit|visits}"}[language]
     limit = {"sv": "gräns", "en": "threshold"}[language]
     out = {
-        KIND: f"{{max_value}} ({limit} {{op}} {{threshold}}), {{visits}} {visits_word}",
+        KIND: f"{{max_value}} ({limit} {{op}} {{threshold}}), {visits}",
         f"{KIND}:many": f"{many_word} {{max_value}} ({limit} {{op}} {{threshold}}) {periods}, "
-                        f"{{visits}} {visits_word}",
+                        f"{visits}",
     }
     for name, metric in METRICS.items():
         label, unit = getattr(metric, language), _UNITS.get(metric.unit, "")
         out[f"{KIND}:{name}"] = (
-            f"{label}: {{max_value}}{unit} ({limit} {{op}} {{threshold}}{unit}), {{visits}} {visits_word}"
+            f"{label}: {{max_value}}{unit} ({limit} {{op}} {{threshold}}{unit}), {visits}"
         )
         out[f"{KIND}:{name}:many"] = (
             f"{label}: {many_word} {{max_value}}{unit} ({limit} {{op}} {{threshold}}{unit}) "
-            f"{periods}, {{visits}} {visits_word}"
+            f"{periods}, {visits}"
         )
     return out
 

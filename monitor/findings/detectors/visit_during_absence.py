@@ -35,16 +35,16 @@ PERIOD = "week"
 _EVENT_ARGS = {"hospitalized": "hospital_visits", "deceased": "after_death_visits", "moved_out": "after_move_visits"}
 MESSAGES = {
     "sv": {
-        KIND: "{visits} besök registrerade när brukaren var inlagd på sjukhus ({hospital_visits}), "
-              "avliden ({after_death_visits}) eller utflyttad ({after_move_visits})",
-        f"{KIND}:many": "{visits} besök registrerade när brukaren var inlagd på sjukhus ({hospital_visits}), "
-                        "avliden ({after_death_visits}) eller utflyttad ({after_move_visits})",
+        KIND: "{visits} besök registrerade när brukaren var [eller: inlagd på sjukhus ({hospital_visits}) ;; "
+              "avliden ({after_death_visits}) ;; utflyttad ({after_move_visits})]",
+        f"{KIND}:many": "{visits} besök registrerade när brukaren var [eller: inlagd på sjukhus ({hospital_visits}) ;; "
+                        "avliden ({after_death_visits}) ;; utflyttad ({after_move_visits})]",
     },
     "en": {
-        KIND: "{visits} visits registered while the client was in hospital ({hospital_visits}), "
-              "deceased ({after_death_visits}) or moved away ({after_move_visits})",
-        f"{KIND}:many": "{visits} visits registered while the client was in hospital ({hospital_visits}), "
-                        "deceased ({after_death_visits}) or moved away ({after_move_visits})",
+        KIND: "{visits:visit|visits} registered while the client was [or: in hospital ({hospital_visits}) ;; "
+              "deceased ({after_death_visits}) ;; moved away ({after_move_visits})]",
+        f"{KIND}:many": "{visits:visit|visits} registered while the client was [or: in hospital ({hospital_visits}) ;; "
+                        "deceased ({after_death_visits}) ;; moved away ({after_move_visits})]",
     },
 }
 
