@@ -45,8 +45,10 @@ def check_key_strength(key: bytes, source: str) -> None:
         raise PseudonymKeyError(f"{source} is only whitespace: use a random key of at least "
                                 f"{MIN_KEY_BYTES} bytes; {NEW_KEY_HINT}")
     if len(key) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(f"{source} is too short ({len(key)} bytes, at least {MIN_KEY_BYTES} needed); "
-                                f"{NEW_KEY_HINT}, then move the database to it with `monitor rekey`")
+        raise PseudonymKeyError(
+            f"{source} is too short ({len(key)} bytes, at least {MIN_KEY_BYTES} needed); {NEW_KEY_HINT} "
+            "(a database built with the short key: move it over with `monitor rekey`)"
+        )
 
 
 def stored_key_check(conn: Connection, *, lock: bool = False) -> str | None:

@@ -22,8 +22,9 @@ def rekey(
     new_key_file: Annotated[Path, typer.Option(help="File holding the new key (at least 16 bytes).")],
     client_ids: Annotated[
         list[Path] | None,
-        typer.Option("--client-ids", metavar="FILE", help="An export with client ids (visits, client events, staff lists); "
-                                          "repeat for each file. Together they must name every client stored."),
+        typer.Option("--client-ids", metavar="FILE",
+                     help="An export with client ids (visits, client events, staff lists); repeat for each "
+                          "file. Together they must name every client stored."),
     ] = None,
     mapping: Annotated[
         Path | None, typer.Option(help="YAML mapping, if the files' client id columns have other names.")
