@@ -79,9 +79,9 @@ def claim_or_verify_key(conn: Connection, key_check: str) -> None:
         stored = stored_key_check(conn, lock=True)
     if not hmac.compare_digest(str(stored), key_check):
         raise PseudonymKeyError(
-            "MONITOR_PSEUDONYM_KEY is not the key this database was built with (its stored key check "
-            "differs), so every client would get a new pseudonym and nothing would join: nothing was "
-            "imported. Set the key the database was built with, or rotate it deliberately with `monitor rekey`"
+            "MONITOR_PSEUDONYM_KEY is not the key this database was built with (its stored key check differs): "
+            "every client would get a new pseudonym and nothing would join, so nothing was imported. Set the "
+            "key the database was built with, or rotate it deliberately with `monitor rekey`"
         )
 
 

@@ -15,7 +15,14 @@ from monitor.cli import app
 from monitor.config import PROJECT_DIR
 from monitor.db import make_engine
 from monitor.imports import SPECS, import_csv
-from monitor.keycheck import KEY_CHECK_NAME, PseudonymKeyError, claim_or_verify_key, key_check_value
+from monitor.keycheck import (
+    KEY_CHECK_NAME,
+    PseudonymKeyError,
+    claim_or_verify_key,
+    key_check_value,
+    lock_key_check,
+    replace_key_check,
+)
 from monitor.models import ClientEvent, MetaValue, Staff, Visit
 from monitor.pseudonyms import Pseudonymiser
 from tests.conftest import ASTRID, BERTIL, BERTIL_HOME, HONEST, SUSPECT, TEST_KEY, supplier_row, visit_row
@@ -248,3 +255,29 @@ def test_two_first_imports_at_once_with_different_keys_exactly_one_wins(with_sup
     winner = next(k for k, v in outcomes.items() if v == "won")
     assert stored_check(db_url) == key_check_value(winner)
     assert snapshot(db_url)["visits"] == [("V1", Pseudonymiser(winner)(ASTRID))]
+
+
+def test_an_import_that_starts_while_a_rotation_runs_waits_and_is_then_refused(imported, with_suppliers, write_csv,
+                                                                                db_url):
+    path = write_csv("late.csv", [visit_row("V3", "2026-10-07 08:00", "2026-10-07 08:30")])
+    outcome: list[object] = []
+
+    def import_under_the_old_key() -> None:
+        try:
+            import_csv(with_suppliers, SPECS["visits"], path, pseudonymise=Pseudonymiser(TEST_KEY.encode()))
+            outcome.append("imported")
+        except PseudonymKeyError as exc:
+            outcome.append(exc)
+
+    with with_suppliers.connect() as conn:
+        conn.begin()
+        lock_key_check(conn)  # what `monitor rekey` does first
+        replace_key_check(conn, key_check_value(NEW_KEY.encode()))
+        late = threading.Thread(target=import_under_the_old_key)
+        late.start()
+        time.sleep(0.5)
+        assert late.is_alive()
+        conn.commit()
+    late.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], PseudonymKeyError)
+    assert "V3" not in [v for v, _ in snapshot(db_url)["visits"]]
