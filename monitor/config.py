@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from monitor.keycheck import check_key_strength
+
 ENV_PREFIX = "MONITOR_"
 # A checkout keeps rules/, alerts/ and feeds.yaml beside the package; used when the
 # configured relative path does not exist in the working directory.
@@ -101,13 +103,17 @@ class Settings(BaseSettings):
     def recipients(self) -> list[str]:
         return [a.strip() for a in self.digest_recipients.split(",") if a.strip()]
 
-    def pseudonym_key_bytes(self) -> bytes:
+    def pseudonym_key_bytes(self, *, allow_weak: bool = False) -> bytes:
+        """The key; refused when missing, or weak unless `allow_weak` (only to rotate away from it)."""
         if self.pseudonym_key is None or not self.pseudonym_key.get_secret_value():
             raise ConfigError(
                 "No pseudonymisation key: set MONITOR_PSEUDONYM_KEY or MONITOR_PSEUDONYM_KEY_FILE "
                 "(client ids are replaced by a keyed hash at import and cannot be stored without one)"
             )
-        return self.pseudonym_key.get_secret_value().encode("utf-8")
+        key = self.pseudonym_key.get_secret_value().encode("utf-8")
+        if not allow_weak:
+            check_key_strength(key, "MONITOR_PSEUDONYM_KEY")
+        return key
 
     def resolved(self, name: Literal["feeds_file", "rules_dir", "templates_dir"]) -> Path:
         path: Path = getattr(self, name)

@@ -13,6 +13,8 @@ import hmac
 import re
 from datetime import date
 
+from monitor.keycheck import key_check_value
+
 # Not stdnum.se.personnummer, though it knows the format: its compact() mangles ids that are
 # not personnummer ('klient-77a' -> 'klient--77a'), so this shape check is needed anyway and
 # already yields the parts; its century rule reads the real date and rejects coordination
@@ -53,6 +55,11 @@ class Pseudonymiser:
         self._key = key
         self._cache: dict[str, str] = {}
         self._cache_size = cache_size
+
+    @property
+    def key_check(self) -> str:
+        """The key's check value, which the database compares with the one it was built with."""
+        return key_check_value(self._key)
 
     def __call__(self, raw: str) -> str:
         try:

@@ -46,7 +46,7 @@ def scored(env, write_csv):
 
 def test_import_refuses_to_run_without_a_pseudonymisation_key(env, write_csv):
     del env["MONITOR_PSEUDONYM_KEY"]
-    result = invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST)])))
+    result = invoke(env, "import", "visits", str(write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])))
     assert result.exit_code == 2
     assert "MONITOR_PSEUDONYM_KEY" in result.output
 

@@ -17,9 +17,9 @@ def test_cli_options_win_over_the_environment():
 
 def test_it_reads_a_secret_from_a_file(tmp_path):
     key_file = tmp_path / "key"
-    key_file.write_text("s3cret\n")
+    key_file.write_text("s3cret-file-key-0123\n")
     settings = load_settings({"MONITOR_PSEUDONYM_KEY_FILE": str(key_file)})
-    assert settings.pseudonym_key_bytes() == b"s3cret"
+    assert settings.pseudonym_key_bytes() == b"s3cret-file-key-0123"
 
 
 def test_a_dump_of_the_settings_redacts_secrets():

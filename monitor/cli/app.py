@@ -16,6 +16,7 @@ from monitor.cli.history import imports_history
 from monitor.cli.imports import import_command
 from monitor.cli.media import media_app
 from monitor.cli.ranking import explain, rank
+from monitor.cli.rekey import rekey
 from monitor.cli.rules import rules_app
 from monitor.cli.score import score
 from monitor.cli.settings import Language, show_config
@@ -70,6 +71,7 @@ app.command()(rank)
 app.command()(explain)
 app.command()(digest)
 app.command("config")(show_config)
+app.command()(rekey)
 app.command()(demo)
 app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")

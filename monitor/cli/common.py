@@ -35,6 +35,7 @@ from monitor.db import (
 )
 from monitor.imports import CsvImportError, MappingError
 from monitor.jobs.leases import LeaseBusy
+from monitor.keycheck import PseudonymKeyError
 from monitor.yamlfile import ConfigFileError
 
 # soft_wrap: long messages stay on one line when piped or logged, instead of breaking at 80.
@@ -42,7 +43,7 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 USER_ERRORS = (ConfigError, ConfigFileError, CsvImportError, MappingError, MailError, LookupError,
-               DatabaseUnavailable, LeaseBusy)
+               DatabaseUnavailable, LeaseBusy, PseudonymKeyError)
 F = TypeVar("F", bound=Callable[..., Any])
 
 

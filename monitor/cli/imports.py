@@ -52,7 +52,8 @@ def import_file(
 ) -> ImportResult:
     """`now`: the import's clock, from which the latest accepted time is counted."""
     spec = SPECS[kind]
-    pseudonymise = Pseudonymiser(state.settings.pseudonym_key_bytes())
+    # Only kinds with client ids need the key: a supplier register can be loaded without it.
+    pseudonymise = Pseudonymiser(state.settings.pseudonym_key_bytes()) if spec.pseudonymises else None
     column_mapping = load_mapping(mapping, spec.all_columns) if mapping else None
     engine = state.engine()
     size = file.stat().st_size if file.is_file() else 0

@@ -38,4 +38,5 @@ SPEC = ImportSpec(
     optional_columns=("latitude", "longitude", "observer", "note"),
     conflict_keys=("observation_id",),
     parse_row=parse_observation,
+    pseudonymises=False,
 )

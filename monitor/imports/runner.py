@@ -25,6 +25,7 @@ from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
 from monitor.imports.writers import BatchWriter, batch_writer
+from monitor.keycheck import PseudonymKeyError, claim_or_verify_key
 from monitor.models import ImportBatch, Supplier
 from monitor.pseudonyms import Pseudonymiser
 
@@ -41,6 +42,8 @@ class ImportSpec:
     optional_columns: tuple[str, ...]
     conflict_keys: tuple[str, ...]
     parse_row: Callable[[dict[str, str], ImportContext], dict[str, Any]]
+    # Holds client ids: needs the pseudonym key, and the database's check that it is the same key.
+    pseudonymises: bool = True
 
     @property
     def all_columns(self) -> set[str]:
@@ -78,13 +81,18 @@ class ImportResult:
         return "partial" if self.rows_rejected else "applied"
 
 
+def _no_client_ids(client_id: str) -> str:
+    raise TypeError("this import kind is declared without client ids (ImportSpec.pseudonymises)")
+
+
 class ImportContext:
     """What a row parser may look up: suppliers, the pseudonymiser, the target dialect, and
     the registered times this import accepts."""
 
-    def __init__(self, conn: Connection, pseudonymise: Pseudonymiser, bounds: TimeBounds) -> None:
+    def __init__(self, conn: Connection, pseudonymiser: Pseudonymiser | None, bounds: TimeBounds) -> None:
         self.conn = conn
-        self.pseudonymise = pseudonymise
+        # An attribute, not a method: it runs once per client id, millions of times an import.
+        self.pseudonymise: Callable[[str], str] = pseudonymiser or _no_client_ids
         self.bounds = bounds
         self._supplier_ids: dict[str, int] | None = None
 
@@ -162,7 +170,7 @@ def import_csv(
     spec: ImportSpec,
     path: Path,
     *,
-    pseudonymise: Pseudonymiser,
+    pseudonymise: Pseudonymiser | None = None,
     mapping: ColumnMapping | None = None,
     strict: bool = False,
     batch_rows: int = 20_000,
@@ -172,7 +180,11 @@ def import_csv(
 ) -> ImportResult:
     """Import one CSV file. Raises CsvImportError when the file as a whole is unusable.
 
-    `bounds`: the registered times accepted; by default the settings' defaults around now."""
+    `bounds`: the registered times accepted; by default the settings' defaults around now.
+    `pseudonymise`: needed by kinds with client ids, whose import first checks that its key is the
+    one the database was built with (PseudonymKeyError if not, and nothing is applied)."""
+    if spec.pseudonymises and pseudonymise is None:
+        raise TypeError(f"{spec.kind} imports hold client ids and need a Pseudonymiser")
     mapping = mapping or ColumnMapping()
     bounds = bounds or TimeBounds.from_settings(Settings())
     result = ImportResult(kind=spec.kind, path=path, strict=strict)
@@ -195,6 +207,10 @@ def import_csv(
                             strict=strict, started_at=utcnow())
                     .returning(ImportBatch.__table__.c.id)  # type: ignore[attr-defined]
                 ).scalar_one()
+                if pseudonymise is not None and spec.pseudonymises:
+                    # Here, so that every caller (CLI, demo, scheduled jobs) gets the check, and
+                    # after the first write, which on SQLite makes imports and rotations take turns.
+                    claim_or_verify_key(conn, pseudonymise.key_check)
                 pending: list[dict[str, Any]] = []
                 writer: BatchWriter | None = None
                 for line, fields in csv_file.rows():
@@ -236,7 +252,7 @@ def import_csv(
                 result.batch_id = batch_id
         except _StrictRollback:
             result.batch_id = _record_failed_batch(engine, spec, path, result, None)
-        except CsvImportError as exc:
+        except (CsvImportError, PseudonymKeyError) as exc:
             _record_failed_batch(engine, spec, path, result, str(exc))
             raise
         except Exception as exc:

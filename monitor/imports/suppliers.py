@@ -46,4 +46,5 @@ SPEC = ImportSpec(
     optional_columns=("aliases", "subcategory", "contract_start", "contract_end"),
     conflict_keys=("org_number",),
     parse_row=parse_supplier,
+    pseudonymises=False,
 )
