@@ -1,0 +1,100 @@
+"""Checks every import kind makes on a row besides its own parsing: the number of fields,
+characters no database column should hold, lengths, and a key seen earlier in the same file.
+
+Each problem is a rejected row with its line and column, the same on SQLite and PostgreSQL:
+PostgreSQL refuses a NUL byte or an over-long value for the whole file, SQLite stores them,
+and a key twice in one file was "last row wins" on one backend and counted differently on the
+other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, Text
+
+from monitor.imports.fields import RowErrors
+
+# Free text may run over lines; an id, a name or a time may not.
+MULTILINE_COLUMNS = frozenset({"note"})
+LONGEST_TEXT = 10_000  # for columns stored as unbounded text
+LONGEST_VALUE = 1_000  # for any other value before it is parsed
+# C0 controls and DEL; a tab is allowed (some exports pad with it) and stripped like spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Columns the importer fills from another: a duplicate is named by the column the user wrote.
+_KEY_SOURCES = {"supplier_id": "supplier_org_number", "client_ref": "client_id"}
+
+
+class RowChecks:
+    def __init__(self, table: Table, columns: list[str], conflict_keys: tuple[str, ...], width: int) -> None:
+        """`columns`: the file's columns this import reads; `width`: the header's number of fields."""
+        self._width = width
+        self._keys = conflict_keys
+        self._key_columns = [_KEY_SOURCES.get(k, k) for k in conflict_keys]
+        self._first_lines: dict[bytes, int] = {}
+        self._input_caps = {c: _input_cap(table, c) for c in columns}
+        self._stored_caps = {
+            c: length for c in columns
+            if c in table.c and (length := getattr(table.c[c].type, "length", None))
+        }
+
+    def check_fields(self, fields: list[str], values: Mapping[str, str]) -> None:
+        """Before parsing: too few or too many fields, control characters, absurd lengths."""
+        errors = RowErrors()
+        extra = fields[self._width:]
+        if len(fields) < self._width:
+            errors.add("", f"too few fields ({len(fields)} of {self._width}; a missing separator, or a "
+                           "line break inside a value not quoted?)")
+        elif any(f.strip() for f in extra):
+            errors.add("", f"too many fields ({len(fields)} of {self._width}; a separator inside a value "
+                           "not quoted?)")
+        else:
+            for column, value in values.items():
+                problem = _control_character(column, value) or _too_long(value, self._input_caps[column])
+                if problem:
+                    errors.add(column, problem)
+        errors.raise_if_any()
+
+    def check_record(self, record: Mapping[str, Any], line: int) -> None:
+        """After parsing: values too long for their column, and a key an earlier row had. Called
+        only for rows that will be applied, so the first applied row of a key is the one kept."""
+        errors = RowErrors()
+        for column, cap in self._stored_caps.items():
+            value = record.get(column)
+            if isinstance(value, str) and len(value) > cap:
+                errors.add(column, f"longer than {cap} characters ({len(value):,})")
+        errors.raise_if_any()
+        # Eight bytes of a hash per key: a million-row file costs tens of megabytes, not its keys.
+        key = hashlib.blake2b(repr(tuple(record[k] for k in self._keys)).encode(), digest_size=8).digest()
+        first = self._first_lines.setdefault(key, line)
+        if first != line:
+            errors.add(self._key_columns[0], f"duplicate of line {first} (same {', '.join(self._key_columns)})")
+            errors.raise_if_any()
+
+
+def _input_cap(table: Table, column: str) -> int:
+    if column in table.c and isinstance(table.c[column].type, Text):
+        return LONGEST_TEXT
+    return LONGEST_VALUE
+
+
+def _control_character(column: str, value: str) -> str | None:
+    pattern = _CONTROL_IN_TEXT if column in MULTILINE_COLUMNS else _CONTROL
+    found = pattern.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = _C0_NAMES.get(char, "control")
+    return (f"contains a control character ({name}, U+{ord(char):04X}) at position {found.start() + 1}; "
+            "no database stores it reliably")
+
+
+def _too_long(value: str, cap: int) -> str | None:
+    return f"longer than {cap:,} characters ({len(value):,})" if len(value) > cap else None
+
+
+_C0_NAMES = {"\x00": "NUL", "\n": "line feed", "\r": "carriage return", "\x1b": "escape", "\x7f": "delete"}
