@@ -24,7 +24,13 @@ from monitor.imports.bounds import TimeBounds
 from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
-from monitor.imports.problems import RejectedFile, RejectedRow, column_labels, rejected_row
+from monitor.imports.problems import (
+    RejectedFile,
+    RejectedRow,
+    column_labels,
+    mask_personal_numbers,
+    rejected_row,
+)
 from monitor.imports.rowchecks import RowChecks
 from monitor.imports.writers import BatchWriter, batch_writer
 from monitor.models import ImportBatch, Supplier
@@ -119,7 +125,8 @@ def _column_positions(
     if missing:
         raise CsvImportError(
             f"{path}:1: missing required column(s): {', '.join(missing)}; "
-            f"the file has: {', '.join(header)}"
+            # A file without a header line has a row there: no personnummer on the console.
+            f"the file has: {mask_personal_numbers(', '.join(header))}"
         )
     return positions
 

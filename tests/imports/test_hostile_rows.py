@@ -142,6 +142,14 @@ def test_a_client_id_is_never_repeated_even_from_another_column(with_suppliers, 
     assert "KLIENT-4711" not in rejected["reason"] and rejected["client_id"] == "KLIENT-4711"
 
 
+def test_a_file_without_a_header_line_shows_no_personnummer(with_suppliers, tmp_path, pseudonymise):
+    path = _raw(tmp_path, "v.csv", _visits_text().split("\n", 1)[1])
+    with pytest.raises(CsvImportError) as caught:
+        _import(with_suppliers, pseudonymise, "visits", path)
+    assert "missing required column" in str(caught.value)
+    assert "19300101-****" in str(caught.value) and ASTRID not in str(caught.value)
+
+
 def test_an_org_number_is_not_taken_for_a_personnummer(with_suppliers, write_csv, pseudonymise):
     rows = [visit_row("V1", START, END, supplier_org_number="556677-8898")]
     result = _import(with_suppliers, pseudonymise, "visits", write_csv("v.csv", rows))
