@@ -44,11 +44,11 @@ class RowChecks:
     def check_fields(self, fields: list[str], values: Mapping[str, str]) -> None:
         """Before parsing: too few or too many fields, control characters, absurd lengths."""
         if len(fields) < self._width:
-            _reject(("", f"too few fields ({len(fields)} of {self._width}; a missing separator, or a line "
-                         "break inside a value not quoted?)"))
+            _reject(("", f"too few fields ({len(fields)} of {self._width}): a separator missing, or a line "
+                         "break inside an unquoted value?"))
         if len(fields) > self._width and any(f.strip() for f in fields[self._width:]):
-            _reject(("", f"too many fields ({len(fields)} of {self._width}; a separator inside a value not "
-                         "quoted?)"))
+            _reject(("", f"too many fields ({len(fields)} of {self._width}): a separator inside an unquoted "
+                         "value?"))
         # Nearly every row is clean: one search over the whole row, column by column only if needed.
         joined = "".join(values.values())
         if len(joined) <= LONGEST_VALUE and not _CONTROL.search(joined):

@@ -108,8 +108,8 @@ def test_a_field_over_the_csv_limit_stops_the_file_at_the_line_it_starts(with_su
         assert conn.execute(select(Visit.id)).first() is None  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize(("row", "reason"), [("V2,x,y", "too few fields (3 of 13"),
-                                             ("V2" + ",x" * 13, "too many fields (14 of 13")],
+@pytest.mark.parametrize(("row", "reason"), [("V2,x,y", "too few fields (3 of 13)"),
+                                             ("V2" + ",x" * 13, "too many fields (14 of 13)")],
                          ids=["short", "long"])
 def test_a_row_with_the_wrong_number_of_fields_says_how_many(with_suppliers, tmp_path, pseudonymise, row, reason):
     result = _import(with_suppliers, pseudonymise, "visits", _raw(tmp_path, "v.csv", _visits_text(row)))
