@@ -9,6 +9,7 @@ other.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -32,7 +33,7 @@ class RowChecks:
     def __init__(self, table: Table, columns: list[str], conflict_keys: tuple[str, ...], width: int) -> None:
         """`columns`: the file's columns this import reads; `width`: the header's number of fields."""
         self._width = width
-        self._keys = conflict_keys
+        self._key_of = operator.itemgetter(*conflict_keys)
         self._key_columns = [_KEY_SOURCES.get(k, k) for k in conflict_keys]
         self._first_lines: dict[int, int] = {}
         self._input_caps = {c: _input_cap(table, c) for c in columns}
@@ -68,7 +69,7 @@ class RowChecks:
         # The key's 64-bit hash, not the key: a million-row file costs about 100 MB, whatever
         # its ids. Equal instants hash alike whatever their offset, as the database compares
         # them. A million keys give two different ones the same hash with a chance of about 3 in 10^8.
-        first = self._first_lines.setdefault(hash(tuple(record[k] for k in self._keys)), line)
+        first = self._first_lines.setdefault(hash(self._key_of(record)), line)
         if first != line:
             _reject((self._key_columns[0], f"duplicate of line {first} (same {', '.join(self._key_columns)})"))
 
