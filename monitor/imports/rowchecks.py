@@ -22,7 +22,7 @@ from monitor.imports.fields import RowErrors
 MULTILINE_COLUMNS = frozenset({"note"})
 LONGEST_TEXT = 10_000  # for columns stored as unbounded text
 LONGEST_VALUE = 1_000  # for any other value before it is parsed
-# C0 controls and DEL; a tab is allowed (some exports pad with it) and stripped like spaces.
+# C0 controls and DEL. A tab is allowed: whitespace to every parser, stripped at the ends like a space.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Columns the importer fills from another: a duplicate is named by the column the user wrote.
