@@ -14,6 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingCo
 from monitor.cli.common import State, console, err_console, progress_bar, state_of, user_errors
 from monitor.imports import SPECS, ImportResult, import_csv, load_mapping
 from monitor.imports.bounds import TimeBounds
+from monitor.imports.problems import REJECTED_SUFFIX
 from monitor.pseudonyms import Pseudonymiser
 
 
@@ -37,11 +38,15 @@ def import_command(
     encoding: Annotated[str, typer.Option(help="File encoding, if not UTF-8.")] = "utf-8-sig",
 ) -> None:
     """Import a CSV export. Bad rows are listed and written to FILE.rejected.csv; valid rows are
-    applied (unless --strict). Importing the same file again changes nothing.
+    applied (unless --strict). Importing the same file again changes nothing; fix the rows in
+    FILE.rejected.csv and import that file to apply them.
 
-    Exit code 0: all rows applied; 1: some rows rejected; 2: the file could not be imported."""
+    Exit code 0: all rows applied; 1: some rows rejected, the others applied; 2: nothing
+    imported (the file could not be read, or --strict and a row was rejected)."""
     result = import_file(state_of(ctx), kind.value, file, mapping, strict, encoding)
     print_import(result)
+    if not result.applied:
+        raise typer.Exit(2)
     if result.rows_rejected:
         raise typer.Exit(1)
 
@@ -84,4 +89,9 @@ def print_import(result: ImportResult) -> None:
     if result.rows_rejected > len(result.rejected):
         out.print(f"  ... and {result.rows_rejected - len(result.rejected)} more", highlight=False)
     if result.rejected_file:
-        out.print(f"Rejected rows with reasons: {result.rejected_file}", highlight=False, markup=False)
+        out.print(f"Rejected rows with reasons: {result.rejected_file} (holds personal data from the "
+                  "file, readable only by you: fix the rows and import it, then delete it)",
+                  highlight=False, markup=False)
+    elif result.path.name.endswith(REJECTED_SUFFIX) and result.applied:
+        out.print(f"Every row of {result.path} is applied: delete it, it holds personal data",
+                  highlight=False, markup=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from dataclasses import replace
@@ -15,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.common import OutputFormat, console, err_console, print_table, state_of, user_errors
+from monitor.csvoutput import CsvWriter
 from monitor.timestamps import local_text
 
 
@@ -29,11 +28,17 @@ def rank(
     plot: Annotated[
         Path | None, typer.Option(help="Also draw the listed suppliers' risk over the scoring runs to this PNG.")
     ] = None,
+    excel: Annotated[
+        bool, typer.Option(help="With --format csv: ';' separated, UTF-8 with BOM and decimal commas, as "
+                                "Swedish Excel opens it.")
+    ] = False,
 ) -> None:
     """Print the suppliers ranked by risk, highest first, with the reasons."""
     from monitor.ranking.plot import plot_history
     from monitor.ranking.report import latest_ranking
 
+    if excel and format is not OutputFormat.csv:
+        raise typer.BadParameter("only goes with --format csv", param_hint="--excel")
     state = state_of(ctx)
     with state.engine(create=False).connect() as conn:
         ranking = latest_ranking(conn, top=top if top or not plot else None, area=area,
@@ -52,14 +57,13 @@ def rank(
     if format is OutputFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif format is OutputFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        # Names come from CSV files: a name like =HYPERLINK(...) is written as text (csvoutput).
+        writer = CsvWriter(sys.stdout, excel=excel)
         writer.writerow(["rank", "org_number", "name", "contract_area", "score", "change", "trend", "reasons"])
         for r in rows:
             reasons = " | ".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
             writer.writerow([r["rank"], r["org_number"], r["name"], r["contract_area"], r["score"],
-                             "" if r["change"] is None else r["change"], r["trend"], reasons])
-        sys.stdout.write(buffer.getvalue())
+                             r["change"], r["trend"], reasons])
     else:
         table = Table(title=f"Risk ranking (scoring run {ranking.run_id}, "
                       f"{local_text(ranking.scored_at)})")

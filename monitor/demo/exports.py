@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from monitor.csvoutput import CsvWriter
 
 if TYPE_CHECKING:
     from monitor.demo.events import EventRow
@@ -34,7 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 @contextmanager
 def csv_rows(path: Path, kind: str) -> Iterator[Callable[[Sequence[str]], object]]:
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = CsvWriter(f, lineterminator="\n")
         writer.writerow(COLUMNS[kind])
         yield writer.writerow
 

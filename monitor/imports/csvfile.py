@@ -1,4 +1,8 @@
-"""Reading municipal CSV exports: UTF-8 with or without BOM, ';' or ',' separated."""
+"""Reading municipal CSV exports: UTF-8 with or without BOM, ';' or ',' separated.
+
+A `.rejected.csv` written by an earlier import is read as the export it came from: its line,
+column and reason columns are dropped and the quotes its writer put in front of formula-like
+cells are taken off again (see monitor.csvoutput)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from monitor.csvoutput import restore_cell
+
 DELIMITERS = (";", ",", "\t")
+REJECTED_COLUMNS = ("line", "column", "reason")
 
 
 class CsvImportError(Exception):
@@ -42,6 +49,7 @@ class CsvFile:
     header: list[str]
     _rows: Iterator[tuple[int, list[str]]]
     _counter: _CountingReader
+    rejected_file: bool = False  # a .rejected.csv of ours, read as the original rows
 
     @property
     def bytes_read(self) -> int:
@@ -89,6 +97,10 @@ def open_csv(
     delimiter = sniff_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     header = [h.strip().lstrip("\ufeff") for h in header]
+    rejected_file = tuple(h.casefold() for h in header[:3]) == REJECTED_COLUMNS
+    skip = len(REJECTED_COLUMNS) if rejected_file else 0
+    if rejected_file:
+        header = [restore_cell(h) for h in header[skip:]]
     reader = csv.reader(text, delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -101,14 +113,23 @@ def open_csv(
             except UnicodeDecodeError as exc:
                 raise CsvImportError(_decode_message(path, previous_end + 1, exc)) from exc
             except csv.Error as exc:
-                raise CsvImportError(f"{path}:{reader.line_num + 1}: {exc}") from exc
+                raise CsvImportError(_csv_error_message(path, previous_end + 1, exc)) from exc
             start = previous_end + 1
             previous_end = reader.line_num + 1  # +1: the header was read outside the reader
             if not any(f.strip() for f in fields):
                 continue
-            yield start, fields
+            yield start, ([restore_cell(f) for f in fields[skip:]] if skip else fields)
 
-    return CsvFile(path=path, delimiter=delimiter, header=header, _rows=rows(), _counter=counter)
+    return CsvFile(path=path, delimiter=delimiter, header=header, _rows=rows(), _counter=counter,
+                   rejected_file=rejected_file)
+
+
+def _csv_error_message(path: Path, line: int, exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        # Usually a quote mark that is never closed: the rest of the file became one field.
+        return (f"{path}:{line}: a field starting in this row is longer than {csv.field_size_limit():,} "
+                "characters (a quote mark not closed?); nothing applied")
+    return f"{path}:{line}: {exc}; nothing applied"
 
 
 def _first_undecodable_line(path: Path, encoding: str) -> int | None:

@@ -4,17 +4,17 @@ One file is one transaction: either every valid row is applied, or (with --stric
 file-level error) nothing is. Rejected rows go to `<file>.rejected.csv` with their line
 numbers and reasons, so they can be fixed and the file imported again; re-importing is
 safe because every row is upserted on its natural key and unchanged rows are left alone.
+Within one file the first row of a key is applied and later ones are rejected (rowchecks.py).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
@@ -24,6 +24,14 @@ from monitor.imports.bounds import TimeBounds
 from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
+from monitor.imports.problems import (
+    RejectedFile,
+    RejectedRow,
+    column_labels,
+    mask_personal_numbers,
+    rejected_row,
+)
+from monitor.imports.rowchecks import RowChecks
 from monitor.imports.writers import BatchWriter, batch_writer
 from monitor.keycheck import PseudonymKeyError, claim_or_verify_key
 from monitor.models import ImportBatch, Supplier
@@ -48,15 +56,6 @@ class ImportSpec:
     @property
     def all_columns(self) -> set[str]:
         return set(self.required_columns) | set(self.optional_columns)
-
-
-@dataclass
-class RejectedRow:
-    line: int
-    errors: list[tuple[str, str]]
-
-    def describe(self) -> str:
-        return "; ".join(f"column {col}: {reason}" for col, reason in self.errors)
 
 
 @dataclass
@@ -118,32 +117,6 @@ class ImportContext:
         return self.pseudonymise(text)
 
 
-class _RejectWriter:
-    def __init__(self, source: Path, delimiter: str, header: list[str]) -> None:
-        self.path = source.with_name(source.name + ".rejected.csv")
-        self._delimiter = delimiter
-        self._header = header
-        self._file: IO[str] | None = None
-        self._writer: Any = None
-
-    def write(self, rejected: RejectedRow, fields: list[str]) -> None:
-        if self._writer is None:
-            self._file = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._file, delimiter=self._delimiter)
-            self._writer.writerow(["line", "column", "reason", *self._header])
-        columns = "; ".join(c for c, _ in rejected.errors)
-        reasons = "; ".join(r for _, r in rejected.errors)
-        self._writer.writerow([rejected.line, columns, reasons, *fields])
-
-    def close(self) -> Path | None:
-        if self._file is not None:
-            self._file.close()
-            return self.path
-        if self.path.exists():
-            self.path.unlink()  # a stale list from an earlier run would mislead
-        return None
-
-
 def _column_positions(
     spec: ImportSpec, header: list[str], mapping: ColumnMapping, path: Path
 ) -> dict[str, int]:
@@ -160,7 +133,8 @@ def _column_positions(
     if missing:
         raise CsvImportError(
             f"{path}:1: missing required column(s): {', '.join(missing)}; "
-            f"the file has: {', '.join(header)}"
+            # A file without a header line has a row there: no personnummer on the console.
+            f"the file has: {mask_personal_numbers(', '.join(header))}"
         )
     return positions
 
@@ -196,8 +170,11 @@ def import_csv(
     with raw:
         csv_file = open_csv(path, raw, encoding, on_bytes=digest.update)
         positions = _column_positions(spec, csv_file.header, mapping, path)
-        rejects = _RejectWriter(path, csv_file.delimiter, csv_file.header)
+        rejects = RejectedFile(path, csv_file.delimiter, csv_file.header)
+        labels = column_labels(csv_file.header, positions)
+        checks = RowChecks(spec.table, list(positions), spec.conflict_keys, len(csv_file.header))
         translated = [c for c in positions if c in mapping.values]
+        read_through = False
         try:
             with engine.begin() as conn:
                 ctx = ImportContext(conn, pseudonymise, bounds)
@@ -219,9 +196,11 @@ def import_csv(
                     for column in translated:
                         values[column] = mapping.translate(column, values[column])
                     try:
+                        checks.check_fields(fields, values)
                         record = spec.parse_row(values, ctx)
+                        checks.check_record(record, line)
                     except RowErrors as exc:
-                        rejected = RejectedRow(line, exc.errors)
+                        rejected = rejected_row(line, exc.errors, values, labels)
                         result.rows_rejected += 1
                         if len(result.rejected) < SHOWN_REJECTS:
                             result.rejected.append(rejected)
@@ -241,6 +220,7 @@ def import_csv(
                     result.rows_changed += writer.write(pending)
                     result.rows_accepted += len(pending)
                 result.sha256 = digest.hexdigest()
+                read_through = True
                 result.applied = not (strict and result.rows_rejected)
                 if not result.applied:
                     raise _StrictRollback
@@ -266,7 +246,7 @@ def import_csv(
                                path.name, type(record_exc).__name__)
             raise
         finally:
-            result.rejected_file = rejects.close()
+            result.rejected_file = rejects.close(completed=read_through)
             if on_progress:
                 on_progress(csv_file.bytes_read)
     logger.info(

@@ -2,8 +2,8 @@
 
 SQLite: one prepared INSERT .. ON CONFLICT executed for the whole batch.
 PostgreSQL: COPY into a temporary table, then one INSERT .. SELECT .. ON CONFLICT. COPY is
-an order of magnitude faster than row inserts, and DISTINCT ON lets the last of several rows
-with the same key in one file win instead of failing the statement.
+an order of magnitude faster than row inserts. The runner rejects a key's later rows in one
+file (rowchecks.py); DISTINCT ON stays as a guard, so a batch never fails the statement.
 """
 
 from __future__ import annotations
