@@ -39,7 +39,7 @@ def list_jobs(ctx: typer.Context) -> None:
     for name in ("job", "task", "schedule", "next run", "misfire grace"):
         table.add_column(name)
     for name, spec in schedule.jobs.items():
-        upcoming = stored.get(name) if name in stored else spec.trigger().get_fire_time(None, now)
+        upcoming = stored.get(name) if name in stored else spec.trigger().get_next_fire_time(None, now)
         table.add_row(name, schedule.task_of(name), spec.describe() if spec.enabled else "disabled",
                       local_text(upcoming) if upcoming and spec.enabled else "",
                       f"{spec.misfire_grace_minutes:g} min")

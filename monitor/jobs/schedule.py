@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from monitor.timestamps import STOCKHOLM
-from monitor.yamlfile import ConfigFileError, all_errors, load_yaml, node_line
+from monitor.yamlfile import ConfigFileError, all_errors, load_yaml, node_line, raise_all
 
 # What a job can do; a job's name is its task unless it names one.
 TASKS = ("poll-feeds", "import-inbox", "score", "digest", "retention")
@@ -117,15 +117,6 @@ class Schedule(BaseModel):
     lease_minutes: float = Field(10, gt=0, description="A job's lease; renewed while it runs.")
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
-    @model_validator(mode="after")
-    def _known_tasks(self) -> Schedule:
-        tasks = allowed_tasks()
-        for name, spec in self.jobs.items():
-            task = spec.task or name
-            if task not in tasks:
-                raise ValueError(f"job '{name}': unknown task '{task}' (one of: {', '.join(tasks)})")
-        return self
-
     def task_of(self, name: str) -> str:
         return self.jobs[name].task or name
 
@@ -154,6 +145,9 @@ def load_schedule(path: Path) -> Schedule:
             line = node_line(tree, *loc)
             lines.append(f"{path}:{line or 1}: {message}")
         raise ConfigFileError("\n".join(lines)) from None
+    tasks = allowed_tasks()
+    raise_all([f"{path}:{node_line(tree, 'jobs', name)}: job '{name}': unknown task '{schedule.task_of(name)}' "
+               f"(one of: {', '.join(tasks)})" for name in schedule.jobs if schedule.task_of(name) not in tasks])
     # Mapping files are named relative to the schedule file, like a path in any config file.
     schedule._base_dir = path.resolve().parent
     return schedule

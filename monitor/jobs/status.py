@@ -42,7 +42,7 @@ def service_status(engine: Engine, schedule: Schedule, now: datetime | None = No
         last = runs.get(name, {})
         stored = upcoming.get(name)
         # Not yet in the job store (the service never ran with it): when it would run.
-        planned = stored if name in upcoming else (spec.trigger().get_fire_time(None, now) if spec.enabled else None)
+        planned = stored if name in upcoming else (spec.trigger().get_next_fire_time(None, now) if spec.enabled else None)
         jobs[name] = {
             "schedule": spec.describe(), "enabled": spec.enabled,
             "last_run": _run(last.get("last_run")),
@@ -51,8 +51,8 @@ def service_status(engine: Engine, schedule: Schedule, now: datetime | None = No
         }
     f, d = Feed.__table__.c, DigestLog.__table__.c  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        health = dict(conn.execute(select(f.healthy, func.count()).where(f.enabled.is_(True)).group_by(f.healthy))
-                      .tuples().all())
+        health = {healthy: count for healthy, count in conn.execute(
+            select(f.healthy, func.count()).where(f.enabled.is_(True)).group_by(f.healthy))}
         digest = conn.execute(select(d.period, d.status, d.sent_at, d.error).order_by(d.period.desc()).limit(1)).first()
     return {
         "jobs": jobs,
