@@ -42,7 +42,7 @@ def service_status(engine: Engine, schedule: Schedule, now: datetime | None = No
         last = runs.get(name, {})
         stored = upcoming.get(name)
         # Not yet in the job store (the service never ran with it): when it would run.
-        planned = stored if name in upcoming else (spec.trigger().get_next_fire_time(None, now) if spec.enabled else None)
+        planned = stored if name in upcoming else spec.trigger().get_next_fire_time(None, now)
         jobs[name] = {
             "schedule": spec.describe(), "enabled": spec.enabled,
             "last_run": _run(last.get("last_run")),
