@@ -76,9 +76,9 @@ def history(
 def run_now(ctx: typer.Context, name: Annotated[str, typer.Argument(help="A job of schedule.yaml.")]) -> None:
     """Run one job now, through the same lock as the service: if the service (or anyone) is
     running it right now, nothing is done. Exit code 1 if the job failed or was skipped."""
+    from monitor.jobs.context import JobContext
     from monitor.jobs.runner import run_job
     from monitor.jobs.schedule import load_schedule
-    from monitor.jobs.tasks import JobContext
 
     state = state_of(ctx)
     schedule = load_schedule(state.settings.resolved("schedule_file"))

@@ -24,8 +24,8 @@ from sqlalchemy import Engine, select
 
 from monitor.imports import SPECS, CsvImportError, MappingError, import_csv, load_mapping
 from monitor.imports.bounds import TimeBounds
+from monitor.jobs.context import JobContext
 from monitor.jobs.schedule import KINDS, InboxFile, mapping_path
-from monitor.jobs.tasks import JobContext
 from monitor.models import ImportBatch
 from monitor.pseudonyms import Pseudonymiser
 from monitor.timestamps import STOCKHOLM

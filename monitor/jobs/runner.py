@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 
 from monitor.jobs import runs
+from monitor.jobs.context import JobContext
 from monitor.jobs.leases import LeaseBusy, LeaseHolder, acquire, release, this_process
 from monitor.jobs.metrics import JOB_DURATION
-from monitor.jobs.tasks import TASKS, JobContext
+from monitor.jobs.tasks import TASKS
 
 logger = logging.getLogger(__name__)
 

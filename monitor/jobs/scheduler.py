@@ -18,9 +18,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.db import utcnow
+from monitor.jobs.context import JobContext
 from monitor.jobs.runner import run_job
 from monitor.jobs.schedule import Schedule
-from monitor.jobs.tasks import JobContext
 from monitor.timestamps import STOCKHOLM
 
 logger = logging.getLogger(__name__)

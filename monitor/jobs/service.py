@@ -22,11 +22,11 @@ from sqlalchemy import Engine
 
 from monitor.config import ConfigError, Settings
 from monitor.jobs import scheduler as wiring
+from monitor.jobs.context import JobContext
 from monitor.jobs.leases import release
 from monitor.jobs.runner import active_runs
 from monitor.jobs.runs import close_dead_runs, finish_run
 from monitor.jobs.schedule import Schedule
-from monitor.jobs.tasks import JobContext
 from monitor.web.app import create_app
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from monitor.jobs.context import JobContext
 from monitor.jobs.inbox import import_inbox
 from monitor.jobs.schedule import load_schedule
-from monitor.jobs.tasks import JobContext
 from monitor.models import ImportBatch, Visit
 from tests.conftest import HONEST, SUSPECT, supplier_row, visit_row
 from tests.jobs.conftest import evidence_files, write_rows
