@@ -44,8 +44,13 @@ class RunRecord:
 
 
 def _record(row: Any) -> RunRecord:
-    return RunRecord(row.id, row.job, row.trigger, row.holder, row.started_at, row.finished_at, row.status,
-                     dict(row.counts or {}), row.error)
+    status, error = row.status, row.error
+    if status == "running" and holder_state(row.holder) is False:
+        # Its process is gone (on SQLite a job stopped at shutdown holds the write lock, so its
+        # row could not be closed): shown as what it is; the next `monitor run` closes it.
+        status, error = "interrupted", "the process running it stopped; its work was rolled back"
+    return RunRecord(row.id, row.job, row.trigger, row.holder, row.started_at, row.finished_at, status,
+                     dict(row.counts or {}), error)
 
 
 def start_run(engine: Engine, job: str, holder: str, trigger: str, now: datetime | None = None) -> int:

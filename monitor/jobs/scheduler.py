@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
 
-from monitor.db import utcnow
+from monitor.db import make_engine, utcnow
 from monitor.jobs.context import JobContext
 from monitor.jobs.runner import run_job
 from monitor.jobs.schedule import Schedule
@@ -38,6 +40,19 @@ def scheduled_run(name: str, trigger: str = "schedule") -> None:
     run_job(_context, name, trigger)
 
 
+def job_store_engine(engine: Engine) -> Engine:
+    """Where the job store lives: the database itself, except on SQLite, where a running job's
+    transaction holds the file's only write lock for as long as it runs and the scheduler could
+    not even note a job's next run meanwhile; there it is a file beside the database
+    (monitor.db -> monitor.scheduler.db), shared the same way by every process using it."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    path = Path(url.database)
+    store = path.with_name(f"{path.stem}.scheduler{path.suffix or '.db'}")
+    return make_engine(f"sqlite:///{store}")
+
+
 def build_scheduler(ctx: JobContext) -> BackgroundScheduler:
     global _context
     _context = ctx
@@ -45,7 +60,7 @@ def build_scheduler(ctx: JobContext) -> BackgroundScheduler:
     # scoring run would make a short job time out), so one job at a time there.
     workers = 1 if ctx.engine.dialect.name == "sqlite" else 4
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=ctx.engine, tablename=JOB_TABLE),
+        jobstores={"default": SQLAlchemyJobStore(engine=job_store_engine(ctx.engine), tablename=JOB_TABLE),
                    "transient": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(workers)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from monitor.db import utcnow
 from monitor.jobs.runs import RunRecord, last_runs
@@ -28,10 +29,19 @@ def _run(record: RunRecord | None) -> dict[str, Any] | None:
 
 def next_runs(engine: Engine) -> dict[str, datetime | None]:
     """Each stored job's next run, as the job store (shared by every instance) has it."""
+    from monitor.jobs.scheduler import job_store_engine
+
     jobs = SchedulerJob.__table__.c  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        return {row.id: datetime.fromtimestamp(row.next_run_time, UTC) if row.next_run_time is not None else None
-                for row in conn.execute(select(jobs.id, jobs.next_run_time))}
+    store = job_store_engine(engine)
+    try:
+        with store.connect() as conn:
+            return {row.id: datetime.fromtimestamp(row.next_run_time, UTC) if row.next_run_time is not None else None
+                    for row in conn.execute(select(jobs.id, jobs.next_run_time))}
+    except OperationalError:
+        return {}  # the service never ran here: no job store yet
+    finally:
+        if store is not engine:
+            store.dispose()
 
 
 def service_status(engine: Engine, schedule: Schedule, now: datetime | None = None) -> dict[str, Any]:

@@ -10,8 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import insert
+
 from monitor.config import Settings
 from monitor.jobs.context import JobContext
+from monitor.models import MetaValue
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +74,15 @@ def retention_task(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def sleep_task(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Test task: takes `seconds`, in small steps, like a long scoring run."""
+    """Test task: takes `seconds`, in small steps, like a long scoring run; with `write: true`
+    inside an open transaction that has written a row, to show an interrupted job's work is undone."""
     deadline = time.monotonic() + float(params.get("seconds", 1))
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
+    with ctx.engine.begin() as conn:
+        if params.get("write"):
+            conn.execute(insert(MetaValue.__table__).values(  # type: ignore[arg-type]
+                name=f"test-sleep-{params.get('run_id')}", value="written by a test job", updated_at=ctx.now()))
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
     return {"slept_seconds": params.get("seconds", 1)}
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from monitor.config import PROJECT_DIR
 from monitor.db import make_engine
-from monitor.models import JobRun
+from monitor.models import JobRun, MetaValue
 from tests.conftest import ASTRID_HOME, BERTIL, BERTIL_HOME, HONEST, SUSPECT, TEST_KEY, supplier_row, visit_row
 
 MONITOR = str(Path(sys.executable).parent / "monitor")
@@ -104,6 +104,14 @@ class ServiceEnv:
         try:
             with engine.connect() as conn:
                 return list(conn.execute(query))
+        finally:
+            engine.dispose()
+
+    def meta_names(self) -> list[str]:
+        engine = make_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(select(MetaValue.__table__.c.name)).scalars())  # type: ignore[attr-defined]
         finally:
             engine.dispose()
 
