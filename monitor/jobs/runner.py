@@ -63,7 +63,11 @@ def run_job(ctx: JobContext, name: str, trigger: str = "schedule") -> Ended:
         JOB_DURATION.labels(job=name, status="skipped").observe(0)
         return Ended(run_id, "skipped", {}, str(exc))
     started = time.monotonic()
-    run_id = runs.start_run(ctx.engine, name, holder, trigger)
+    try:
+        run_id = runs.start_run(ctx.engine, name, holder, trigger)
+    except BaseException:
+        release(lease)
+        raise
     with _active_lock:
         _active[run_id] = Active(run_id, name, lease)
     stop_renewing = threading.Event()
