@@ -26,6 +26,8 @@ class DatabaseCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        if self.engine is None:
+            return
         f, feeds = Finding.__table__.c, Feed.__table__.c  # type: ignore[attr-defined]
         findings = GaugeMetricFamily("monitor_findings", "Findings stored, by severity.", labels=["severity"])
         health = GaugeMetricFamily("monitor_feeds", "Enabled feeds by health.", labels=["health"])
@@ -39,12 +41,11 @@ class DatabaseCollector(Collector):
         yield health
 
 
-_collected: set[int] = set()
+_database = DatabaseCollector(None)  # type: ignore[arg-type]
+REGISTRY.register(_database)
 
 
 def metrics_text(engine: Engine) -> bytes:
     """The Prometheus text exposition, with the database's numbers read now."""
-    if id(engine) not in _collected:
-        REGISTRY.register(DatabaseCollector(engine))
-        _collected.add(id(engine))
+    _database.engine = engine
     return generate_latest(REGISTRY)

@@ -16,6 +16,7 @@ from monitor.jobs import runs
 from monitor.jobs.context import JobContext
 from monitor.jobs.leases import LeaseBusy, LeaseHolder, acquire, release, this_process
 from monitor.jobs.metrics import JOB_DURATION
+from monitor.jobs.runs import lease_name
 from monitor.jobs.tasks import TASKS
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ class Ended:
     status: str  # ok | failed | skipped
     counts: dict[str, object]
     error: str | None = None
-
-
-def lease_name(job: str) -> str:
-    return f"job:{job}"
 
 
 def run_job(ctx: JobContext, name: str, trigger: str = "schedule") -> Ended:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from monitor.db import utcnow
 from monitor.jobs.leases import holder_state
-from monitor.models import JobRun
+from monitor.models import JobRun, Lease
 
 logger = logging.getLogger(__name__)
 _runs = JobRun.__table__  # type: ignore[attr-defined]
@@ -41,6 +41,11 @@ class RunRecord:
         out["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
         out["seconds"] = self.seconds
         return out
+
+
+def lease_name(job: str) -> str:
+    """The lease a job's runs hold (see monitor.jobs.leases)."""
+    return f"job:{job}"
 
 
 def _record(row: Any) -> RunRecord:
@@ -87,13 +92,19 @@ def record_skipped(engine: Engine, job: str, holder: str, trigger: str, reason: 
 
 
 def close_dead_runs(engine: Engine) -> int:
-    """Runs left `running` by a process on this machine that is gone (killed, or stopped before
-    its row could be closed) become interrupted: their transaction died with them."""
+    """Runs left `running` by a process that is gone (killed, or stopped before its row could be
+    closed) become interrupted: their transaction died with them. On this machine the process
+    table tells; elsewhere, a run whose holder no longer has the job's lease (released only after
+    the row is closed, or expired and taken over) is dead."""
+    leases = Lease.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        running = conn.execute(select(_runs.c.id, _runs.c.holder).where(_runs.c.status == "running")).all()
+        running = conn.execute(select(_runs.c.id, _runs.c.job, _runs.c.holder).where(_runs.c.status == "running")).all()
+        held = {(r.name, r.holder) for r in conn.execute(select(leases.c.name, leases.c.holder))}
     closed = 0
     for row in running:
-        if holder_state(row.holder) is False and finish_run(
+        state = holder_state(row.holder)
+        dead = state is False or (state is None and (lease_name(row.job), row.holder) not in held)
+        if dead and finish_run(
                 engine, row.id, "interrupted", error="the process running it stopped; its work was rolled back"):
             closed += 1
     if closed:

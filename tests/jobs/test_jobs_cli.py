@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,3 +90,15 @@ def test_retention_removes_old_visits_keeps_findings_and_records_the_purge(load_
 ], ids=["two-years", "end-of-month"])
 def test_the_retention_cutoff_is_the_same_local_day_months_earlier(now, months, expected):
     assert months_before(now, months).strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_runs_left_running_by_dead_processes_are_closed_as_interrupted_and_live_ones_kept(engine):
+    from monitor.jobs.runs import close_dead_runs, run_history, start_run
+
+    dead_here = start_run(engine, "score", f"{socket.gethostname()}:999999999", "schedule")
+    dead_elsewhere = start_run(engine, "digest", "other-host:12", "schedule")
+    alive_elsewhere = start_run(engine, "retention", "other-host:13", "schedule")
+    with leased(engine, "job:retention", timedelta(minutes=5), holder="other-host:13"):
+        assert close_dead_runs(engine) == 2
+    status = {r.id: r.status for r in run_history(engine)}
+    assert status == {dead_here: "interrupted", dead_elsewhere: "interrupted", alive_elsewhere: "running"}
