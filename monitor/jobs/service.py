@@ -39,6 +39,10 @@ class Service:
     schedule: Schedule
 
     def run(self, on_listening: Callable[[str], None] = print) -> int:
+        inbox = self.settings.inbox_dir
+        if any(self.schedule.task_of(n) == "import-inbox" for n in self.schedule.enabled()) and not inbox.is_dir():
+            raise ConfigError(f"no inbox folder {inbox} (MONITOR_INBOX_DIR): create it, point the setting at "
+                              "the folder the exports are dropped in, or disable import-inbox in the schedule")
         close_dead_runs(self.engine)
         ctx = JobContext(self.engine, self.settings, self.schedule)
         scheduler = wiring.build_scheduler(ctx)

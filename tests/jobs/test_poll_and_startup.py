@@ -67,3 +67,12 @@ def test_monitor_run_says_so_when_its_port_is_taken(db_url, tmp_path):
         done = start(db_url, tmp_path, "jobs:\n  digest:\n    cron: '0 7 * * mon'\n", taken.getsockname()[1])
     assert done.returncode == 2
     assert "cannot serve HTTP on 127.0.0.1:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_monitor_run_refuses_to_start_without_its_inbox_folder(db_url, tmp_path):
+    schedule = tmp_path / "schedule.yaml"
+    schedule.write_text("jobs:\n  import-inbox:\n    every_minutes: 5\n", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "MONITOR_DATABASE_URL": db_url, "MONITOR_SCHEDULE_FILE": str(schedule),
+           "MONITOR_INBOX_DIR": str(tmp_path / "nowhere")}
+    done = subprocess.run([MONITOR, "run"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"no inbox folder {tmp_path / 'nowhere'} (MONITOR_INBOX_DIR)" in done.stderr
