@@ -33,7 +33,10 @@ def list_jobs(ctx: typer.Context) -> None:
     state = state_of(ctx)
     path = state.settings.resolved("schedule_file")
     schedule = load_schedule(path)
-    stored = next_runs(state.engine())
+    try:
+        stored = next_runs(state.engine(create=False))
+    except LookupError:
+        stored = {}  # no database yet: the times the service would start with
     now = utcnow()
     table = Table(title=f"Jobs in {path} (times Europe/Stockholm)")
     for name in ("job", "task", "schedule", "next run", "misfire grace"):

@@ -26,7 +26,7 @@ def months_before(now: datetime, months: int) -> datetime:
     local = now.astimezone(STOCKHOLM)
     year, month = divmod(local.year * 12 + local.month - 1 - months, 12)
     day = min(local.day, monthrange(year, month + 1)[1])
-    return local.replace(year=year, month=month + 1, day=day)
+    return local.replace(year=year, month=month + 1, day=day, microsecond=0)
 
 
 def purge_old_visits(engine: Engine, now: datetime, months: int, job_run_id: int | None = None) -> dict[str, Any]:
