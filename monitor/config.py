@@ -81,6 +81,17 @@ class Settings(BaseSettings):
         description="Imports reject registered times more than this many hours after the import runs.",
     )
 
+    schedule_file: Path = Field(Path("schedule.yaml"), description="When `monitor run` runs which job.")
+    inbox_dir: Path = Field(Path("inbox"), description="Folder `monitor run` imports dropped CSV files from; "
+                            "archive/ and failed/ are made inside it.")
+    http_host: str = Field("127.0.0.1", description="Address `monitor run` serves health and status on "
+                           "(0.0.0.0 in the container).")
+    http_port: int = Field(8080, ge=0, le=65535, description="Port of `monitor run`'s HTTP server.")
+    shutdown_grace_seconds: float = Field(
+        30.0, ge=0, description="On SIGTERM, how long a running job may finish before it is rolled back.")
+    retention_months: int = Field(
+        24, ge=1, description="Visits (with their addresses and coordinates) older than this are removed.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -115,7 +126,7 @@ class Settings(BaseSettings):
             check_key_strength(key, "MONITOR_PSEUDONYM_KEY")
         return key
 
-    def resolved(self, name: Literal["feeds_file", "rules_dir", "templates_dir"]) -> Path:
+    def resolved(self, name: Literal["feeds_file", "rules_dir", "templates_dir", "schedule_file"]) -> Path:
         path: Path = getattr(self, name)
         if not path.is_absolute() and not path.exists() and (PROJECT_DIR / path).exists():
             return PROJECT_DIR / path

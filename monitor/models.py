@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Float, Index, LargeBinary, Text, Unicode, UniqueConstraint, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -347,3 +347,48 @@ class MetaValue(SQLModel, table=True):
     name: str = Field(max_length=64, primary_key=True)
     value: str = Field(max_length=1000)
     updated_at: datetime = _ts()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job (`monitor run`, `monitor jobs run`): the service's history.
+
+    status: running, ok, failed (the error is kept), skipped (another process held the job's
+    lease), interrupted (stopped at shutdown, or its process died; its work was rolled back)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    holder: str = Field(max_length=200, description="host:pid of the process that ran it.")
+    trigger: str = Field(default="schedule", max_length=16, description="schedule | manual | event")
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _ts(nullable=True)
+    status: str = Field(max_length=16, index=True)
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class Purge(SQLModel, table=True):
+    """What the retention job removed: which rows, older than what, how many."""
+
+    __tablename__ = "purges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_run_id: int | None = Field(default=None, foreign_key="job_runs.id")
+    what: str = Field(max_length=64, description="e.g. visits (rows with their addresses and coordinates)")
+    older_than: datetime = _ts()
+    rows_removed: int = 0
+    purged_at: datetime = _created()
+
+
+class SchedulerJob(SQLModel, table=True):
+    """APScheduler's job store (SQLAlchemyJobStore, table name `scheduler_jobs`): the next run
+    of each scheduled job, so a run missed while the service was down is caught up on start.
+    Declared here so the migrations, not APScheduler, create it."""
+
+    __tablename__ = "scheduler_jobs"
+
+    id: str = Field(sa_column=Column(Unicode(191), primary_key=True))
+    next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
+    job_state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

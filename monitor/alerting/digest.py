@@ -7,7 +7,7 @@ evidence, which stay behind the audit-logged UI.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from monitor.alerting.mail import (
     stable_message_id,
 )
 from monitor.config import Settings
+from monitor.jobs.runs import failing_jobs
 from monitor.models import ImportBatch
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
@@ -59,6 +60,16 @@ class DigestImport:
 
 
 @dataclass(frozen=True)
+class DigestJobProblem:
+    """A service job whose latest run failed: named in the footer, so a silent stop is noticed.
+    Only the job and the kind of error: a message could quote data the digest must not carry."""
+
+    job: str
+    failed_at: str
+    error_kind: str
+
+
+@dataclass(frozen=True)
 class DigestContext:
     t: dict[str, str]
     period: str
@@ -67,6 +78,7 @@ class DigestContext:
     suppliers_scored: int
     imports: list[DigestImport]
     rejected_rows: int
+    failing_jobs: list[DigestJobProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -133,6 +145,9 @@ def build_digest_context(
             for r in batches
         ],
         rejected_rows=sum(r.rows_rejected for r in batches),
+        failing_jobs=[DigestJobProblem(r.job, local_text(r.finished_at or r.started_at),
+                                       (r.error or "").split(":", 1)[0])
+                      for r in failing_jobs(engine)],
     )
 
 

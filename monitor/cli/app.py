@@ -14,11 +14,13 @@ from monitor.cli.digest import digest
 from monitor.cli.feeds import feeds_app
 from monitor.cli.history import imports_history
 from monitor.cli.imports import import_command
+from monitor.cli.jobs import jobs_app
 from monitor.cli.media import media_app
 from monitor.cli.ranking import explain, rank
 from monitor.cli.rekey import rekey
 from monitor.cli.rules import rules_app
 from monitor.cli.score import score
+from monitor.cli.service import run, status
 from monitor.cli.settings import Language, show_config
 from monitor.config import load_settings
 from monitor.logs import configure_logging
@@ -73,6 +75,9 @@ app.command()(digest)
 app.command("config")(show_config)
 app.command()(rekey)
 app.command()(demo)
+app.command()(run)
+app.command()(status)
 app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(media_app, name="media")
+app.add_typer(jobs_app, name="jobs")

@@ -70,7 +70,7 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _local_state(holder: str) -> bool | None:
+def holder_state(holder: str) -> bool | None:
     """True if the holder is a process on this machine that runs, False if it ran here and is
     gone, None if it is elsewhere (only its expiry can tell)."""
     host, _, pid = holder.rpartition(":")
@@ -90,7 +90,7 @@ def _held(row: object, holder: str, now: datetime) -> bool:
     of a process elsewhere."""
     if row.holder == holder:  # type: ignore[attr-defined]
         return False
-    state = _local_state(row.holder)  # type: ignore[attr-defined]
+    state = holder_state(row.holder)  # type: ignore[attr-defined]
     return state is True or (state is None and row.expires_at > now)  # type: ignore[attr-defined]
 
 
