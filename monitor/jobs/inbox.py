@@ -110,8 +110,11 @@ def _import_one(ctx: JobContext, entry: InboxEntry) -> tuple[str, int, int]:
     try:
         mapping_file = mapping_path(ctx.schedule, rule)
         mapping = load_mapping(mapping_file, spec.all_columns) if mapping_file else None
+        # Files without client ids (suppliers, observations) need no key; for the others a missing,
+        # weak or different key raises here and fails the job, leaving the file for the next run.
+        pseudonymise = Pseudonymiser(ctx.settings.pseudonym_key_bytes()) if spec.pseudonymises else None
         result = import_csv(
-            ctx.engine, spec, path, pseudonymise=Pseudonymiser(ctx.settings.pseudonym_key_bytes()),
+            ctx.engine, spec, path, pseudonymise=pseudonymise,
             mapping=mapping, batch_rows=ctx.settings.import_batch_rows,
             bounds=TimeBounds.from_settings(ctx.settings, ctx.now()),
         )

@@ -96,3 +96,29 @@ def test_it_leaves_a_file_that_is_still_growing_until_it_stops(inbox_ctx):
         f.write(",".join(supplier_row(**SUSPECT).values()) + "\n")
     assert import_inbox(ctx)["waiting"] == 1
     assert import_inbox(ctx)["imported"] == 1
+
+
+def test_a_file_under_another_pseudonym_key_fails_the_job_and_stays_in_the_inbox(inbox_ctx, engine):
+    from pydantic import SecretStr
+
+    from monitor.keycheck import PseudonymKeyError
+
+    ctx = inbox_ctx()
+    evidence_files(ctx.settings.inbox_dir)
+    import_inbox(ctx)
+    other = JobContext(engine, ctx.settings.model_copy(update={"pseudonym_key": SecretStr("another key, long enough")}),
+                       ctx.schedule, now=lambda: NOW)
+    write_rows(ctx.settings.inbox_dir / "besok-v50.csv", [visit_row("V9", "2026-10-07 08:30", "2026-10-07 09:00")])
+    with pytest.raises(PseudonymKeyError, match="rekey"):
+        import_inbox(other)
+    assert (ctx.settings.inbox_dir / "besok-v50.csv").exists()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Visit.__table__)).scalar_one() == 2
+
+
+def test_a_supplier_file_needs_no_pseudonym_key(inbox_ctx, engine):
+    ctx = inbox_ctx()
+    keyless = JobContext(engine, ctx.settings.model_copy(update={"pseudonym_key": None}), ctx.schedule,
+                         now=lambda: NOW)
+    write_rows(ctx.settings.inbox_dir / "suppliers.csv", [supplier_row(**HONEST)])
+    assert import_inbox(keyless)["imported"] == 1
