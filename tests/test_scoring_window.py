@@ -138,10 +138,10 @@ def test_score_prints_the_window_and_a_backfill_is_asked_for_with_since_and_unti
     runner = CliRunner()
     latest = runner.invoke(app, ["--db", db_url, "score"])
     assert latest.exit_code == 0, latest.output
-    assert "window 2026-07-27 – 2026-10-20" in latest.output
+    assert "fönster 2026-07-27 – 2026-10-20" in latest.output
     past = runner.invoke(app, ["--db", db_url, "score", "--since", "2026-03-01", "--until", "2026-03-31"])
     assert past.exit_code == 0, past.output
-    assert "back-fill of 2026-03-01 – 2026-03-31" in past.output
+    assert "efterhandsberäkning av 2026-03-01 – 2026-03-31" in past.output
     wrong = runner.invoke(app, ["--db", db_url, "score", "--since", "2026-04-01", "--until", "2026-03-31"])
     assert wrong.exit_code == 2 and "is after --until" in wrong.output
 

@@ -36,6 +36,7 @@ from monitor.db import (
 from monitor.imports import CsvImportError, MappingError
 from monitor.jobs.leases import LeaseBusy
 from monitor.keycheck import PseudonymKeyError
+from monitor.texts import Texts, Translator
 from monitor.yamlfile import ConfigFileError
 
 # soft_wrap: long messages stay on one line when piped or logged, instead of breaking at 80.
@@ -115,6 +116,11 @@ class State:
             raise LookupError(f"the database {shown} is at schema revision {have or 'none'}, this version "
                               f"needs {need}: run `monitor init` to upgrade it")
         return engine
+
+
+def translator(ctx: typer.Context, texts: Texts) -> Translator:
+    """The command's texts in the language of this run (--lang, MONITOR_LANGUAGE; Swedish by default)."""
+    return texts.for_language(state_of(ctx).settings.language)
 
 
 def state_of(ctx: typer.Context) -> State:

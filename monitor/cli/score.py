@@ -9,8 +9,38 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, TextColumn
 
-from monitor.cli.common import DATE_FORMATS, console, progress_bar, state_of, user_errors
+from monitor.cli.common import DATE_FORMATS, console, progress_bar, state_of, translator, user_errors
+from monitor.texts import Texts
 from monitor.timestamps import local_text
+
+TEXTS = Texts(
+    sv={
+        "progress": "Poängsätter",
+        "progress_rule": "Regel {rule}",
+        "progress_count": "{done}/{total} regler",
+        "window": "fönster",
+        "backfill": "efterhandsberäkning av",
+        "done": "Poängsättning {run} ({kind} {window}, {visits:besök|besök} lästa): "
+                "{findings:fynd|fynd} ({new} nya) från {rules:regel|regler}; "
+                "{compared:leverantör|leverantörer} jämförda med likartade, {unusual} avvikande; "
+                "{media:leverantör|leverantörer} i nyheter med risk; "
+                "{ranked:leverantör|leverantörer} rangordnade, {flagged} med risk > 0 "
+                "(aktualitet räknad per {as_of}).",
+    },
+    en={
+        "progress": "Scoring",
+        "progress_rule": "Rule {rule}",
+        "progress_count": "{done}/{total} rules",
+        "window": "window",
+        "backfill": "back-fill of",
+        "done": "Scoring run {run} ({kind} {window}, {visits:visit|visits} read): "
+                "{findings:finding|findings} ({new} new) from {rules:rule|rules}; "
+                "{compared:supplier|suppliers} compared with their peers, {unusual} unlike them; "
+                "{media:supplier|suppliers} named in the news with risk; "
+                "{ranked:supplier|suppliers} ranked, {flagged} with risk > 0 "
+                "(recency as of {as_of}).",
+    },
+)
 
 
 @user_errors
@@ -34,15 +64,16 @@ def score(
     from monitor.scoring import run_scoring
 
     state = state_of(ctx)
+    t = translator(ctx, TEXTS)
     rules_dir = state.settings.resolved("rules_dir")
     rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
     enabled = [r for r in rules if r.enabled]
     with progress_bar(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total} rules")) as progress:
-        task = progress.add_task("Scoring", total=len(enabled))
+                      TextColumn(t("progress_count", done="{task.completed}", total="{task.total}"))) as progress:
+        task = progress.add_task(t("progress"), total=len(enabled))
 
         def on_rule(rule: Rule) -> None:
-            progress.update(task, description=f"Rule {rule.id}", completed=enabled.index(rule))
+            progress.update(task, description=t("progress_rule", rule=rule.id), completed=enabled.index(rule))
 
         if since and until and since > until:
             raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
@@ -51,16 +82,13 @@ def score(
                               until=until.date() if until else None)
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
-    kind = "back-fill of" if outcome.window.backfill else "window"
+    kind = t("backfill") if outcome.window.backfill else t("window")
     console.print(
-        f"Scoring run {outcome.run_id} ({kind} {outcome.window.describe()}, {outcome.visits_read} visits read): "
-        f"{outcome.evaluation.findings_total} findings "
-        f"({outcome.evaluation.findings_new} new) from {sum(r.enabled for r in rules)} rules; "
-        f"{len(outcome.outliers)} suppliers compared with their peers, {unusual} unlike them; "
-        f"{len(outcome.media)} named in the news with risk; "
-        f"{len(outcome.ranking)} suppliers ranked, {flagged} with risk > 0 "
-        f"(recency as of {local_text(outcome.as_of)}).",
-        highlight=False,
+        t("done", run=outcome.run_id, kind=kind, window=outcome.window.describe(), visits=outcome.visits_read,
+          findings=outcome.evaluation.findings_total, new=outcome.evaluation.findings_new,
+          rules=sum(r.enabled for r in rules), compared=len(outcome.outliers), unusual=unusual,
+          media=len(outcome.media), ranked=len(outcome.ranking), flagged=flagged, as_of=local_text(outcome.as_of)),
+        highlight=False, markup=False,
     )
 
 
