@@ -144,9 +144,9 @@ def test_score_and_explain_show_the_same_instant_in_swedish_time_whatever_the_ma
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
-    shown = re.search(r"recency as of (\d{4}-\d\d-\d\d \d\d:\d\d)", scored_out)
+    shown = re.search(r"aktualitet räknad per (\d{4}-\d\d-\d\d \d\d:\d\d)", scored_out)
     assert shown and shown.group(1) == "2026-10-06 08:30"  # the visit's end, as registered in Sweden
-    assert f"recency as of {shown.group(1)}" in explained
+    assert f"aktualitet räknad per {shown.group(1)}" in explained
     assert as_json["as_of"] == "2026-10-06T08:30:00+02:00"
 
 
