@@ -22,7 +22,8 @@ TEXTS = Texts(
         "col_last_run": "senaste körning",
         "col_last_success": "senast klart",
         "never": "aldrig",
-        "feeds": "Nyhetsflöden: {healthy} fungerar, {failing} fungerar inte",
+        "feeds": "Nyhetsflöden: [och: {healthy} fungerar ;; {failing} fungerar inte]",
+        "feeds_none": "Nyhetsflöden: inga hämtade ännu",
         "digest_none": "Veckosammanställning: ingen skickad ännu",
         "digest": "Veckosammanställning {week}: {status}",
         "digest_error": "Veckosammanställning {week}: {status} ({error})",
@@ -37,7 +38,8 @@ TEXTS = Texts(
         "col_last_run": "last run",
         "col_last_success": "last success",
         "never": "never",
-        "feeds": "Feeds: {healthy} healthy, {failing} failing",
+        "feeds": "Feeds: [and: {healthy} healthy ;; {failing} failing]",
+        "feeds_none": "Feeds: none polled yet",
         "digest_none": "Digest: none sent yet",
         "digest": "Digest: {week} {status}",
         "digest_error": "Digest: {week} {status} ({error})",
@@ -100,7 +102,8 @@ def status(
                       _short(job["last_success"]), _short(job["next_run"]), escape(last.get("error") or ""))
     print_table(table)
     feeds, digest = report["feeds"], report["digest"]
-    console.print(t("feeds", healthy=feeds["healthy"], failing=feeds["failing"]), highlight=False, markup=False)
+    line = t("feeds", **feeds) if feeds["healthy"] or feeds["failing"] else t("feeds_none")
+    console.print(line, highlight=False, markup=False)
     if digest is None:
         console.print(t("digest_none"), highlight=False, markup=False)
     else:
