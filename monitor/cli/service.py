@@ -67,6 +67,7 @@ def run(ctx: typer.Context) -> None:
 
     state = state_of(ctx)
     schedule = load_schedule(state.settings.resolved("schedule_file"))
+    # The startup line goes where the service's log goes (the journal): English, like the log lines.
     code = Service(state.engine(), state.settings, schedule).run(
         on_listening=lambda line: err_console.print(line, highlight=False, markup=False))
     raise typer.Exit(code)
