@@ -29,7 +29,7 @@ TEXTS = Texts(
         "none_due": "Inget flöde står på tur; `monitor feeds poll --all` hämtar alla påslagna flöden nu "
                     "(`monitor feeds status` visar nästa kontroller).",
         "failed": "[red]misslyckades[/] {name}: {error}",
-        "polled": "Hämtade {polled:flöde|flöden}: {ok} OK[if: , varav {not_modified:oförändrat|oförändrade}]"
+        "polled": "Hämtade {polled:flöde|flöden}: {ok} OK[if:  (varav {not_modified:oförändrat|oförändrade})]"
                   "[if: , {failed} misslyckades]. Artiklar: [och: {new:ny|nya} ;; {updated:uppdaterad|uppdaterade}"
                   " ;; {merged:sedd även i andra flöden|sedda även i andra flöden}].",
         "matched": "Matchade {articles:artikel|artiklar} mot leverantörerna: "
@@ -51,7 +51,7 @@ TEXTS = Texts(
         "none_due": "No feed is due; `monitor feeds poll --all` polls every enabled feed now "
                     "(`monitor feeds status` shows the next checks).",
         "failed": "[red]failed[/] {name}: {error}",
-        "polled": "Polled {polled:feed|feeds}: {ok} OK[if: , {not_modified} not modified]"
+        "polled": "Polled {polled:feed|feeds}: {ok} OK[if:  ({not_modified} not modified)]"
                   "[if: , {failed} failed]. Articles: [and: {new} new ;; {updated} updated"
                   " ;; {merged} also seen elsewhere].",
         "matched": "Matched {articles:article|articles} to the suppliers: "
