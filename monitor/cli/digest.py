@@ -47,7 +47,8 @@ def digest(
     t = translator(ctx, TEXTS)
     config = load_scoring_config(state.settings.resolved("rules_dir"))
     outcome = send_digest(state.engine(create=False), state.settings, config, datetime.now(UTC), force=force)
-    if outcome.status == "sent":
+    # A week sent before comes back as "sent" with no location: nothing went out this time.
+    if outcome.status == "sent" and outcome.location is not None:
         console.print(t("sent", period=outcome.period, suppliers=outcome.suppliers, location=outcome.location),
                       highlight=False, markup=False)
     elif outcome.status in ("claimed", "sending"):

@@ -21,10 +21,10 @@ from monitor.timestamps import local_iso, local_text
 
 TEXTS = Texts(
     sv={
-        "check_ok": "{feeds:flöde|flöden} OK i {path} ({enabled} påslagna)",
+        "check_ok": "{feeds:flöde|flöden} OK i {path} ({enabled:påslaget|påslagna})",
         "check_search": " och ett sökflöde per leverantör",
         "progress": "Hämtar flöden",
-        "none_enabled": "Inget flöde hämtat: alla flöden i {path} är avstängda ({listed} listade, de som följer "
+        "none_enabled": "Inget flöde hämtat: alla flöden i {path} är avstängda ({listed:listat|listade}, de som följer "
                         "med är exempel). Kontrollera ett flödes adress och sätt sedan `enabled: true` på det.",
         "none_due": "Inget flöde står på tur; `monitor feeds poll --all` hämtar alla påslagna flöden nu "
                     "(`monitor feeds status` visar nästa kontroller).",
