@@ -70,7 +70,7 @@ def test_strict_import_with_a_bad_row_applies_nothing_and_exits_2(env, write_csv
     path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
     result = invoke(env, "import", "suppliers", str(path), "--strict")
     assert result.exit_code == 2
-    assert "Inget läst in (--strict): 1 av 2 rader avvisades" in result.output
+    assert "Inget lästes in (--strict): 1 av 2 rader avvisades" in result.output
     assert invoke(env, "rank").exit_code == 2  # nothing to rank: not even the good row
 
 

@@ -46,7 +46,7 @@ def test_import_says_how_many_rows_it_read_in_swedish_and_in_english(env, write_
 def test_import_with_rejected_rows_warns_in_the_runs_language(env, write_csv):
     path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
     sv, en = both(env, "import", "suppliers", str(path), "--strict")
-    assert "Inget läst in (--strict): 1 av 2 rader avvisades" in sv
+    assert "Inget lästes in (--strict): 1 av 2 rader avvisades" in sv
     assert "innehåller personuppgifter" in flat(sv) and "personal data" not in flat(sv)
     assert "Nothing applied (--strict): 1 of 2 rows rejected" in en
     assert "holds personal data" in flat(en) and "personuppgifter" not in flat(en)

@@ -165,7 +165,7 @@ def test_rekey_rotates_every_pseudonym_and_the_data_still_joins(imported, files,
     assert after["staff"] == [("S1", json.dumps([new(BERTIL)]))]
     for kind in ("staff", "client-events", "visits"):
         again = invoke(imported, "import", kind, str(files[kind]), key=NEW_KEY)
-        assert again.exit_code == 0 and "(0 new or changed)" in again.output, again.output
+        assert again.exit_code == 0 and "(0 nya eller ändrade)" in again.output, again.output
     assert invoke(imported, "import", "visits", str(files["visits"])).exit_code == 2  # the old key is refused now
     assert "visit-during-absence" in reasons(imported, key=NEW_KEY)[SUSPECT["org_number"]]
 

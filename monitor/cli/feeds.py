@@ -36,7 +36,7 @@ TEXTS = Texts(
                    "{mentions:omnämnande|omnämnanden}, {risk} med riskord (`monitor media list`).",
         "feed": "Flöde", "state": "Tillstånd", "last_success": "Senast lyckad", "last_error": "Senaste fel",
         "failures": "Fel i rad", "next_check": "Nästa kontroll", "now": "nu",
-        "healthy": "fungerar", "failing": "felar", "unhealthy": "ur funktion", "refused": "nekad",
+        "healthy": "fungerar", "failing": "har fel", "unhealthy": "ur funktion", "refused": "nekat",
         "gone": "borta", "disabled": "avstängt", "disabled example": "avstängt exempel",
         "not listed": "inte i {path}",
         "examples": "{examples:avstängt exempelflöde|avstängda exempelflöden} i {path}: kontrollera varje "

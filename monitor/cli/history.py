@@ -25,7 +25,7 @@ TEXTS = Texts(
         "id": "Nr", "started": "Startad", "kind": "Slag", "file": "Fil", "status": "Status",
         "read": "Rader", "applied": "Inlästa", "rejected": "Avvisade", "message": "Meddelande",
         "status_applied": "inläst", "status_partial": "delvis inläst", "status_rejected": "avvisad",
-        "status_failed": "misslyckades", "status_running": "pågår",
+        "status_failed": "misslyckad", "status_running": "pågår",
     },
     en={
         "title": "Imports, newest first ({n:file|files})",

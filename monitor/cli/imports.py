@@ -21,11 +21,11 @@ from monitor.texts import Texts
 TEXTS = Texts(
     sv={
         "progress": "Läser in {file} ({kind})",
-        "nothing_applied": "[bold red]Inget läst in[/] (--strict): {rejected} av {read:rad|rader} avvisades",
+        "nothing_applied": "[bold red]Inget lästes in[/] (--strict): {rejected} av {read:rad|rader} avvisades",
         "applied": "{accepted} av {read:rad|rader} lästes in ({changed:ny eller ändrad|nya eller ändrade})",
         "also_rejected": ", [bold red]{rejected} avvisades[/]",
         "more": "  ... och {more} till",
-        "rejected_file": "Avvisade rader med skälen: {file} (innehåller personuppgifter från filen och kan bara "
+        "rejected_file": "Avvisade rader med skäl: {file} (innehåller personuppgifter från filen och kan bara "
                          "läsas av dig: rätta raderna och läs in filen, radera den sedan)",
         "all_applied": "Alla rader i {file} är inlästa: radera filen, den innehåller personuppgifter",
     },
