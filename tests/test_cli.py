@@ -55,7 +55,7 @@ def test_import_exits_1_and_lists_rejected_rows(env, write_csv):
     path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
     result = invoke(env, "import", "suppliers", str(path))
     assert result.exit_code == 1
-    assert "1 of 2 rows applied" in result.output
+    assert "1 av 2 rader lästes in" in result.output
     assert "s.csv:3: column org_number: invalid organisation number" in result.output
     assert "s.csv.rejected.csv" in result.output
 
