@@ -57,7 +57,7 @@ COMMON_WORD_NAME = [
     ("with_org_number", "Trygg Hemtjänst (556036-0793) granskas.", [(3, "Trygg Hemtjänst", "exact_name"), (3, "556036-0793", "org_number")]),
     ("with_legal_name_elsewhere", "Trygg Hemtjänst AB granskas. Trygg Hemtjänst svarar inte.",
      [(3, "Trygg Hemtjänst AB", "legal_name"), (3, "Trygg Hemtjänst", "exact_name")]),
-    ("with_context_word", "Hemtjänstföretaget Trygg Hemtjänst granskas.", [(3, "Trygg Hemtjänst", "exact_name")]),
+    ("with_context_word", "Hemtjänstföretaget Trygg Hemtjänst granskas.", [(3, "Trygg Hemtjänst", "company_context")]),
     ("context_word_too_far", "Företaget " + "ord " * 12 + "Trygg Hemtjänst granskas.", []),
 ]
 
