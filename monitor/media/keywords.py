@@ -423,9 +423,9 @@ def _against(
     words = list(re.finditer(r"\S+", before))[-n:]
     if words:
         window_start = words[0].start() + len(folded[:start]) - len(before)
-        counter = None
-        for counter in rules._frames.countering.finditer(folded, window_start, start):
-            pass
+        # The nearest countering word before the keyword.
+        counter = max(rules._frames.countering.finditer(folded, window_start, start), key=lambda c: c.start(),
+                      default=None)
         # "misstankar mot bolaget om fusk" is no countering: a supplier stands between.
         if counter and not _named_between(analysis, rules, at(counter.end()), at(start)):
             return f"countering: {counter.group()}"
@@ -445,7 +445,9 @@ class Target(NamedTuple):
     against: str
 
 
-def attribute(analysis: ArticleAnalysis, rules: MediaRules, sentence: int, start: int, actor: bool = False) -> list[Target]:
+def attribute(
+    analysis: ArticleAnalysis, rules: MediaRules, sentence: int, start: int, actor: bool = False
+) -> list[Target]:
     """Which supplier mentions something at `start` in `sentence` is about, and how strongly.
 
     In a sentence that names suppliers: those in the same clause, else those in the nearest
