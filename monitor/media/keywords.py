@@ -487,6 +487,11 @@ def attribute(
                 if victim:
                     against = f"victim: {victim.group()} {m.surface}"
             targets.append(Target(m, 1.0, "clause" if clause_of(m.start) == clause else "sentence", against))
+        # Listed with the reason, so that `monitor media explain` can say why they got nothing.
+        for m in by_sentence[sentence]:
+            cue = _other_party(text, m, rules)
+            if cue:
+                targets.append(Target(m, 1.0, "sentence", f"other party: {m.surface} {cue}"))
         return targets
     named = sorted(by_sentence)
     earlier = [j for j in named if j < sentence]
@@ -524,12 +529,14 @@ def _words_after(text: str, pos: int, n: int) -> str:
     return " ".join(text[pos : pos + 15 * n].split()[:n])
 
 
-def _other_party(text: str, mention: Match, rules: MediaRules) -> bool:
+def _other_party(text: str, mention: Match, rules: MediaRules) -> str:
+    """The cue that makes this mention the other party ("tar över"), or ""."""
     n = rules.attribution.window_words
     frames = rules._frames
     before = FoldedText(_words_before(text, mention.start, n)).text
     after = FoldedText(_words_after(text, mention.end, n)).text
-    return bool(frames.other_before.search(before) or frames.other_after.search(after))
+    found = frames.other_before.search(before) or frames.other_after.search(after)
+    return found.group() if found else ""
 
 
 def score_article(
