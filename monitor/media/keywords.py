@@ -350,11 +350,15 @@ class ArticleAnalysis:
     victim: dict[int, str]  # sentence -> victim phrase
     references: dict[int, list[tuple[int, str]]]  # sentence -> (article offset, word) referring back
     mentions: list[Match] = field(default_factory=list)  # every supplier's, when known
+    # Worked out once per article, not once per keyword: mentions per sentence, other-party cues.
+    _by_sentence: dict[int, list[Match]] | None = None
+    _other_party: dict[int, str] = field(default_factory=dict)
 
 
 def analyse_article(text: str, rules: MediaRules, mentions: Iterable[Match] | None = None) -> ArticleAnalysis:
     """Read the text once; `mentions` (all suppliers') let risk words go to the supplier they are about."""
-    frames = rules._frames
+    # Pydantic's private attributes are slow to read; once per article, not per sentence.
+    frames, keywords_regex, praise_regex = rules._frames, rules._keywords, rules._praise
     sentences = split_sentences(text)
     mention_list = sorted(mentions or (), key=lambda m: m.start)
     analysis = ArticleAnalysis(text, sentences, [], set(), [], {}, {}, {}, mention_list)
@@ -377,7 +381,7 @@ def analyse_article(text: str, rules: MediaRules, mentions: Iterable[Match] | No
         refs = [(at(m.start()), m.group()) for m in frames.references.finditer(folded)]
         if refs:
             analysis.references[i] = refs
-        for m in rules._keywords.finditer(folded):
+        for m in keywords_regex.finditer(folded):
             keyword = rules.keywords[int(m.lastgroup[1:])]  # type: ignore[index]
             clause = bisect_right(clause_bounds, m.start()) - 1
             clause_text = folded[clause_bounds[clause] : clause_bounds[clause + 1]]
@@ -385,7 +389,7 @@ def analyse_article(text: str, rules: MediaRules, mentions: Iterable[Match] | No
                                 at(0), at)
             analysis.hits.append(Hit(i, keyword, bool(against), at(m.start()), at(m.end()), against,
                                      keyword.is_actor_form(folded[: m.end()])))
-        if rules._praise.search(folded):
+        if praise_regex.search(folded):
             analysis.praise_sentences.add(i)
     return analysis
 
@@ -455,18 +459,26 @@ def attribute(
     "men inte Humana"). In a sentence that names none: the suppliers of the nearest sentence
     that does (before it, else after it): fully when the sentence refers back ("bolaget"),
     else × proximity.paragraph_factor in the same paragraph and × article_factor elsewhere."""
-    mentions = [m for m in analysis.mentions if m.confidence >= rules.score.min_confidence]
-    if not mentions:
-        return []
     sentences = analysis.sentences
-    starts = [s.start for s in sentences]
-    by_sentence: dict[int, list[Match]] = defaultdict(list)
-    for m in mentions:
-        by_sentence[max(0, bisect_right(starts, m.start) - 1)].append(m)
+    if analysis._by_sentence is None:
+        starts = [s.start for s in sentences]
+        analysis._by_sentence = defaultdict(list)
+        for m in analysis.mentions:
+            if m.confidence >= rules.score.min_confidence:
+                analysis._by_sentence[max(0, bisect_right(starts, m.start) - 1)].append(m)
+    by_sentence = analysis._by_sentence
+    if not by_sentence:
+        return []
     frames = rules._frames
     text = analysis.text
+
+    def _other_party(m: Match) -> str:
+        if m.start not in analysis._other_party:
+            analysis._other_party[m.start] = _other_party_cue(text, m, rules)
+        return analysis._other_party[m.start]
+
     if sentence in by_sentence:
-        here = [m for m in by_sentence[sentence] if not _other_party(text, m, rules)]
+        here = [m for m in by_sentence[sentence] if not _other_party(m)]
         clause_starts = analysis.clause_starts[sentence]
 
         def clause_of(pos: int) -> int:
@@ -489,7 +501,7 @@ def attribute(
             targets.append(Target(m, 1.0, "clause" if clause_of(m.start) == clause else "sentence", against))
         # Listed with the reason, so that `monitor media explain` can say why they got nothing.
         for m in by_sentence[sentence]:
-            cue = _other_party(text, m, rules)
+            cue = _other_party(m)
             if cue:
                 targets.append(Target(m, 1.0, "sentence", f"other party: {m.surface} {cue}"))
         return targets
@@ -517,7 +529,7 @@ def attribute(
         against = f"victim: {analysis.victim[source]} (earlier sentence)"
     elif source in analysis.clearing:
         against = f"clearing: {analysis.clearing[source][0][1]} (earlier sentence)"
-    candidates = [m for m in by_sentence[source] if not _other_party(text, m, rules)]
+    candidates = [m for m in by_sentence[source] if not _other_party(m)]
     return [Target(m, factor, link, against) for m in candidates]
 
 
@@ -529,7 +541,7 @@ def _words_after(text: str, pos: int, n: int) -> str:
     return " ".join(text[pos : pos + 15 * n].split()[:n])
 
 
-def _other_party(text: str, mention: Match, rules: MediaRules) -> str:
+def _other_party_cue(text: str, mention: Match, rules: MediaRules) -> str:
     """The cue that makes this mention the other party ("tar över"), or ""."""
     n = rules.attribution.window_words
     frames = rules._frames
