@@ -58,6 +58,8 @@ def test_the_evaluation_set_is_large_and_covers_every_class():
     ("Avtalet med Kavat Vård ska sägas upp", ""),
     ("Kavat Vårds uppdrag avslutas i förtid", ""),
     ("Kontraktet med Kavat Vård hävs", ""),
+    ("Kommunen avslutar avtalet med Kavat Vård i förtid", ""),
+    ("Kavat Vård stängs", "Inspektionen för vård och omsorg återkallar bolagets tillstånd."),
 ])
 def test_it_gives_risk_for_authority_criticism_and_ended_contracts_in_their_full_forms(title, summary):
     assert risks(title, summary)[5] > 0
@@ -72,6 +74,9 @@ def test_it_gives_risk_for_authority_criticism_and_ended_contracts_in_their_full
     ("Inbrott hos Kavat Vård", "Verksamheten har polisanmält stölden."),
     ("Kavat Vård prisas", "I en bransch där fusk och bedrägerier är vanliga sticker bolaget ut."),
     ("Kavat Vård säger upp avtalet med kommunen", "Ersättningen räcker inte, menar bolaget."),
+    ("Kavat Vård avslutar avtalet med kommunen i förtid", ""),
+    ("Nya regler mot fusk i hemtjänsten", "Kavat Vård välkomnar skärpningen."),
+    ("Kavat Vårds personal utsatt för hot", "Hotet har polisanmälts."),
 ])
 def test_it_gives_no_risk_for_clearing_outcomes_victims_sector_talk_or_a_supplier_leaving(title, summary):
     assert risks(title, summary).get(5, 0.0) == 0
