@@ -29,6 +29,7 @@ class MediaFormat(StrEnum):
 
 def list_articles(conn: Connection, supplier: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
     """Matched articles, newest first, as `monitor media list --format json` prints them."""
+    from monitor.media.signals import risk_sentence
     from monitor.models import Article, ArticleMatch, ArticleSource, Feed, Supplier
 
     m, a, s = ArticleMatch.__table__.c, Article.__table__.c, Supplier.__table__.c  # type: ignore[attr-defined]
@@ -54,7 +55,8 @@ def list_articles(conn: Connection, supplier: str | None = None, since: datetime
             "supplier_org_number": r.org_number, "supplier_name": r.name,
             "match_reason": r.reason, "confidence": r.confidence,
             "keywords": sorted({k["term"] for k in r.keywords if not k.get("negated")}),
-            "risk": r.risk, "ignored": r.ignored, "ignore_reason": r.ignore_reason,
+            "risk": r.risk, "risk_sentence": risk_sentence(r.keywords), "ignored": r.ignored,
+            "ignore_reason": r.ignore_reason,
         }
         for r in rows
     ]

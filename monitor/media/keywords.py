@@ -5,19 +5,18 @@ inflected forms. Patterns rather than a stemmer: the Swedish Snowball stemmer ma
 fine) to "vit" (white), and an analyst can read and test a pattern. Each keyword may list
 `examples` and `counterexamples`; the file does not load if a pattern gets them wrong.
 
-An article's risk for one supplier (`score_article`):
+An article's risk for one supplier (`score_article`), in full in docs/media.md:
 
-- the text is split into paragraphs (blank lines) and sentences ("bl.a.", "t.ex.", "ca. 20",
-  "2,5" and initials do not end one);
-- a keyword in a sentence that mentions the supplier counts weight × the mention's
-  confidence; elsewhere in that paragraph × `proximity.paragraph_factor` (or fully with
-  `proximity.scope: paragraph`); anywhere else × `proximity.article_factor` (default 0);
-- a negation within `negations.window_words` before it in the same clause ("inga
-  polisanmälningar", "ingen misstanke om fusk") or after it ("åtalet lades ned") cancels it;
-- a term counts once, at its strongest occurrence: the tenth "fusk" in a long article about
-  one case adds nothing;
-- praise in a paragraph that mentions the supplier ("prisas", "bäst i test") multiplies the
-  points by `praise.factor`;
+- the text is split into paragraphs (blank lines), sentences ("bl.a.", "t.ex.", "ca. 20",
+  "2,5" and initials do not end one) and clauses;
+- a keyword counts for no one when a negation stands near it in its clause ("inga
+  polisanmälningar"), a clearing outcome in its sentence ("läggs ned"), a victim frame in
+  its sentence ("utsattes för"), talk about the sector in its clause ("i branschen"), or a
+  countering word just before it ("arbetet mot fusk") (monitor.media.frames);
+- otherwise it goes to the supplier it is about (monitor.media.attribution), weight × the
+  mention's confidence × how directly it reaches it;
+- a term counts once, at its strongest: the tenth "fusk" in a long article adds nothing;
+- praise in a paragraph that mentions the supplier multiplies the points by `praise.factor`;
 - risk = 1 - exp(-points / score.saturation_points), 0..1. Recency decay is the ranking's.
 
 Mentions below `score.min_confidence` do not count, so an unconfirmed common-word name
@@ -33,10 +32,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from monitor.media.attribution import ArticleAnalysis, Hit, Sentence, attribute
 from monitor.media.frames import (
     AttributionConfig,
     ClearingConfig,
@@ -267,12 +267,6 @@ def load_media_rules(rules_dir: Path) -> MediaRules:
     return rules
 
 
-class Sentence(NamedTuple):
-    start: int
-    end: int
-    paragraph: int
-
-
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences with their offsets in `text` and the index of their paragraph."""
     paragraphs: list[tuple[int, int]] = []
@@ -325,34 +319,6 @@ class ArticleRisk:
     praise: bool = False
     sentence: str = ""  # the sentence that carried most of the risk
     cleared: str = ""  # the clearing outcome said about this supplier ("läggs ned"), if any
-
-
-class Hit(NamedTuple):
-    sentence: int
-    keyword: KeywordRule
-    negated: bool  # cancelled whoever it is about (negation, clearing, victim, sector, countering)
-    start: int  # offsets in the article text
-    end: int
-    against: str
-    actor: bool  # an actor form: it does not count for a supplier named before it
-
-
-@dataclass
-class ArticleAnalysis:
-    """What an article says, before asking about whom: keywords, frames and praise per sentence."""
-
-    text: str
-    sentences: list[Sentence]
-    hits: list[Hit]
-    praise_sentences: set[int]
-    clause_starts: list[list[int]]  # per sentence, article offsets where its clauses begin
-    clearing: dict[int, list[tuple[int, str]]]  # sentence -> (article offset, phrase)
-    victim: dict[int, str]  # sentence -> victim phrase
-    references: dict[int, list[tuple[int, str]]]  # sentence -> (article offset, word) referring back
-    mentions: list[Match] = field(default_factory=list)  # every supplier's, when known
-    # Worked out once per article, not once per keyword: mentions per sentence, other-party cues.
-    _by_sentence: dict[int, list[Match]] | None = None
-    _other_party: dict[int, str] = field(default_factory=dict)
 
 
 def analyse_article(text: str, rules: MediaRules, mentions: Iterable[Match] | None = None) -> ArticleAnalysis:
@@ -440,115 +406,6 @@ def _named_between(analysis: ArticleAnalysis, rules: MediaRules, start: int, end
     if any(start <= m.start < end for m in analysis.mentions):
         return True
     return bool(rules._frames.references.search(FoldedText(analysis.text[start:end]).text))
-
-
-class Target(NamedTuple):
-    mention: Match
-    factor: float  # of the mention's confidence
-    link: str
-    against: str
-
-
-def attribute(
-    analysis: ArticleAnalysis, rules: MediaRules, sentence: int, start: int, actor: bool = False
-) -> list[Target]:
-    """Which supplier mentions something at `start` in `sentence` is about, and how strongly.
-
-    In a sentence that names suppliers: those in the same clause, else those in the nearest
-    clause before it, else all; never one marked as the other party ("Attendo tar över",
-    "men inte Humana"). In a sentence that names none: the suppliers of the nearest sentence
-    that does (before it, else after it): fully when the sentence refers back ("bolaget"),
-    else × proximity.paragraph_factor in the same paragraph and × article_factor elsewhere."""
-    sentences = analysis.sentences
-    if analysis._by_sentence is None:
-        starts = [s.start for s in sentences]
-        analysis._by_sentence = defaultdict(list)
-        for m in analysis.mentions:
-            if m.confidence >= rules.score.min_confidence:
-                analysis._by_sentence[max(0, bisect_right(starts, m.start) - 1)].append(m)
-    by_sentence = analysis._by_sentence
-    if not by_sentence:
-        return []
-    frames = rules._frames
-    text = analysis.text
-
-    def _other_party(m: Match) -> str:
-        if m.start not in analysis._other_party:
-            analysis._other_party[m.start] = _other_party_cue(text, m, rules)
-        return analysis._other_party[m.start]
-
-    if sentence in by_sentence:
-        here = [m for m in by_sentence[sentence] if not _other_party(m)]
-        clause_starts = analysis.clause_starts[sentence]
-
-        def clause_of(pos: int) -> int:
-            return bisect_right(clause_starts, pos) - 1
-
-        clause = clause_of(start)
-        chosen = [m for m in here if clause_of(m.start) == clause]
-        if not chosen:
-            earlier = [clause_of(m.start) for m in here if m.start < start]
-            chosen = [m for m in here if earlier and clause_of(m.start) == max(earlier)] or here
-        targets = []
-        for m in chosen:
-            against = ""
-            if actor and m.start < start:
-                against = f"actor: {m.surface} does it to someone else"
-            else:
-                victim = frames.victim_before.search(FoldedText(_words_before(text, m.start, 3)).text)
-                if victim:
-                    against = f"victim: {victim.group()} {m.surface}"
-            targets.append(Target(m, 1.0, "clause" if clause_of(m.start) == clause else "sentence", against))
-        # Listed with the reason, so that `monitor media explain` can say why they got nothing.
-        for m in by_sentence[sentence]:
-            cue = _other_party(m)
-            if cue:
-                targets.append(Target(m, 1.0, "sentence", f"other party: {m.surface} {cue}"))
-        return targets
-    named = sorted(by_sentence)
-    earlier = [j for j in named if j < sentence]
-    later = [j for j in named if j > sentence]
-    if not earlier and not later:
-        return []
-    source = earlier[-1] if earlier else later[0]
-    refs = analysis.references.get(sentence, [])
-    proximity = rules.proximity
-    if refs:
-        factor, link = 1.0, f"reference: {refs[0][1]}"
-    elif sentences[source].paragraph == sentences[sentence].paragraph:
-        factor = 1.0 if proximity.scope == "paragraph" else proximity.paragraph_factor
-        link = "paragraph"
-    else:
-        factor, link = proximity.article_factor, "article"
-    if factor <= 0:
-        return []
-    against = ""
-    if actor and any(pos < start for pos, _ in refs):
-        against = "actor: the supplier does it to someone else"
-    elif source in analysis.victim:
-        against = f"victim: {analysis.victim[source]} (earlier sentence)"
-    elif source in analysis.clearing:
-        against = f"clearing: {analysis.clearing[source][0][1]} (earlier sentence)"
-    candidates = [m for m in by_sentence[source] if not _other_party(m)]
-    return [Target(m, factor, link, against) for m in candidates]
-
-
-def _words_before(text: str, pos: int, n: int) -> str:
-    return " ".join(text[max(0, pos - 15 * n) : pos].split()[-n:])
-
-
-def _words_after(text: str, pos: int, n: int) -> str:
-    return " ".join(text[pos : pos + 15 * n].split()[:n])
-
-
-def _other_party_cue(text: str, mention: Match, rules: MediaRules) -> str:
-    """The cue that makes this mention the other party ("tar över"), or ""."""
-    n = rules.attribution.window_words
-    frames = rules._frames
-    before = FoldedText(_words_before(text, mention.start, n)).text
-    after = FoldedText(_words_after(text, mention.end, n)).text
-    found = frames.other_before.search(before) or frames.other_after.search(after)
-    return found.group() if found else ""
 
 
 def score_article(

@@ -59,8 +59,6 @@ CONFIDENCE: dict[str, float] = {
     "compound": 0.75,
     "company_context": 0.6,
 }
-# A common-word name confirmed only by a nearby context word is still a guess.
-CONTEXT_CONFIRMED_CONFIDENCE = 0.6
 UNCONFIRMED_CONFIDENCE = 0.2
 # Shorter keys ("AB", "Vi") would match all over ordinary text.
 MIN_KEY_CHARS = 3
