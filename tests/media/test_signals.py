@@ -187,6 +187,9 @@ def test_media_explain_shows_the_mention_the_words_for_and_against_and_the_risk(
     assert "+ polisanmäls (polisanmälan, sentence 1, clause)" in text.stdout
     assert "other party: Omsorg Alfa AB tar över" in text.stdout
     assert "legal_name 1.00" in text.stdout
+    listed = json.loads(runner.invoke(app, ["media", "list", "--format", "json"], env=env).stdout)
+    assert {a["supplier_name"]: a["risk_sentence"] for a in listed} == {
+        SUSPECT["name"]: "Hemtjänst Beta AB polisanmäls för fusk – Omsorg Alfa AB tar över.", HONEST["name"]: None}
 
 
 def test_media_explain_names_an_unknown_article_in_one_line(with_suppliers, db_url):
