@@ -17,6 +17,9 @@ env, scored = test_cli.env, test_cli.scored
 def _all_command_modules() -> None:
     for module in pkgutil.iter_modules(monitor.cli.__path__):
         importlib.import_module(f"monitor.cli.{module.name}")
+    # Texts that commands print from outside monitor/cli.
+    importlib.import_module("monitor.ranking.explain")
+    importlib.import_module("monitor.ranking.plot")
 
 
 def test_every_text_has_both_languages_with_the_same_numbers_and_names():
@@ -34,6 +37,7 @@ def test_a_translation_that_forgets_a_number_is_found():
 
 @pytest.mark.parametrize(("args", "swedish", "english"), [
     (("score",), "Poängsättning", "Scoring run"),
+    (("media", "list"), "Artiklar som nämner leverantörer", "Articles naming suppliers"),
 ])
 def test_a_command_speaks_swedish_by_default_and_english_when_asked(scored, args, swedish, english):
     sv = invoke(scored, *args)

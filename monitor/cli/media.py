@@ -14,9 +14,52 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Connection, select
 
-from monitor.cli.common import console, print_table, state_of, user_errors
+from monitor.cli.common import console, print_table, state_of, translator, user_errors
 from monitor.imports.fields import org_number_as_stored
+from monitor.texts import Texts
 from monitor.timestamps import day_start, local_iso
+
+# JSON output, match reasons (exact_name, company_context ...) and term ids stay as stored.
+TEXTS = Texts(
+    sv={
+        "list_title": "Artiklar som nämner leverantörer ({n})",
+        "heads": "id|publicerad|leverantör|träff|risk|nyckelord|rubrik|källor",
+        "ignored": "bortsedd",
+        "ignored_done": "Artikel {article}: {n:träff|träffar} bortsedda; nästa `monitor score` räknar inte med dem.",
+        "article": "Artikel {article}",
+        "no_supplier": "Nämner ingen leverantör i registret.",
+        "stored": " (lagrad {risk})",
+        "ignored_mark": " – bortsedd",
+        "named_as": "  nämnd som \u201d{surface}\u201d: {reason} {confidence}{note}{counts}",
+        "does_not_count": " – räknas inte",
+        "for_risk": "  + {words} ({term}, mening {sentence}, {link}): {points} poäng",
+        "sentence": ", mening {sentence}",
+        "praise": "  beröm nära namnet sänker poängen",
+        "carried_by": "  bärs av: \u00bb{sentence}\u00ab",
+    },
+    en={
+        "list_title": "Articles naming suppliers ({n})",
+        "heads": "id|published|supplier|match|risk|keywords|title|sources",
+        "ignored": "ignored",
+        "ignored_done": "Article {article}: {n:match|matches} ignored; the next `monitor score` leaves them out.",
+        "article": "Article {article}",
+        "no_supplier": "Names no supplier in the register.",
+        "stored": " (stored {risk})",
+        "ignored_mark": " – ignored",
+        "named_as": "  named as \u201d{surface}\u201d: {reason} {confidence}{note}{counts}",
+        "does_not_count": " – does not count",
+        "for_risk": "  + {words} ({term}, sentence {sentence}, {link}): {points} points",
+        "sentence": ", sentence {sentence}",
+        "praise": "  praise near the name lowers the points",
+        "carried_by": "  carried by: \u00bb{sentence}\u00ab",
+    },
+)
+
+
+def _decimals(value: float, language: str) -> str:
+    """Risks and confidences to two decimals, with a decimal comma in Swedish."""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if language == "sv" else text
 
 media_app = typer.Typer(no_args_is_help=True,
                         help="List the articles that name suppliers, explain one, ignore false matches.")
@@ -81,13 +124,15 @@ def media_list(
     if format is MediaFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"Articles naming suppliers ({len(rows)})")
-    for name in ("id", "published", "supplier", "match", "risk", "keywords", "title", "sources"):
+    t, language = translator(ctx, TEXTS), state.settings.language
+    table = Table(title=t("list_title", n=len(rows)))
+    for name in t("heads").split("|"):
         table.add_column(name)
     for r in rows:
-        risk = "ignored" if r["ignored"] else f"{r['risk']:.2f}"
+        risk = t("ignored") if r["ignored"] else _decimals(r["risk"], language)
         table.add_row(str(r["article_id"]), r["published"][:10], escape(r["supplier_name"]),
-                      f"{r['match_reason']} {r['confidence']:.2f}", risk, escape(", ".join(r["keywords"])),
+                      f"{r['match_reason']} {_decimals(r['confidence'], language)}", risk,
+                      escape(", ".join(r["keywords"])),
                       escape(r["title"]), escape(", ".join(r["sources"])))
     print_table(table)
 
@@ -116,11 +161,8 @@ def media_ignore(
         changed = ignore_article(conn, article_id, reason, supplier_id)
     if not changed:
         raise LookupError(f"article {article_id} names no supplier (see `monitor media list`)")
-    console.print(f"Article {article_id}: {changed} match(es) ignored; the next `monitor score` leaves them out.",
-                  highlight=False)
-
-
-
+    console.print(translator(ctx, TEXTS)("ignored_done", article=article_id, n=changed), highlight=False,
+                  markup=False)
 
 
 def explain_stored_article(conn: Connection, rules_dir: Path, article_id: int) -> dict[str, Any]:
@@ -163,25 +205,29 @@ def media_explain(
     if format is MediaFormat.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
-    console.print(f"[bold]Article {result['article_id']}[/]: {escape(result['title'])}", highlight=False)
+    t, language = translator(ctx, TEXTS), state.settings.language
+    console.print(f"[bold]{t('article', article=result['article_id'])}[/]: {escape(result['title'])}",
+                  highlight=False)
     if not result["suppliers"]:
-        console.print("Names no supplier in the register.", highlight=False)
+        console.print(t("no_supplier"), highlight=False)
     for s in result["suppliers"]:
-        stored = "" if s["stored_risk"] is None else f" (stored {s['stored_risk']:.2f})"
-        console.print(f"\n[bold]{escape(s['supplier_name'])}[/] {s['supplier_org_number']}: risk {s['risk']:.2f}"
-                      f"{stored}{' – ignored' if s['ignored'] else ''}", highlight=False)
+        stored = "" if s["stored_risk"] is None else t("stored", risk=_decimals(s["stored_risk"], language))
+        console.print(f"\n[bold]{escape(s['supplier_name'])}[/] {s['supplier_org_number']}: risk "
+                      f"{_decimals(s['risk'], language)}{stored}{t('ignored_mark') if s['ignored'] else ''}",
+                      highlight=False)
         for mention in s["mentions"]:
             note = f", {mention['note']}" if mention["note"] else ""
-            counts = "" if mention["counts"] else " – does not count"
-            console.print(f"  named as \u201d{escape(mention['surface'])}\u201d: {mention['reason']} "
-                          f"{mention['confidence']:.2f}{escape(note)}{counts}", highlight=False)
+            console.print(t("named_as", surface=mention["surface"], reason=mention["reason"],
+                            confidence=_decimals(mention["confidence"], language), note=note,
+                            counts="" if mention["counts"] else t("does_not_count")),
+                          highlight=False, markup=False)
         for k in s["for_risk"]:
-            console.print(f"  + {escape(k['words'])} ({k['term']}, sentence {k['sentence']}, {k['link']}): "
-                          f"{k['points']:.2f} points", highlight=False)
+            console.print(t("for_risk", words=k["words"], term=k["term"], sentence=k["sentence"], link=k["link"],
+                            points=_decimals(k["points"], language)), highlight=False, markup=False)
         for k in s["against_risk"]:
-            where = f", sentence {k['sentence']}" if k["sentence"] else ""
-            console.print(f"  - {escape(k['words'])}{where}: {escape(k['why'])}", highlight=False)
+            where = t("sentence", sentence=k["sentence"]) if k["sentence"] else ""
+            console.print(f"  - {k['words']}{where}: {k['why']}", highlight=False, markup=False)
         if s["praise"]:
-            console.print("  praise near the name lowers the points", highlight=False)
+            console.print(t("praise"), highlight=False)
         if s["risk_sentence"]:
-            console.print(f"  carried by: \u00bb{escape(s['risk_sentence'])}\u00ab", highlight=False)
+            console.print(t("carried_by", sentence=s["risk_sentence"]), highlight=False, markup=False)

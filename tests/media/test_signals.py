@@ -184,9 +184,11 @@ def test_media_explain_shows_the_mention_the_words_for_and_against_and_the_risk(
     assert alfa["risk"] == 0 and {k["why"] for k in alfa["against_risk"]} == {"other party: Omsorg Alfa AB tar över"}
     text = runner.invoke(app, ["media", "explain", "1"], env=env)
     assert text.exit_code == 0
-    assert "+ polisanmäls (polisanmälan, sentence 1, clause)" in text.stdout
+    assert "+ polisanmäls (polisanmälan, mening 1, clause)" in text.stdout
     assert "other party: Omsorg Alfa AB tar över" in text.stdout
-    assert "legal_name 1.00" in text.stdout
+    assert "legal_name 1,00" in text.stdout
+    english = runner.invoke(app, ["--lang", "en", "media", "explain", "1"], env=env).stdout
+    assert "+ polisanmäls (polisanmälan, sentence 1, clause)" in english and "legal_name 1.00" in english
     listed = json.loads(runner.invoke(app, ["media", "list", "--format", "json"], env=env).stdout)
     assert {a["supplier_name"]: a["risk_sentence"] for a in listed} == {
         SUSPECT["name"]: "Hemtjänst Beta AB polisanmäls för fusk – Omsorg Alfa AB tar över.", HONEST["name"]: None}
