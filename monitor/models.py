@@ -419,6 +419,9 @@ class Alert(SQLModel, table=True):
     snoozed_by: str | None = Field(default=None, max_length=200)
     # The score when snoozed: it wakes early when the score rises by alerts.wake_score_rise.
     snooze_score: float | None = None
+    # The latest scoring run the alert had seen when snoozed: a high or critical finding first
+    # seen in a later run wakes it.
+    snooze_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")
     dismiss_reason: str | None = Field(default=None, max_length=64)
     dismiss_text: str | None = Field(default=None, sa_type=Text)
     # What the alert stood on when dismissed: it re-opens only on evidence of another kind
