@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -19,10 +19,10 @@ from monitor.timestamps import STOCKHOLM, local_text
 TEXTS = Texts(
     sv={"title": "Granskningslogg ({n:rad|rader})", "none": "Inget i granskningsloggen{since}.",
         "since": " sedan {day}", "col_at": "När", "col_actor": "Vem", "col_action": "Vad", "col_object": "Objekt",
-        "col_change": "Före -> efter"},
+        "col_change": "Ändring"},
     en={"title": "Audit log ({n:row|rows})", "none": "Nothing in the audit log{since}.",
         "since": " since {day}", "col_at": "When", "col_actor": "Who", "col_action": "What", "col_object": "Object",
-        "col_change": "Before -> after"},
+        "col_change": "Change"},
 )
 
 
@@ -31,8 +31,12 @@ class AuditFormat(StrEnum):
     json = "json"
 
 
-def _brief(values: dict | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in (values or {}).items() if v is not None)
+def _change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """Only what changed, as `field: old -> new` (a row that only adds shows what it added)."""
+    before, after = before or {}, after or {}
+    changed = [k for k in after if before.get(k) != after[k]] + [k for k in before if k not in after]
+    return "; ".join(f"{k}: {before[k]} -> {after.get(k)}" if before.get(k) is not None else f"{k}: {after.get(k)}"
+                     for k in changed)
 
 
 @user_errors
@@ -62,5 +66,5 @@ def audit(
         table.add_column(t(key))
     for r in rows:
         table.add_row(local_text(r.at), escape(r.actor), r.action, escape(f"{r.object_type} {r.object_id}"),
-                      escape(f"{_brief(r.before)} -> {_brief(r.after)}"))
+                      escape(_change(r.before, r.after)))
     print_table(table)
