@@ -42,18 +42,19 @@ def snapshot(alert: Any) -> dict[str, Any]:
     return values
 
 
-def load_alert(conn: Connection, org_number: str) -> Any:
+def load_alert(conn: Connection, org_number: str, for_change: bool = False) -> Any:
     """The alert of the supplier with this org number (with or without hyphen), with the
-    supplier's org_number and name; AlertError if there is none."""
+    supplier's org_number and name; AlertError if there is none. `for_change` locks the row
+    (PostgreSQL) until the transaction ends, so two people taking a step on the same alert at
+    once are served one after the other, the second seeing the first's change."""
     s = _suppliers.c
     stored = org_number_as_stored(org_number)
     supplier = conn.execute(select(s.id, s.name).where(s.org_number == stored)).first()
     if supplier is None:
         raise AlertError(f"no supplier with org number {org_number!r}")
-    row = conn.execute(
-        select(_alerts, s.org_number, s.name).join(_suppliers, s.id == _alerts.c.supplier_id)
-        .where(_alerts.c.supplier_id == supplier.id)
-    ).first()
+    query = (select(_alerts, s.org_number, s.name).join(_suppliers, s.id == _alerts.c.supplier_id)
+             .where(_alerts.c.supplier_id == supplier.id))
+    row = conn.execute(query.with_for_update(of=_alerts) if for_change else query).first()
     if row is None:
         raise AlertError(f"{supplier.name} ({stored}) has no alert: its score has not reached the alert threshold")
     return row
@@ -79,7 +80,7 @@ def change_alert(conn: Connection, alert: Any, actor: str, action: str, values: 
 def _step(conn: Connection, org_number: str, actor: str, target: str, action: str,
           values: dict[str, Any] | None = None, reason: str | None = None, now: datetime | None = None) -> Any:
     actor = check_actor(actor)
-    alert = load_alert(conn, org_number)
+    alert = load_alert(conn, org_number, for_change=True)
     check_transition(alert.state, target)
     return change_alert(conn, alert, actor, action, {"state": target, **(values or {})}, reason, now)
 
@@ -111,7 +112,7 @@ def dismiss(conn: Connection, org_number: str, actor: str, reason_id: str, text:
                          "(alerts.dismiss_reasons in rules/scoring.yaml)")
     if not text.strip():
         raise AlertError("say in a few words why the alert is dismissed (--text)")
-    alert = load_alert(conn, org_number)
+    alert = load_alert(conn, org_number, for_change=True)
     values = {"dismiss_reason": reason_id, "dismiss_text": text.strip(), "dismissed_score": alert.score,
               "dismissed_kinds": evidence_kinds(alert.reasons), "snoozed_until": None}
     return _step(conn, org_number, actor, DISMISSED, "dismiss", values, f"{reason_id}: {text.strip()}", now)
@@ -119,7 +120,7 @@ def dismiss(conn: Connection, org_number: str, actor: str, reason_id: str, text:
 
 def assign(conn: Connection, org_number: str, actor: str, assignee: str, now: datetime | None = None) -> Any:
     actor, assignee = check_actor(actor), check_actor(assignee)
-    alert = load_alert(conn, org_number)
+    alert = load_alert(conn, org_number, for_change=True)
     if alert.state not in OPEN_STATES:
         raise AlertError(f"the alert is closed ({alert.state}): it cannot be assigned")
     return change_alert(conn, alert, actor, "assign", {"assignee": assignee}, now=now)
@@ -133,7 +134,7 @@ def snooze(conn: Connection, org_number: str, actor: str, until: datetime, reaso
         raise AlertError("say why the alert is snoozed (--reason)")
     if until <= now:
         raise AlertError(f"snooze until {until.isoformat()} is not in the future")
-    alert = load_alert(conn, org_number)
+    alert = load_alert(conn, org_number, for_change=True)
     if alert.state not in OPEN_STATES:
         raise AlertError(f"the alert is closed ({alert.state}): it cannot be snoozed")
     values = {"snoozed_until": until, "snoozed_at": now, "snoozed_by": actor, "snooze_reason": reason.strip(),
@@ -146,7 +147,7 @@ def add_note(conn: Connection, org_number: str, actor: str, text: str, now: date
     actor, now = check_actor(actor), now or utcnow()
     if not text.strip():
         raise AlertError("the note is empty")
-    alert = load_alert(conn, org_number)
+    alert = load_alert(conn, org_number, for_change=True)
     note_id = conn.execute(
         insert(_notes).values(alert_id=alert.id, author=actor, at=now, text=text.strip()).returning(_notes.c.id)
     ).scalar_one()

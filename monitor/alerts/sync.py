@@ -52,9 +52,11 @@ def sync_alerts(conn: Connection, run_id: int, ranking: list[SupplierRisk], conf
                 now: datetime) -> AlertSync:
     """Bring the alerts in line with scoring run `run_id` (a regular run, its scores stored)."""
     result = AlertSync()
+    # Locked (PostgreSQL) for the rest of the run's transaction: a step someone takes meanwhile
+    # waits, rather than being overwritten with what the run read before it.
     existing = {row.supplier_id: row for row in conn.execute(
         select(_alerts, _suppliers.c.org_number, _suppliers.c.name)
-        .join(_suppliers, _suppliers.c.id == _alerts.c.supplier_id))}
+        .join(_suppliers, _suppliers.c.id == _alerts.c.supplier_id).with_for_update(of=_alerts))}
     for risk in ranking:
         alert = existing.get(risk.supplier_id)
         if alert is None:

@@ -146,3 +146,28 @@ def test_a_failed_step_leaves_no_trace(alerted):
     with alerted.connect() as conn:
         assert conn.execute(select(Alert.__table__.c.state)).scalar_one() == "ny"
         assert [r.action for r in audit_entries(conn)] == ["alert.open"]
+
+
+def test_two_people_taking_the_same_step_at_once_are_served_one_after_the_other(alerted, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite lets one writer in at a time by itself")
+    import threading
+
+    outcome: dict[str, object] = {}
+    with alerted.begin() as first:
+        review(first, ORG, "Anna")
+
+        def second() -> None:
+            try:
+                act(alerted, review, ORG, "Bertil")
+                outcome["second"] = "reviewed"
+            except AlertError as exc:
+                outcome["second"] = str(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # waiting for Anna's transaction
+    thread.join(timeout=10)
+    assert "cannot go to 'under_granskning'" in str(outcome["second"])
+    assert detail(alerted).alert.assignee == "Anna"
