@@ -178,7 +178,7 @@ def review_command(
     """Take a new alert into review (under_granskning), assigned to someone."""
     from monitor.alerts.lifecycle import review
 
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         _changed(ctx, review(conn, org_number, by, assignee))
 
 
@@ -191,7 +191,7 @@ def assign_command(
     """Assign an open alert to a person (its state stays)."""
     from monitor.alerts.lifecycle import assign
 
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         _changed(ctx, assign(conn, org_number, by, to))
 
 
@@ -204,7 +204,7 @@ def escalate_command(
     """Escalate an alert in review (a police report or a formal review)."""
     from monitor.alerts.lifecycle import escalate
 
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         _changed(ctx, escalate(conn, org_number, by, reason))
 
 
@@ -217,7 +217,7 @@ def confirm_command(
     """Confirm an alert in review or escalated: the suspicion held."""
     from monitor.alerts.lifecycle import confirm
 
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         _changed(ctx, confirm(conn, org_number, by, reason))
 
 
@@ -234,7 +234,7 @@ def dismiss_command(
 
     state = state_of(ctx)
     allowed = load_scoring_config(state.settings.resolved("rules_dir")).alerts.dismiss_reasons
-    with state.engine().begin() as conn:
+    with state.engine(create=False).begin() as conn:
         _changed(ctx, dismiss(conn, org_number, by, reason, text, allowed))
 
 
@@ -255,7 +255,7 @@ def snooze_command(
     if (until is None) == (days is None):
         raise typer.BadParameter(t("snooze_how"), param_hint="--until/--days")
     wake = until.replace(tzinfo=STOCKHOLM) if until is not None else utcnow() + timedelta(days=days or 0)
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         alert = snooze(conn, org_number, by, wake, reason)
     console.print(t("snoozed_done", name=alert.name, org=alert.org_number, until=local_text(alert.snoozed_until)),
                   highlight=False, markup=False)
@@ -271,7 +271,7 @@ def note_command(
     from monitor.alerts.lifecycle import add_note, load_alert
 
     t = translator(ctx, TEXTS)
-    with state_of(ctx).engine().begin() as conn:
+    with state_of(ctx).engine(create=False).begin() as conn:
         note_id = add_note(conn, org_number, by, text)
         alert = load_alert(conn, org_number)
     console.print(t("noted", id=note_id, name=alert.name, org=alert.org_number), highlight=False, markup=False)

@@ -58,7 +58,7 @@ def evidence(
 
     state = state_of(ctx)
     t = translator(ctx, TEXTS)
-    with state.engine().begin() as conn:
+    with state.engine(create=False).begin() as conn:
         result = supplier_evidence(conn, org_number, by, finding)
     if format is EvidenceFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
