@@ -218,6 +218,9 @@ class RegexLoopMatcher(SupplierMatcher):
         self.variants = matcher.variants
         self.context_words = matcher.context_words
         self.context_window_words = matcher.context_window_words
+        self.cues_before = matcher.cues_before
+        self.cues_compound = matcher.cues_compound
+        self.context_confidence = matcher.context_confidence
         per_supplier: dict[object, dict[str, _Entry]] = {}
         for key, entries in matcher.variants.items():
             for entry in entries:

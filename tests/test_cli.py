@@ -55,7 +55,7 @@ def test_import_exits_1_and_lists_rejected_rows(env, write_csv):
     path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
     result = invoke(env, "import", "suppliers", str(path))
     assert result.exit_code == 1
-    assert "1 of 2 rows applied" in result.output
+    assert "1 av 2 rader lästes in" in result.output
     assert "s.csv:3: column org_number: invalid organisation number" in result.output
     assert "s.csv.rejected.csv" in result.output
 
@@ -144,9 +144,9 @@ def test_score_and_explain_show_the_same_instant_in_swedish_time_whatever_the_ma
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
-    shown = re.search(r"recency as of (\d{4}-\d\d-\d\d \d\d:\d\d)", scored_out)
+    shown = re.search(r"aktualitet räknad per (\d{4}-\d\d-\d\d \d\d:\d\d)", scored_out)
     assert shown and shown.group(1) == "2026-10-06 08:30"  # the visit's end, as registered in Sweden
-    assert f"recency as of {shown.group(1)}" in explained
+    assert f"aktualitet räknad per {shown.group(1)}" in explained
     assert as_json["as_of"] == "2026-10-06T08:30:00+02:00"
 
 

@@ -70,7 +70,7 @@ def test_strict_import_with_a_bad_row_applies_nothing_and_exits_2(env, write_csv
     path = write_csv("s.csv", [supplier_row(**HONEST), supplier_row("123", "Fel AB")])
     result = invoke(env, "import", "suppliers", str(path), "--strict")
     assert result.exit_code == 2
-    assert "Nothing applied" in result.output
+    assert "Inget lästes in (--strict): 1 av 2 rader avvisades" in result.output
     assert invoke(env, "rank").exit_code == 2  # nothing to rank: not even the good row
 
 
@@ -89,7 +89,7 @@ def test_import_shows_no_personnummer_and_warns_about_the_rejected_file(env, wri
     assert result.exit_code == 1
     assert "19350218-****" in result.output
     assert "2575" not in result.output and ASTRID not in result.output
-    assert "holds personal data" in result.output
+    assert "innehåller personuppgifter" in result.output
 
 
 def test_a_fixed_rejected_file_imports_with_exit_0(env, write_csv):
@@ -100,7 +100,7 @@ def test_a_fixed_rejected_file_imports_with_exit_0(env, write_csv):
     rejected.write_text(rejected.read_text(encoding="utf-8-sig").replace(",LOVV,", ",LOV,"), encoding="utf-8-sig")
     result = invoke(env, "import", "suppliers", str(rejected))
     assert result.exit_code == 0, result.output
-    assert "1 of 1 rows applied" in result.output and "delete it" in result.output
+    assert "1 av 1 rad lästes in" in result.output and "radera filen" in result.output
 
 
 def test_a_field_over_the_csv_limit_is_one_clear_line(env, tmp_path):

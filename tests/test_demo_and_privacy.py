@@ -70,7 +70,7 @@ def test_the_demo_runs_end_to_end_and_leaves_a_digest(demo_run):
     directory, _, output = demo_run
     (eml,) = (directory / "outbox").glob("*.eml")
     assert "Subject:" in eml.read_text(encoding="utf-8")
-    assert "Outbox:" in output and "Database:" in output
+    assert "Utkorg:" in output and "Databas:" in output
 
 
 def test_the_planted_door_observation_scheme_ranks_above_every_honest_supplier(demo_run):
@@ -110,4 +110,4 @@ def test_it_imports_every_demo_row_whatever_today_is(db_url, tmp_path):
     with time_machine.travel(datetime(2026, 9, 1, tzinfo=UTC)):
         result = runner.invoke(app, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "rejected" not in result.output
+    assert "avvisades" not in result.output and "lästes in" in result.output

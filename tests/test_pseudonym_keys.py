@@ -125,7 +125,7 @@ def test_a_new_file_under_another_key_adds_no_row(imported, db_url, write_csv):
 
 def test_the_same_key_imports_again_and_changes_nothing(imported, files):
     result = invoke(imported, "import", "visits", str(files["visits"]))
-    assert result.exit_code == 0 and "(0 new or changed)" in result.output
+    assert result.exit_code == 0 and "(0 nya eller ändrade)" in result.output
 
 
 @pytest.mark.parametrize("key", ["short-key", " " * 24, "\t \n" * 8],
@@ -156,7 +156,8 @@ def test_rekey_rotates_every_pseudonym_and_the_data_still_joins(imported, files,
     result = invoke(imported, "rekey", "--new-key-file", str(key_file), "--client-ids", str(files["visits"]),
                     "--client-ids", str(files["client-events"]), "--client-ids", str(files["staff"]))
     assert result.exit_code == 0, result.output
-    assert "Rotated 2 client pseudonyms (2 visits, 1 client events, 1 staff rows)" in result.output
+    assert ("Bytte till den nya nyckeln för 2 brukarpseudonymer (2 besök, 1 brukarhändelse och 1 personalrad)"
+            in result.output)
     after = snapshot(db_url)
     assert stored_check(db_url) == key_check_value(NEW_KEY.encode())
     new = Pseudonymiser(NEW_KEY.encode())
@@ -164,7 +165,7 @@ def test_rekey_rotates_every_pseudonym_and_the_data_still_joins(imported, files,
     assert after["staff"] == [("S1", json.dumps([new(BERTIL)]))]
     for kind in ("staff", "client-events", "visits"):
         again = invoke(imported, "import", kind, str(files[kind]), key=NEW_KEY)
-        assert again.exit_code == 0 and "(0 new or changed)" in again.output, again.output
+        assert again.exit_code == 0 and "(0 nya eller ändrade)" in again.output, again.output
     assert invoke(imported, "import", "visits", str(files["visits"])).exit_code == 2  # the old key is refused now
     assert "visit-during-absence" in reasons(imported, key=NEW_KEY)[SUSPECT["org_number"]]
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli.common import console, state_of, user_errors
+from monitor.cli.common import console, state_of, translator, user_errors
 from monitor.db import check_connection, current_revision, make_engine, upgrade_database
+from monitor.texts import Texts
+
+TEXTS = Texts(
+    sv={
+        "upgraded": "Databasen {url} är uppgraderad (schemaversion {revision})",
+        "current": "Databasen {url} är redan aktuell (schemaversion {revision})",
+    },
+    en={
+        "upgraded": "Upgraded database {url} (schema revision {revision})",
+        "current": "Already up to date: database {url} (schema revision {revision})",
+    },
+)
 
 
 @user_errors
@@ -14,6 +26,6 @@ def init(ctx: typer.Context) -> None:
     engine = make_engine(state_of(ctx).settings.database_url)
     check_connection(engine)
     changed = upgrade_database(engine)
-    verb = "Upgraded" if changed else "Already up to date:"
-    console.print(f"{verb} database {engine.url.render_as_string(hide_password=True)} "
-                  f"(schema revision {current_revision(engine)})", highlight=False)
+    t = translator(ctx, TEXTS)
+    console.print(t("upgraded" if changed else "current", url=engine.url.render_as_string(hide_password=True),
+                    revision=current_revision(engine)), highlight=False, markup=False)

@@ -8,7 +8,30 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from monitor.cli.common import console, err_console, state_of, user_errors
+from monitor.cli.common import console, err_console, state_of, translator, user_errors
+from monitor.texts import Texts
+
+TEXTS = Texts(
+    sv={
+        "sent": "Veckosammanställningen för {period} ({suppliers:leverantör|leverantörer} med) har levererats "
+                "till {location}",
+        "busy": "Veckosammanställningen för {period} skickas av en annan process just nu; inget gjordes.",
+        "uncertain": "[bold yellow]Osäker leverans:[/] veckosammanställningen för {period} kan ha nått "
+                     "e-postservern ({error}). Den skickas inte igen av sig själv: kontrollera om "
+                     "uppföljningsteamet har fått den, och kör `monitor digest --force` bara om den inte har det.",
+        "no_reason": "inget skäl sparat",
+        "already": "Veckosammanställningen för {period} är redan levererad; --force skickar den igen.",
+    },
+    en={
+        "sent": "Digest for {period} ({suppliers:supplier|suppliers} listed) delivered to {location}",
+        "busy": "Digest for {period} is being sent by another process right now; nothing done.",
+        "uncertain": "[bold yellow]Delivery uncertain:[/] the digest for {period} may have reached the mail "
+                     "server ({error}). It is not sent again by itself: check whether the follow-up team "
+                     "received it, and only if not run `monitor digest --force`.",
+        "no_reason": "no reason recorded",
+        "already": "Digest for {period} was already delivered; --force sends it again.",
+    },
+)
 
 
 @user_errors
@@ -21,21 +44,19 @@ def digest(
     from monitor.ranking.score import load_scoring_config
 
     state = state_of(ctx)
+    t = translator(ctx, TEXTS)
     config = load_scoring_config(state.settings.resolved("rules_dir"))
     outcome = send_digest(state.engine(create=False), state.settings, config, datetime.now(UTC), force=force)
-    if outcome.status == "sent":
-        console.print(f"Digest for {outcome.period} (suppliers listed: {outcome.suppliers}) delivered to "
-                      f"{outcome.location}", highlight=False)
+    # A week sent before comes back as "sent" with no location: nothing went out this time.
+    if outcome.status == "sent" and outcome.location is not None:
+        console.print(t("sent", period=outcome.period, suppliers=outcome.suppliers, location=outcome.location),
+                      highlight=False, markup=False)
     elif outcome.status in ("claimed", "sending"):
-        console.print(f"Digest for {outcome.period} is being sent by another process right now; nothing done.",
-                      highlight=False)
+        console.print(t("busy", period=outcome.period), highlight=False, markup=False)
     elif outcome.status == "uncertain":
-        err_console.print(
-            f"[bold yellow]Delivery uncertain:[/] the digest for {outcome.period} may have reached the mail "
-            f"server ({escape(outcome.error or 'no reason recorded')}). It is not sent again by itself: check "
-            "whether the follow-up team received it, and only if not run `monitor digest --force`.",
-            highlight=False)
+        # The mail server's own words stay as they came.
+        err_console.print(t("uncertain", period=escape(str(outcome.period)),
+                            error=escape(outcome.error or t("no_reason"))), highlight=False)
         raise typer.Exit(1)
     else:
-        console.print(f"Digest for {outcome.period} was already delivered; --force sends it again.",
-                      highlight=False)
+        console.print(t("already", period=outcome.period), highlight=False, markup=False)

@@ -13,9 +13,29 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from monitor.cli.common import print_table, state_of, user_errors
+from monitor.cli.common import print_table, state_of, translator, user_errors
 from monitor.models import ImportBatch
+from monitor.phrasing import format_number
+from monitor.texts import Texts
 from monitor.timestamps import local_iso, local_text
+
+TEXTS = Texts(
+    sv={
+        "title": "Inläsningar, senaste först ({n:fil|filer})",
+        "id": "Nr", "started": "Startad", "kind": "Slag", "file": "Fil", "status": "Status",
+        "read": "Rader", "applied": "Inlästa", "rejected": "Avvisade", "message": "Meddelande",
+        "status_applied": "inläst", "status_partial": "delvis inläst", "status_rejected": "avvisad",
+        "status_failed": "misslyckad", "status_running": "pågår",
+    },
+    en={
+        "title": "Imports, newest first ({n:file|files})",
+        "id": "id", "started": "started", "kind": "kind", "file": "file", "status": "status",
+        "read": "read", "applied": "applied", "rejected": "rejected", "message": "message",
+        "status_applied": "applied", "status_partial": "partial", "status_rejected": "rejected",
+        "status_failed": "failed", "status_running": "running",
+    },
+)
+COLUMNS = ("id", "started", "kind", "file", "status", "read", "applied", "rejected", "message")
 
 
 class HistoryFormat(StrEnum):
@@ -38,16 +58,22 @@ def imports_history(
     with state_of(ctx).engine(create=False).connect() as conn:
         rows = conn.execute(query).all()
     if format is HistoryFormat.json:
+        # For programs: English keys and values whatever the language.
         out = [{"id": r.id, "kind": r.kind, "file": r.file_name, "status": r.status,
                 "started": local_iso(r.started_at), "finished": local_iso(r.finished_at) if r.finished_at else None,
                 "rows_read": r.rows_read, "rows_accepted": r.rows_accepted, "rows_rejected": r.rows_rejected,
                 "strict": r.strict, "sha256": r.sha256, "message": r.message} for r in rows]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"Imports ({len(rows)} newest)")
-    for name in ("id", "started", "kind", "file", "status", "read", "applied", "rejected", "message"):
-        table.add_column(name, justify="right" if name in ("id", "read", "applied", "rejected") else "left")
+    t = translator(ctx, TEXTS)
+    table = Table(title=t("title", n=len(rows)))
+    for name in COLUMNS:
+        table.add_column(t(name), justify="right" if name in ("id", "read", "applied", "rejected") else "left")
+    known = set(TEXTS.catalogues["en"])
     for r in rows:
-        table.add_row(str(r.id), local_text(r.started_at), r.kind, escape(Path(r.file_name).name), r.status,
-                      str(r.rows_read), str(r.rows_accepted), str(r.rows_rejected), escape(r.message or ""))
+        status = t(f"status_{r.status}") if f"status_{r.status}" in known else r.status
+        # The kind as written after `monitor import`; the message is the import's error, in English.
+        table.add_row(str(r.id), local_text(r.started_at), r.kind, escape(Path(r.file_name).name), status,
+                      *(str(format_number(n, t.language)) for n in (r.rows_read, r.rows_accepted, r.rows_rejected)),
+                      escape(r.message or ""))
     print_table(table)

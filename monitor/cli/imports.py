@@ -16,6 +16,30 @@ from monitor.imports import SPECS, ImportResult, import_csv, load_mapping
 from monitor.imports.bounds import TimeBounds
 from monitor.imports.problems import REJECTED_SUFFIX
 from monitor.pseudonyms import Pseudonymiser
+from monitor.texts import Texts
+
+TEXTS = Texts(
+    sv={
+        "progress": "Läser in {file} ({kind})",
+        "nothing_applied": "[bold red]Inget lästes in[/] (--strict): {rejected} av {read:rad|rader} avvisades",
+        "applied": "{accepted} av {read:rad|rader} lästes in ({changed:ny eller ändrad|nya eller ändrade})",
+        "also_rejected": ", [bold red]{rejected} avvisades[/]",
+        "more": "  ... och {more} till",
+        "rejected_file": "Avvisade rader med skäl: {file} (innehåller personuppgifter från filen och kan bara "
+                         "läsas av dig: rätta raderna och läs in filen, radera den sedan)",
+        "all_applied": "Alla rader i {file} är inlästa: radera filen, den innehåller personuppgifter",
+    },
+    en={
+        "progress": "Importing {file} ({kind})",
+        "nothing_applied": "[bold red]Nothing applied[/] (--strict): {rejected} of {read:row|rows} rejected",
+        "applied": "{accepted} of {read:row|rows} applied ({changed} new or changed)",
+        "also_rejected": ", [bold red]{rejected} rejected[/]",
+        "more": "  ... and {more} more",
+        "rejected_file": "Rejected rows with reasons: {file} (holds personal data from the file, readable only "
+                         "by you: fix the rows and import it, then delete it)",
+        "all_applied": "Every row of {file} is applied: delete it, it holds personal data",
+    },
+)
 
 
 class Kind(StrEnum):
@@ -43,8 +67,9 @@ def import_command(
 
     Exit code 0: all rows applied; 1: some rows rejected, the others applied; 2: nothing
     imported (the file could not be read, or --strict and a row was rejected)."""
-    result = import_file(state_of(ctx), kind.value, file, mapping, strict, encoding)
-    print_import(result)
+    state = state_of(ctx)
+    result = import_file(state, kind.value, file, mapping, strict, encoding)
+    print_import(result, state.settings.language)
     if not result.applied:
         raise typer.Exit(2)
     if result.rows_rejected:
@@ -64,7 +89,8 @@ def import_file(
     size = file.stat().st_size if file.is_file() else 0
     with progress_bar(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
                       TimeRemainingColumn()) as progress:
-        task = progress.add_task(f"{kind} {file.name}", total=size)
+        description = TEXTS(state.settings.language, "progress", file=escape(file.name), kind=kind)
+        task = progress.add_task(description, total=size)
         return import_csv(
             engine, spec, file, pseudonymise=pseudonymise, mapping=column_mapping, strict=strict,
             batch_rows=state.settings.import_batch_rows, encoding=encoding,
@@ -73,25 +99,23 @@ def import_file(
         )
 
 
-def print_import(result: ImportResult) -> None:
+def print_import(result: ImportResult, language: str) -> None:
+    t = TEXTS.for_language(language)
     out = console if not result.rows_rejected else err_console
     if not result.applied:
-        headline = (f"[bold red]Nothing applied[/] (--strict): {result.rows_rejected} of "
-                    f"{result.rows_read} rows rejected")
+        headline = t("nothing_applied", rejected=result.rows_rejected, read=result.rows_read)
     else:
-        headline = (f"{result.rows_accepted} of {result.rows_read} rows applied "
-                    f"({result.rows_changed} new or changed)")
+        headline = t("applied", accepted=result.rows_accepted, read=result.rows_read, changed=result.rows_changed)
         if result.rows_rejected:
-            headline += f", [bold red]{result.rows_rejected} rejected[/]"
+            headline += t("also_rejected", rejected=result.rows_rejected)
+    # The kind as it is written on the command line (`monitor import visits ...`).
     out.print(f"{result.kind}: {escape(result.path.name)}: {headline}", highlight=False)
     for rejected in result.rejected:
+        # The reasons stay English, like every error line: they are also written to FILE.rejected.csv.
         out.print(f"  {result.path}:{rejected.line}: {rejected.describe()}", highlight=False, markup=False)
     if result.rows_rejected > len(result.rejected):
-        out.print(f"  ... and {result.rows_rejected - len(result.rejected)} more", highlight=False)
+        out.print(t("more", more=result.rows_rejected - len(result.rejected)), highlight=False, markup=False)
     if result.rejected_file:
-        out.print(f"Rejected rows with reasons: {result.rejected_file} (holds personal data from the "
-                  "file, readable only by you: fix the rows and import it, then delete it)",
-                  highlight=False, markup=False)
+        out.print(t("rejected_file", file=result.rejected_file), highlight=False, markup=False)
     elif result.path.name.endswith(REJECTED_SUFFIX) and result.applied:
-        out.print(f"Every row of {result.path} is applied: delete it, it holds personal data",
-                  highlight=False, markup=False)
+        out.print(t("all_applied", file=result.path), highlight=False, markup=False)

@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,8 @@ from monitor.cli.common import console, print_table, state_of, user_errors
 from monitor.imports.fields import org_number_as_stored
 from monitor.timestamps import day_start, local_iso
 
-media_app = typer.Typer(no_args_is_help=True, help="List the articles that name suppliers; ignore false matches.")
+media_app = typer.Typer(no_args_is_help=True,
+                        help="List the articles that name suppliers, explain one, ignore false matches.")
 
 
 class MediaFormat(StrEnum):
@@ -27,6 +29,7 @@ class MediaFormat(StrEnum):
 
 def list_articles(conn: Connection, supplier: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
     """Matched articles, newest first, as `monitor media list --format json` prints them."""
+    from monitor.media.signals import risk_sentence
     from monitor.models import Article, ArticleMatch, ArticleSource, Feed, Supplier
 
     m, a, s = ArticleMatch.__table__.c, Article.__table__.c, Supplier.__table__.c  # type: ignore[attr-defined]
@@ -52,7 +55,8 @@ def list_articles(conn: Connection, supplier: str | None = None, since: datetime
             "supplier_org_number": r.org_number, "supplier_name": r.name,
             "match_reason": r.reason, "confidence": r.confidence,
             "keywords": sorted({k["term"] for k in r.keywords if not k.get("negated")}),
-            "risk": r.risk, "ignored": r.ignored, "ignore_reason": r.ignore_reason,
+            "risk": r.risk, "risk_sentence": risk_sentence(r.keywords), "ignored": r.ignored,
+            "ignore_reason": r.ignore_reason,
         }
         for r in rows
     ]
@@ -117,3 +121,67 @@ def media_ignore(
 
 
 
+
+
+def explain_stored_article(conn: Connection, rules_dir: Path, article_id: int) -> dict[str, Any]:
+    """One article read again against the register and media.yaml, as `explain --format json` prints it."""
+    from monitor.media.explain import explain_article
+    from monitor.media.keywords import load_media_rules
+    from monitor.media.matching import SupplierName
+    from monitor.media.signals import article_text
+    from monitor.models import Article, ArticleMatch, Supplier
+
+    a, m, s = Article.__table__.c, ArticleMatch.__table__.c, Supplier.__table__.c  # type: ignore[attr-defined]
+    article = conn.execute(select(a.id, a.title, a.summary, a.url).where(a.id == article_id)).first()
+    if article is None:
+        raise LookupError(f"no article with id {article_id} (see `monitor media list`)")
+    rules = load_media_rules(rules_dir)
+    rows = conn.execute(select(s.id, s.org_number, s.name, s.aliases)).all()
+    suppliers = [SupplierName(r.id, r.org_number, r.name, tuple(r.aliases or ())) for r in rows]
+    org_numbers = {r.id: r.org_number for r in rows}
+    stored = {r.supplier_id: (r.risk, r.ignored) for r in conn.execute(
+        select(m.supplier_id, m.risk, m.ignored).where(m.article_id == article_id))}
+    explained = explain_article(article_text(article.title, article.summary), suppliers, rules)
+    for supplier in explained:
+        supplier["supplier_org_number"] = org_numbers[supplier["supplier_id"]]
+        supplier["stored_risk"], supplier["ignored"] = stored.get(supplier["supplier_id"], (None, False))
+    return {"article_id": article.id, "title": article.title, "url": article.url, "suppliers": explained}
+
+
+@media_app.command("explain")
+@user_errors
+def media_explain(
+    ctx: typer.Context,
+    article_id: Annotated[int, typer.Argument(help="The article's id, from `monitor media list`.")],
+    format: Annotated[MediaFormat, typer.Option("--format", "-f", help="table or json.")] = MediaFormat.table,
+) -> None:
+    """Why an article gives a supplier risk: which mention matched, the words that counted for
+    and against risk, and the resulting risk (read again with media.yaml as it stands)."""
+    state = state_of(ctx)
+    with state.engine(create=False).connect() as conn:
+        result = explain_stored_article(conn, state.settings.resolved("rules_dir"), article_id)
+    if format is MediaFormat.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]Article {result['article_id']}[/]: {escape(result['title'])}", highlight=False)
+    if not result["suppliers"]:
+        console.print("Names no supplier in the register.", highlight=False)
+    for s in result["suppliers"]:
+        stored = "" if s["stored_risk"] is None else f" (stored {s['stored_risk']:.2f})"
+        console.print(f"\n[bold]{escape(s['supplier_name'])}[/] {s['supplier_org_number']}: risk {s['risk']:.2f}"
+                      f"{stored}{' – ignored' if s['ignored'] else ''}", highlight=False)
+        for mention in s["mentions"]:
+            note = f", {mention['note']}" if mention["note"] else ""
+            counts = "" if mention["counts"] else " – does not count"
+            console.print(f"  named as \u201d{escape(mention['surface'])}\u201d: {mention['reason']} "
+                          f"{mention['confidence']:.2f}{escape(note)}{counts}", highlight=False)
+        for k in s["for_risk"]:
+            console.print(f"  + {escape(k['words'])} ({k['term']}, sentence {k['sentence']}, {k['link']}): "
+                          f"{k['points']:.2f} points", highlight=False)
+        for k in s["against_risk"]:
+            where = f", sentence {k['sentence']}" if k["sentence"] else ""
+            console.print(f"  - {escape(k['words'])}{where}: {escape(k['why'])}", highlight=False)
+        if s["praise"]:
+            console.print("  praise near the name lowers the points", highlight=False)
+        if s["risk_sentence"]:
+            console.print(f"  carried by: \u00bb{escape(s['risk_sentence'])}\u00ab", highlight=False)

@@ -12,9 +12,35 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import OutputFormat, console, err_console, print_table, state_of, user_errors
+from monitor.cli.common import OutputFormat, console, err_console, print_table, state_of, translator, user_errors
 from monitor.csvoutput import CsvWriter
+from monitor.texts import Texts
 from monitor.timestamps import local_text
+
+TEXTS = Texts(
+    sv={
+        "title": "Riskrangordning (poängsättning {run}, {when})",
+        "col_org": "Org.nr",
+        "col_supplier": "Leverantör",
+        "col_area": "Avtalsområde",
+        "col_risk": "Risk",
+        "col_reasons": "Skäl",
+        "plotted": "Risken i {runs:poängsättning|poängsättningar} ritad i {path}",
+        "plotted_once": "Risken i den enda poängsättningen ritad som staplar i {path} "
+                        "(förloppet över tid ritas när det finns fler poängsättningar)",
+    },
+    en={
+        "title": "Risk ranking (scoring run {run}, {when})",
+        "col_org": "Org.nr",
+        "col_supplier": "Supplier",
+        "col_area": "Area",
+        "col_risk": "Risk",
+        "col_reasons": "Reasons",
+        "plotted": "Risk over {runs:scoring run|scoring runs} drawn to {path}",
+        "plotted_once": "Risk in the only scoring run drawn as bars to {path} "
+                        "(the course over time is drawn once there are more runs)",
+    },
+)
 
 
 @user_errors
@@ -40,6 +66,7 @@ def rank(
     if excel and format is not OutputFormat.csv:
         raise typer.BadParameter("only goes with --format csv", param_hint="--excel")
     state = state_of(ctx)
+    t = translator(ctx, TEXTS)
     with state.engine(create=False).connect() as conn:
         ranking = latest_ranking(conn, top=top if top or not plot else None, area=area,
                                  language=state.settings.language)
@@ -49,9 +76,7 @@ def rank(
             # A chart of every supplier is unreadable: without --top it shows the ten highest.
             shown = ranking if top else replace(ranking, suppliers=ranking.suppliers[:10])
             runs = plot_history(conn, shown, plot, state.settings.language)
-            message = (f"Risk over {runs} scoring runs drawn to {plot}" if runs > 1 else
-                       f"Risk in the only scoring run drawn as bars to {plot} (the course over time is drawn "
-                       "once there are more runs)")
+            message = t("plotted", runs=runs, path=plot) if runs > 1 else t("plotted_once", path=plot)
             err_console.print(message, highlight=False, markup=False)
     rows = [s.as_json() for s in ranking.suppliers]
     if format is OutputFormat.json:
@@ -59,17 +84,17 @@ def rank(
     elif format is OutputFormat.csv:
         # Names come from CSV files: a name like =HYPERLINK(...) is written as text (csvoutput).
         writer = CsvWriter(sys.stdout, excel=excel)
+        # The header stays English whatever the language: programs and spreadsheets look columns up by it.
         writer.writerow(["rank", "org_number", "name", "contract_area", "score", "change", "trend", "reasons"])
         for r in rows:
             reasons = " | ".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
             writer.writerow([r["rank"], r["org_number"], r["name"], r["contract_area"], r["score"],
                              r["change"], r["trend"], reasons])
     else:
-        table = Table(title=f"Risk ranking (scoring run {ranking.run_id}, "
-                      f"{local_text(ranking.scored_at)})")
-        for name, justify in (("#", "right"), ("Org.nr", "left"), ("Supplier", "left"),
-                              ("Area", "left"), ("Risk", "right"), ("Reasons", "left")):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table = Table(title=t("title", run=str(ranking.run_id), when=local_text(ranking.scored_at)))
+        table.add_column("#", justify="right")
+        for key in ("col_org", "col_supplier", "col_area", "col_risk", "col_reasons"):
+            table.add_column(t(key), justify="right" if key == "col_risk" else "left")
         for r in rows:
             reasons = "\n".join(f"{x['title']}: {x['detail']}" for x in r["reasons"])
             # Names come from CSV files: shown as text, never as Rich markup.
@@ -96,4 +121,4 @@ def explain(
     if format is OutputFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_explanation(console, result)
+        print_explanation(console, result, state.settings.language)

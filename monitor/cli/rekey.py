@@ -8,12 +8,30 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-from monitor.cli.common import console, progress_bar, state_of, user_errors
+from monitor.cli.common import console, progress_bar, state_of, translator, user_errors
 from monitor.config import ConfigError
 from monitor.imports import SPECS, load_mapping
 from monitor.imports.rekey import read_client_ids, rotate_pseudonyms
 from monitor.keycheck import PseudonymKeyError, check_key_strength, stored_key_check
 from monitor.pseudonyms import Pseudonymiser
+from monitor.texts import Texts
+
+TEXTS = Texts(
+    sv={
+        "progress": "Byter nyckel",
+        "done": "Bytte till den nya nyckeln för {pseudonyms:brukarpseudonym|brukarpseudonymer} "
+                "([och: {visits:besök|besök} ;; {events:brukarhändelse|brukarhändelser} ;; "
+                "{staff:personalrad|personalrader}]). Sätt nu MONITOR_PSEUDONYM_KEY (eller "
+                "MONITOR_PSEUDONYM_KEY_FILE) till den nya nyckeln: inläsningar vägrar den gamla.",
+    },
+    en={
+        "progress": "Rekeying",
+        "done": "Rotated {pseudonyms:client pseudonym|client pseudonyms} "
+                "([and: {visits:visit|visits} ;; {events:client event|client events} ;; "
+                "{staff:staff row|staff rows}]) to the new key. Now set MONITOR_PSEUDONYM_KEY "
+                "(or MONITOR_PSEUDONYM_KEY_FILE) to the new key: imports refuse the old one.",
+    },
+)
 
 
 @user_errors
@@ -37,6 +55,7 @@ def rekey(
     If any stored pseudonym has no client id in the files, nothing changes (exit code 2).
     Afterwards set MONITOR_PSEUDONYM_KEY (or _FILE) to the new key."""
     state = state_of(ctx)
+    t = translator(ctx, TEXTS)
     # The current key may be a weak one: moving away from it is what this command is for.
     old = Pseudonymiser(state.settings.pseudonym_key_bytes(allow_weak=True))
     new = Pseudonymiser(_read_new_key(new_key_file))
@@ -51,17 +70,13 @@ def rekey(
                       if mapping else None)
     ids = read_client_ids(client_ids or [], column_mapping, encoding)
     with progress_bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()) as progress:
-        task = progress.add_task("rekey", total=None)
+        task = progress.add_task(t("progress"), total=None)
         result = rotate_pseudonyms(
             engine, old, new, ids,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-    console.print(
-        f"Rotated {result.pseudonyms} client pseudonyms ({result.visits} visits, {result.client_events} "
-        f"client events, {result.staff} staff rows) to the new key. Now set MONITOR_PSEUDONYM_KEY "
-        f"(or MONITOR_PSEUDONYM_KEY_FILE) to the new key: imports refuse the old one.",
-        highlight=False,
-    )
+    console.print(t("done", pseudonyms=result.pseudonyms, visits=result.visits, events=result.client_events,
+                    staff=result.staff), highlight=False, markup=False)
 
 
 def _read_new_key(path: Path) -> bytes:

@@ -12,9 +12,92 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, user_errors
+from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, translator, user_errors
+from monitor.texts import Texts, Translator
 from monitor.timestamps import day_end, day_start, local_iso, local_text
 from monitor.yamlfile import ConfigFileError
+
+# `rules docs` is the analyst's reference and stays English; check, list and test speak the run's language.
+TEXTS = Texts(
+    sv={
+        "errors": "{errors:fel|fel} i {path}",
+        "ok": "{rules:regel|regler} utan fel i {path} ({enabled} påslagna)",
+        "col_id": "id",
+        "col_title": "titel",
+        "col_kind": "typ",
+        "col_severity": "allvarlighet",
+        "col_weight": "vikt",
+        "col_enabled": "påslagen",
+        "col_period": "period",
+        "col_scope": "gäller",
+        "col_params": "parametrar",
+        "col_version": "version",
+        "yes": "ja",
+        "no": "nej",
+        "all": "alla",
+        "test_title": "{rule} (version {version}) från {source}",
+        "col_status": "Status",
+        "col_org": "Org.nr",
+        "col_supplier": "Leverantör",
+        "col_period_test": "Period",
+        "col_strength": "Styrka",
+        "col_detail": "Detalj",
+        "stored": " (sparad {strength})",
+        "status_new": "ny",
+        "status_gone": "försvinner",
+        "status_changed": "ändrad",
+        "status_unchanged": "oförändrad",
+        "against_run": "senaste poängsättningen ({run})",
+        "against_nothing": "inget sparat (ingen poängsättning än)",
+        "stored_under": ", sparad under version {versions}",
+        "would_flag": "{rule}: skulle flagga {periods:leverantörsperiod|leverantörsperioder} hos "
+                      "{suppliers:leverantör|leverantörer}.",
+        "would_flag_none": "{rule}: skulle inte flagga något.",
+        "changes": "Jämfört med {compared}: [och: {new:ny|nya} ;; {gone:försvinner|försvinner} ;; "
+                   "{changed:ändrad|ändrade} ;; {unchanged:oförändrad|oförändrade}].",
+        "no_changes": "Jämfört med {compared}: inga fynd, varken med regeln nu eller sparade.",
+        "nothing_written": "Inget skrevs till databasen.",
+    },
+    en={
+        "errors": "{errors:error|errors} in {path}",
+        "ok": "{rules:rule|rules} OK in {path} ({enabled} enabled)",
+        "col_id": "id",
+        "col_title": "title",
+        "col_kind": "kind",
+        "col_severity": "severity",
+        "col_weight": "weight",
+        "col_enabled": "enabled",
+        "col_period": "period",
+        "col_scope": "scope",
+        "col_params": "params",
+        "col_version": "version",
+        "yes": "yes",
+        "no": "no",
+        "all": "all",
+        "test_title": "{rule} (version {version}) from {source}",
+        "col_status": "Status",
+        "col_org": "Org.nr",
+        "col_supplier": "Supplier",
+        "col_period_test": "Period",
+        "col_strength": "Strength",
+        "col_detail": "Detail",
+        "stored": " (stored {strength})",
+        "status_new": "new",
+        "status_gone": "gone",
+        "status_changed": "changed",
+        "status_unchanged": "unchanged",
+        "against_run": "latest scoring run {run}",
+        "against_nothing": "nothing stored (no scoring run yet)",
+        "stored_under": ", stored under version {versions}",
+        "would_flag": "{rule}: would flag {periods:supplier-period|supplier-periods} at "
+                      "{suppliers:supplier|suppliers}.",
+        "would_flag_none": "{rule}: would flag nothing.",
+        "changes": "Against {compared}: [and: {new} new ;; {gone} gone ;; {changed} changed ;; "
+                   "{unchanged} unchanged].",
+        "no_changes": "Against {compared}: no findings, neither now nor stored.",
+        "nothing_written": "Nothing was written.",
+    },
+)
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
 
@@ -31,6 +114,7 @@ def rules_check(ctx: typer.Context) -> None:
     from monitor.ranking.score import load_scoring_config
 
     rules_dir = state_of(ctx).settings.resolved("rules_dir")
+    t = translator(ctx, TEXTS)
     errors: list[str] = []
     rules = []
     for load in (load_rules, load_scoring_config):
@@ -42,11 +126,12 @@ def rules_check(ctx: typer.Context) -> None:
             rules = loaded if isinstance(loaded, list) else rules
     if errors:
         for line in errors:
+            # An error line as user_errors prints one: English, file:line: field: problem.
             err_console.print(f"[bold red]Error:[/] {escape(line)}", highlight=False)
-        err_console.print(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {rules_dir}", highlight=False)
+        err_console.print(t("errors", errors=len(errors), path=rules_dir), highlight=False, markup=False)
         raise typer.Exit(2)
-    console.print(f"{len(rules)} rules OK in {rules_dir} ({sum(r.enabled for r in rules)} enabled)",
-                  highlight=False)
+    console.print(t("ok", rules=len(rules), path=rules_dir, enabled=sum(r.enabled for r in rules)),
+                  highlight=False, markup=False)
 
 
 @rules_app.command("list")
@@ -70,14 +155,19 @@ def rules_list(
                  "source": f"{r.source_file}:{r.source_line}"} for r in rules]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
+    t = translator(ctx, TEXTS)
+    language = state_of(ctx).settings.language
     table = Table()
-    for column in ("id", "kind", "severity", "weight", "enabled", "period", "scope", "params", "version"):
-        table.add_column(column)
+    for key in ("col_id", "col_title", "col_kind", "col_severity", "col_weight", "col_enabled", "col_period",
+                "col_scope", "col_params", "col_version"):
+        table.add_column(t(key))
     for rule in rules:
+        # Kind, severity, period and params are written as in the YAML, so they can be looked up in it.
         params = "\n".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
         scope = "; ".join(filter(None, (", ".join(rule.scope.contract_areas), ", ".join(rule.scope.service_types))))
-        table.add_row(rule.id, rule.kind, rule.severity, f"{rule.weight:g}", "yes" if rule.enabled else "no",
-                      rule.effective_period or "-", escape(scope or "all"), escape(params), rule.version)
+        table.add_row(rule.id, escape(rule.title.in_language(language)), rule.kind, rule.severity,
+                      f"{rule.weight:g}", t("yes") if rule.enabled else t("no"), rule.effective_period or "-",
+                      escape(scope or t("all")), escape(params), rule.version)
     print_table(table)
 
 
@@ -136,7 +226,7 @@ def rules_test(
     if format is TestFormat.json:
         sys.stdout.write(json.dumps(_as_json(result, language), ensure_ascii=False, indent=2) + "\n")
         return
-    _print_table(result, language, show_all)
+    _print_table(result, translator(ctx, TEXTS), show_all)
 
 
 def _when(value: datetime) -> str:
@@ -182,29 +272,33 @@ def _as_json(result: Any, language: str) -> dict[str, Any]:
     }
 
 
-def _print_table(result: Any, language: str, show_all: bool) -> None:
+def _print_table(result: Any, t: Translator, show_all: bool) -> None:
     from monitor.messages import render_detail
 
     rule = result.rule
     rows = [r for r in result.rows if show_all or r.status != "unchanged"]
-    table = Table(title=f"{rule.id} (version {rule.version}) from {rule.source_file}:{rule.source_line}")
-    for name in ("Status", "Org.nr", "Supplier", "Period", "Strength", "Detail"):
-        table.add_column(name)
+    table = Table(title=escape(t("test_title", rule=rule.id, version=rule.version,
+                                 source=f"{rule.source_file}:{rule.source_line}")))
+    for key in ("col_status", "col_org", "col_supplier", "col_period_test", "col_strength", "col_detail"):
+        table.add_column(t(key))
     for r in rows:
-        stored = "" if r.stored_strength is None else f" (stored {r.stored_strength:.2f})"
-        table.add_row(r.status, r.org_number, escape(r.name), _period_text(r, rule.effective_period),
-                      f"{r.strength:.2f}{stored}", escape(render_detail(r.detail, language)))
+        stored = "" if r.stored_strength is None else t("stored", strength=_decimals(r.stored_strength, t.language))
+        table.add_row(t(f"status_{r.status}"), r.org_number, escape(r.name), _period_text(r, rule.effective_period),
+                      f"{_decimals(r.strength, t.language)}{stored}", escape(render_detail(r.detail, t.language)))
     if rows:
         print_table(table)
     suppliers = len({r.org_number for r in result.flagged})
-    compared = (f"latest scoring run {result.run_id}" if result.run_id is not None
-                else "nothing stored (no scoring run yet)")
+    compared = t("against_run", run=str(result.run_id)) if result.run_id is not None else t("against_nothing")
     if result.stored_versions and result.stored_versions != [rule.version]:
-        compared += f", stored under version {', '.join(result.stored_versions)}"
-    console.print(
-        f"{rule.id}: would flag {len(result.flagged)} supplier-periods at {suppliers} suppliers. "
-        f"Against {compared}: {result.count('new')} new, {result.count('gone')} gone, "
-        f"{result.count('changed')} changed, {result.count('unchanged')} unchanged. Nothing was written.",
-        highlight=False,
-    )
+        compared += t("stored_under", versions=", ".join(result.stored_versions))
+    counts = {status: result.count(status) for status in ("new", "gone", "changed", "unchanged")}
+    flagged = (t("would_flag", rule=rule.id, periods=len(result.flagged), suppliers=suppliers) if result.flagged
+               else t("would_flag_none", rule=rule.id))
+    changes = t("changes", compared=compared, **counts) if any(counts.values()) else t("no_changes", compared=compared)
+    console.print(f"{flagged} {changes} {t('nothing_written')}", highlight=False, markup=False)
 
+
+def _decimals(value: float, language: str) -> str:
+    """A strength with two decimals, a decimal comma in Swedish: 0,75."""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if language == "sv" else text

@@ -16,8 +16,13 @@ times. The automaton finds raw occurrences; the checks that need context run onl
 - A name made only of ordinary words ("Trygg Hemtjänst AB" -> "trygg hemtjänst") is a match
   only with a second signal in the same text: the supplier's org number or full legal name
   (with its legal form), or, for names of two words or more, a context word such as
-  "företaget" within `context_window_words`. Without one the occurrence is dropped: an
-  article about "trygg hemtjänst" in general must not raise that supplier's risk.
+  "företaget" within `context_window_words`; or, for a name of any length, a company cue
+  right beside it ("hos Hemvård", "bolaget Hemvård", "Hemvård-ägaren"). Either way it must be
+  written with a capital: a lower-case "hemvård" is the ordinary word, never the company. Once
+  a cue has confirmed it, the name's other capitalised uses in the same text count too. These
+  matches have reason "company_context", their own lower confidence, and a `note` saying
+  which cue confirmed them. Without one the occurrence is dropped: an article about "trygg
+  hemtjänst" in general must not raise that supplier's risk.
   `find(text, keep_unconfirmed=True)` keeps them with reason "needs_second_signal" and a low
   confidence, for reviewing the word lists.
 
@@ -41,7 +46,9 @@ from stdnum.se import orgnr
 logger = logging.getLogger(__name__)
 
 SupplierId = int | str
-Reason = Literal["org_number", "legal_name", "exact_name", "alias", "genitive", "compound", "needs_second_signal"]
+Reason = Literal[
+    "org_number", "legal_name", "exact_name", "alias", "genitive", "compound", "company_context", "needs_second_signal"
+]
 
 CONFIDENCE: dict[str, float] = {
     "org_number": 1.0,
@@ -50,9 +57,8 @@ CONFIDENCE: dict[str, float] = {
     "genitive": 0.85,
     "alias": 0.8,
     "compound": 0.75,
+    "company_context": 0.6,
 }
-# A common-word name confirmed only by a nearby context word is still a guess.
-CONTEXT_CONFIRMED_CONFIDENCE = 0.6
 UNCONFIRMED_CONFIDENCE = 0.2
 # Shorter keys ("AB", "Vi") would match all over ordinary text.
 MIN_KEY_CHARS = 3
@@ -68,6 +74,11 @@ _COMMON_WORDS_TEXT = """
     sverige svensk svenska nordisk nordiska
 """
 COMMON_WORDS: frozenset[str] = frozenset(_COMMON_WORDS_TEXT.split())
+
+# Words right before a common-word name that make it a company: "hos Hemvård", "bolaget Hemvård".
+COMPANY_CUES_BEFORE: tuple[str, ...] = ("hos", "bolaget", "företaget", "utföraren", "leverantören")
+# Words joined to it by a hyphen: "Hemvård-ägaren", "Hemvård-ägda".
+COMPANY_CUES_COMPOUND: tuple[str, ...] = ("ägaren", "ägare", "ägd", "ägda", "chefen", "vd:n", "koncernen", "anställda")
 
 CONTEXT_WORDS: tuple[str, ...] = (
     "företaget", "bolaget", "hemtjänstföretaget", "omsorgsföretaget", "vårdföretaget",
@@ -106,6 +117,7 @@ class Match:
     surface: str
     reason: Reason
     confidence: float
+    note: str = ""  # why a common-word name counted: the company cue beside it
 
 
 class NameForms(NamedTuple):
@@ -210,11 +222,16 @@ class SupplierMatcher:
     """Finds suppliers in text. Build once per supplier register with `build_matcher`."""
 
     def __init__(
-        self, entries: dict[str, list[_Entry]], context_words: Iterable[str], context_window_words: int
+        self, entries: dict[str, list[_Entry]], context_words: Iterable[str], context_window_words: int,
+        cues_before: Iterable[str] = COMPANY_CUES_BEFORE, cues_compound: Iterable[str] = COMPANY_CUES_COMPOUND,
+        context_confidence: float = CONFIDENCE["company_context"],
     ) -> None:
         self.variants = entries
         self.context_words = frozenset(w.casefold() for w in context_words)
         self.context_window_words = context_window_words
+        self.cues_before = frozenset(fold_name(w) for w in cues_before)
+        self.cues_compound = tuple(sorted({fold_name(w) for w in cues_compound}, key=len, reverse=True))
+        self.context_confidence = context_confidence
         self._automaton = ahocorasick.Automaton()
         for key, key_entries in entries.items():
             is_number = key_entries[0].reason == "org_number"
@@ -254,20 +271,52 @@ class SupplierMatcher:
             kept.append(span)
         candidates = [(start, end, shape, e) for start, end, shape, entries in kept for e in entries]
         confirmed = {e.supplier_id for *_, e in candidates if not e.common}
+        # A common-word name needs a capital and a company cue; one cue confirms its other
+        # capitalised uses in the text ("bolaget Hemvård ... Hemvård svarar inte").
+        cued: dict[SupplierId, str] = {}
+        notes: list[str | None] = []
+        for start, end, _shape, e in candidates:
+            note = None
+            if e.common and e.supplier_id not in confirmed and self._capitalised(text, folded, start):
+                note = self._company_cue(s, start, end, e.words)
+                if note:
+                    cued.setdefault(e.supplier_id, note)
+            notes.append(note)
         matches: list[Match] = []
-        for start, end, shape, e in candidates:
+        for (start, end, shape, e), note in zip(candidates, notes, strict=True):
             reason: Reason = shape or e.reason  # type: ignore[assignment]
             confidence = CONFIDENCE[reason]
+            o_start, o_end = folded.original(start), folded.original(end)
             if e.common and e.supplier_id not in confirmed:
-                if e.words >= 2 and self._context_word_near(s, start, end):
-                    confidence = min(confidence, CONTEXT_CONFIRMED_CONFIDENCE)
+                if note is None and e.supplier_id in cued and self._capitalised(text, folded, start):
+                    note = f"named as a company elsewhere in the text ({cued[e.supplier_id]})"
+                if note is not None:
+                    reason, confidence = "company_context", min(confidence, self.context_confidence)
                 elif keep_unconfirmed:
                     reason, confidence = "needs_second_signal", UNCONFIRMED_CONFIDENCE
                 else:
                     continue
-            o_start, o_end = folded.original(start), folded.original(end)
-            matches.append(Match(e.supplier_id, o_start, o_end, text[o_start:o_end], reason, confidence))
+            matches.append(Match(e.supplier_id, o_start, o_end, text[o_start:o_end], reason, confidence, note or ""))
         return matches
+
+    @staticmethod
+    def _capitalised(text: str, folded: FoldedText, start: int) -> bool:
+        first = text[folded.original(start) : folded.original(start) + 1]
+        return first.isupper()
+
+    def _company_cue(self, s: str, start: int, end: int, words: int) -> str | None:
+        """The cue that makes a capitalised common-word name a company here, or None."""
+        previous = _WORD.findall(s[max(0, start - 40) : start])
+        if previous and previous[-1] in self.cues_before:
+            return f"after {previous[-1]!r}"
+        if s[end : end + 1] == "-":
+            after = s[end + 1 : end + 20]
+            for cue in self.cues_compound:
+                if after.startswith(cue) and not after[len(cue) : len(cue) + 1].isalnum():
+                    return f"compound '-{cue}'"
+        if words >= 2 and self._context_word_near(s, start, end):
+            return "a company word nearby"
+        return None
 
     def _context_word_near(self, s: str, start: int, end: int) -> bool:
         n = self.context_window_words
@@ -301,6 +350,9 @@ def build_matcher(
     common_words: Iterable[str] | None = None,
     context_words: Iterable[str] = CONTEXT_WORDS,
     context_window_words: int = 10,
+    cues_before: Iterable[str] = COMPANY_CUES_BEFORE,
+    cues_compound: Iterable[str] = COMPANY_CUES_COMPOUND,
+    context_confidence: float = CONFIDENCE["company_context"],
 ) -> SupplierMatcher:
     """A matcher over every supplier's names, aliases and org numbers.
 
@@ -333,8 +385,9 @@ def build_matcher(
                 add(forms.legal, sid, "legal_name" if index == 0 else "alias", False)
             plain_common = _is_common(forms.plain, common)
             add(forms.plain, sid, named, plain_common)
-            core_common = _is_common(forms.core, common)
-            # "Omsorg i Huddinge" is a name; "Omsorg" alone is a word.
-            if forms.core != forms.plain and not (core_common and not plain_common):
-                add(forms.core, sid, named, core_common)
-    return SupplierMatcher(entries, context_words, context_window_words)
+            # "Omsorg i Huddinge" is a name; "Omsorg" alone is a word, which counts only as a
+            # common-word name does (a capital and a company cue).
+            if forms.core != forms.plain:
+                add(forms.core, sid, named, _is_common(forms.core, common))
+    return SupplierMatcher(entries, context_words, context_window_words, cues_before, cues_compound,
+                           context_confidence)

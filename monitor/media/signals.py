@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from monitor.db import utcnow
-from monitor.media.keywords import MediaRules, analyse_article, score_article
+from monitor.media.keywords import ArticleRisk, MediaRules, analyse_article, score_article
 from monitor.media.matching import SupplierName
 from monitor.models import Article, ArticleMatch, Supplier
 from monitor.recency import decay
@@ -31,8 +31,11 @@ from monitor.timestamps import STOCKHOLM
 logger = logging.getLogger(__name__)
 # How many articles a media reason names.
 SHOWN_ARTICLES = 3
+CLEARING = "clearing"
 # Raise when the matching or the risk words' reading changes in code, so stored matches are redone.
-MATCHING_VERSION = 1
+MATCHING_VERSION = 2  # 2: frames (clearing, victim, sector), attribution, the risk sentence
+# Longest risk-carrying sentence kept with a match (shown in the digest and the UI).
+SENTENCE_CHARS = 400
 
 
 @dataclass
@@ -107,7 +110,7 @@ def _match_chunk(conn: Connection, ids: list[int], matcher: Any, rules: MediaRul
         mentions = matcher.find(text)
         if not mentions:
             continue
-        analysis = analyse_article(text, rules)
+        analysis = analyse_article(text, rules, mentions)
         by_supplier: dict[int, list[Any]] = defaultdict(list)
         for mention in mentions:
             by_supplier[mention.supplier_id].append(mention)
@@ -118,8 +121,7 @@ def _match_chunk(conn: Connection, ids: list[int], matcher: Any, rules: MediaRul
                 "article_id": article.id, "supplier_id": supplier_id, "reason": best.reason,
                 "confidence": round(best.confidence, 3), "surface": best.surface[:300],
                 "risk": round(risk.risk, 4),
-                "keywords": [{"term": k.term, "weight": k.weight, "negated": k.negated, "points": round(k.points, 3),
-                              "category": k.category} for k in risk.keywords],
+                "keywords": stored_keywords(risk, rules),
                 "praise": risk.praise, "matched_at": now,
                 "ignored": (article.id, supplier_id) in ignored,
             })
@@ -136,6 +138,46 @@ def _match_chunk(conn: Connection, ids: list[int], matcher: Any, rules: MediaRul
             conn.execute(update(m).where(m.c.article_id == r["article_id"], m.c.supplier_id == r["supplier_id"])
                          .values({k: r[k] for k in ("reason", "confidence", "surface", "risk", "keywords", "praise",
                                                     "matched_at")}))
+
+
+def stored_keywords(risk: ArticleRisk, rules: MediaRules) -> list[dict[str, Any]]:
+    """What article_matches.keywords keeps: each risk word with what counted for and against
+    it, the sentence that carried the risk on the strongest, and a clearing outcome as an entry
+    of category "clearing" (no points), so no new column is needed for either."""
+    entries: list[dict[str, Any]] = [
+        {"term": k.term, "weight": k.weight, "negated": k.negated, "points": round(k.points, 3),
+         "category": k.category, "against": k.against, "surface": k.surface[:100], "link": k.link}
+        for k in risk.keywords
+    ]
+    if risk.sentence and entries:
+        strongest = max(entries, key=lambda e: e["points"])
+        strongest["sentence"] = risk.sentence[:SENTENCE_CHARS]
+    if risk.cleared:
+        entries.append({"term": risk.cleared, "weight": 0, "negated": True, "points": 0, "category": CLEARING,
+                        "against": CLEARING, "earlier_factor": rules.clearing.earlier_factor})
+    return entries
+
+
+def risk_sentence(keywords: list[dict[str, Any]]) -> str | None:
+    return next((k["sentence"] for k in keywords if k.get("sentence")), None)
+
+
+def _clearings(conn: Connection, until: datetime | None) -> dict[int, list[tuple[datetime, float]]]:
+    """Per supplier, when an article cleared it and by how much that lowers earlier ones."""
+    m = ArticleMatch.__table__.c  # type: ignore[attr-defined]
+    a = Article.__table__.c  # type: ignore[attr-defined]
+    found: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    query = (select(m.supplier_id, m.keywords, a.published_at, a.first_seen_at)
+             .join(Article.__table__, a.id == m.article_id)  # type: ignore[attr-defined]
+             .where(m.ignored.is_(False)))
+    for row in conn.execute(query):
+        when = row.published_at or row.first_seen_at
+        if until is not None and when >= until:
+            continue
+        for k in row.keywords:
+            if k.get("category") == CLEARING:
+                found[row.supplier_id].append((when, float(k.get("earlier_factor", 1.0))))
+    return found
 
 
 def media_signals(
@@ -163,6 +205,7 @@ def media_signals(
         )
     }
     stories: set[tuple[int, int]] = set(ignored_stories)
+    clearings = _clearings(conn, until)
     for row in conn.execute(query):
         # One story told in several feeds is one signal.
         story = (row.supplier_id, row.story_id or row.article_id)
@@ -173,6 +216,10 @@ def media_signals(
         if until is not None and when >= until:
             continue
         weight = row.risk * decay(when, as_of, half_life_days)
+        # A later article that clears the supplier ("läggs ned", "frias") lowers this one.
+        later = [factor for cleared_at, factor in clearings.get(row.supplier_id, []) if cleared_at > when]
+        if later:
+            weight *= min(later)
         media = signals.setdefault(row.supplier_id, SupplierMedia(row.supplier_id, 0.0))
         media.strength = 1 - (1 - media.strength) * (1 - min(1.0, weight))
         media.articles.append({
@@ -181,6 +228,8 @@ def media_signals(
             "risk": round(row.risk, 3),
             "weight": round(weight, 3),
             "keywords": sorted({k["term"] for k in row.keywords if not k.get("negated")}),
+            "sentence": risk_sentence(row.keywords),
+            "cleared_later": bool(later),
         })
     for media in signals.values():
         media.articles.sort(key=lambda x: (-x["weight"], x["article_id"]))

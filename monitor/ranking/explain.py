@@ -22,7 +22,82 @@ from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
 from monitor.runs import findings_of_run, latest_run
+from monitor.texts import Texts, Translator
 from monitor.timestamps import STOCKHOLM, local_iso, local_text
+
+# What `monitor explain` prints; as_json keeps English keys for programs whatever the language.
+TEXTS = Texts(
+    sv={
+        "risk": "Risk {score} av 100, plats {rank} av {suppliers} (poängsättning {run}{as_of}){before}",
+        "as_of": ", aktualitet räknad per {when}",
+        "before": "; förra poängsättningen {score}",
+        "not_stored": "Poängsatt innan poängen per källa sparades: kör `monitor score` för att se uppdelningen.",
+        "points": "Poäng: regler {rules} + jämförelse {peers} + media {media} = {total}; "
+                  "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
+        "rules_heading": "Regler",
+        "rules_none": ": inga fynd i den här poängsättningen",
+        "rule_line": "{rule} ({severity}): {title}: {points} poäng från styrkan {strength} efter aktualitet",
+        "sev_low": "låg",
+        "sev_medium": "medel",
+        "sev_high": "hög",
+        "sev_critical": "kritisk",
+        "col_period": "period",
+        "col_strength": "styrka",
+        "col_recency": "aktualitet",
+        "col_evidence": "underlag",
+        "col_detail": "detalj",
+        "ev_visit": "{n:besök|besök}",
+        "ev_observation": "{n:portobservation|portobservationer}",
+        "ev_staff": "{n:anställd|anställda}",
+        "ev_late_staff": "{n:anställd|anställda} som ofta registrerar sent",
+        "ev_top_staff": "{n:anställd|anställda} med flest sena registreringar",
+        "ev_device": "{n:enhet|enheter}",
+        "peers_heading": "Jämförelse med likartade leverantörer",
+        "peers_none": ": avviker inte (eller för få besök för att jämföra)",
+        "peers_line": ": styrka {strength} → {points} poäng; {detail}",
+        "col_feature": "mått",
+        "col_supplier": "leverantören",
+        "col_peer_median": "median hos likartade",
+        "col_z": "z",
+        "media_heading": "Media",
+        "media_none": ": inga mediasignaler",
+    },
+    en={
+        "risk": "Risk {score} of 100, rank {rank} of {suppliers} (scoring run {run}{as_of}){before}",
+        "as_of": ", recency as of {when}",
+        "before": "; previous run {score}",
+        "not_stored": "Scored before the points per source were stored: run `monitor score` for the breakdown.",
+        "points": "Points: rules {rules} + peers {peers} + media {media} = {total}; "
+                  "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
+        "rules_heading": "Rules",
+        "rules_none": ": no findings in this run",
+        "rule_line": "{rule} ({severity}): {title}: {points} points from strength {strength} after recency",
+        "sev_low": "low",
+        "sev_medium": "medium",
+        "sev_high": "high",
+        "sev_critical": "critical",
+        "col_period": "period",
+        "col_strength": "strength",
+        "col_recency": "recency",
+        "col_evidence": "evidence",
+        "col_detail": "detail",
+        "ev_visit": "{n:visit|visits}",
+        "ev_observation": "{n:door observation|door observations}",
+        "ev_staff": "{n:staff member|staff members}",
+        "ev_late_staff": "{n:staff member|staff members} often registering late",
+        "ev_top_staff": "{n:staff member|staff members} with the most late registrations",
+        "ev_device": "{n:device|devices}",
+        "peers_heading": "Peers",
+        "peers_none": ": not unlike its peers (or not enough visits to compare)",
+        "peers_line": ": strength {strength} → {points} points; {detail}",
+        "col_feature": "feature",
+        "col_supplier": "supplier",
+        "col_peer_median": "peer median",
+        "col_z": "z",
+        "media_heading": "Media",
+        "media_none": ": no media signals",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -161,53 +236,83 @@ def _rule_lines(
     return lines
 
 
-def print_explanation(console: Any, result: Explanation) -> None:
+def _fixed(value: float, digits: int, language: str) -> str:
+    """A number with a fixed count of decimals, so the formula's terms line up: 3,0 + 0,5 = 3,5."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "sv" else text
+
+
+def _evidence_text(evidence: dict[str, int], t: Translator) -> str:
+    """'2 besök, 1 portobservation': each kind of evidence the finding lists, in words."""
+    parts = []
+    for kind, n in evidence.items():
+        key = f"ev_{kind.removesuffix('_ids')}"
+        if n:
+            parts.append(t(key, n=n) if key in TEXTS.catalogues["sv"] else f"{n} {kind.removesuffix('_ids')}")
+    return ", ".join(parts)
+
+
+def print_explanation(console: Any, result: Explanation, language: str = "sv") -> None:
     """The breakdown as text: formula first, then each source with the numbers behind it."""
     from rich.markup import escape
     from rich.table import Table
 
+    from monitor.ranking.features import FEATURES, format_feature_value
+
+    t = TEXTS.for_language(language)
+
+    def heading(key: str, rest: str = "") -> None:
+        console.print(f"\n[bold]{escape(t(key))}[/]{escape(rest)}", highlight=False)
+
     c = result.components
-    as_of = f", recency as of {local_text(result.as_of)}" if result.as_of else ""
-    before = "" if result.previous_score is None else f"; previous run {result.previous_score:.0f}"
+    as_of = t("as_of", when=local_text(result.as_of)) if result.as_of else ""
+    before = "" if result.previous_score is None else t("before", score=round(result.previous_score))
     console.print(f"[bold]{escape(result.name)}[/] ({result.org_number}, {escape(result.contract_area)})")
-    console.print(f"Risk {result.score:.0f} of 100, rank {result.rank} of {result.suppliers} "
-                  f"(scoring run {result.run_id}{as_of}){before}", highlight=False)
+    console.print(t("risk", score=round(result.score), rank=result.rank, suppliers=result.suppliers,
+                    run=str(result.run_id), as_of=as_of, before=before), highlight=False, markup=False)
     if not c or result.as_of is None:
-        console.print("Scored before the points per source were stored: run `monitor score` for the breakdown.",
-                      highlight=False)
+        console.print(t("not_stored"), highlight=False, markup=False)
         return
+    total = _fixed(result.total_points, 1, language)
     console.print(
-        f"Points: rules {c.get('rules', 0):.1f} + peers {c.get('outlier', 0):.1f} + media {c.get('media', 0):.1f}"
-        f" = {result.total_points:.1f}; risk = 100 × (1 − e^(−{result.total_points:.1f} / {result.saturation:g}))"
-        f" = {result.score:.1f}", highlight=False,
+        t("points", rules=_fixed(c.get("rules", 0), 1, language), peers=_fixed(c.get("outlier", 0), 1, language),
+          media=_fixed(c.get("media", 0), 1, language), total=total, saturation=f"{result.saturation:g}",
+          score=_fixed(result.score, 1, language)),
+        highlight=False, markup=False,
     )
-    console.print("\n[bold]Rules[/]" if result.rules else "\n[bold]Rules[/]: no findings in this run")
+    heading("rules_heading", "" if result.rules else t("rules_none"))
     for rule in result.rules:
-        console.print(f"  {escape(rule.rule_id)} ({rule.severity}): {escape(rule.title)}: {rule.points:.1f} points "
-                      f"from strength {rule.strength:.2f} after recency", highlight=False)
+        severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
+        console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
+                               points=_fixed(rule.points, 1, language), strength=_fixed(rule.strength, 2, language)),
+                      highlight=False, markup=False)
         table = Table(box=None, padding=(0, 2), show_edge=False)
-        for name, justify in (("period", "left"), ("strength", "right"), ("recency", "right"),
-                              ("evidence", "left"), ("detail", "left")):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for key, justify in (("col_period", "left"), ("col_strength", "right"), ("col_recency", "right"),
+                             ("col_evidence", "left"), ("col_detail", "left")):
+            table.add_column(t(key), justify=justify)  # type: ignore[arg-type]
         for f in rule.findings:
-            evidence = ", ".join(f"{n} {k.removesuffix('_ids')}" for k, n in f.evidence.items() if n)
-            table.add_row(f.period, f"{f.strength:.2f}", f"{f.decay:.2f}", escape(evidence), escape(f.detail))
+            table.add_row(f.period, _fixed(f.strength, 2, language), _fixed(f.decay, 2, language),
+                          escape(_evidence_text(f.evidence, t)), escape(f.detail))
         print_table(console, table)
     outlier = result.outlier
     if outlier is None:
-        console.print("\n[bold]Peers[/]: not unlike its peers (or not enough visits to compare)")
+        heading("peers_heading", t("peers_none"))
     else:
-        console.print(f"\n[bold]Peers[/]: strength {outlier['strength']:.2f} → {outlier['points']:.1f} points; "
-                      f"{escape(outlier['detail'])}", highlight=False)
+        heading("peers_heading", t("peers_line", strength=_fixed(outlier["strength"], 2, language),
+                                   points=_fixed(outlier["points"], 1, language), detail=outlier["detail"]))
         table = Table(box=None, padding=(0, 2), show_edge=False)
-        for name in ("feature", "supplier", "peer median", "z"):
-            table.add_column(name, justify="left" if name == "feature" else "right")
+        for key in ("col_feature", "col_supplier", "col_peer_median", "col_z"):
+            table.add_column(t(key), justify="left" if key == "col_feature" else "right")
         for e in outlier.get("explanations", []):
-            table.add_row(e["feature"], f"{e['value']:.3g}", f"{e['peer_median']:.3g}", f"{e['z']:.1f}")
+            feature = FEATURES.get(e["feature"])
+            label = getattr(feature, language, e["feature"]) if feature else e["feature"]
+            value, median = ((format_feature_value(e["feature"], e[k], language) for k in ("value", "peer_median"))
+                             if feature else (f"{e['value']:.3g}", f"{e['peer_median']:.3g}"))
+            table.add_row(escape(label), value, median, _fixed(e["z"], 1, language))
         print_table(console, table)
     if result.media:
-        console.print("\n[bold]Media[/]")
+        heading("media_heading")
         for reason in result.media:
-            console.print(f"  {escape(reason['title'])}: {escape(reason['detail'])}", highlight=False)
+            console.print(f"  {reason['title']}: {reason['detail']}", highlight=False, markup=False)
     else:
-        console.print("\n[bold]Media[/]: no media signals", highlight=False)
+        heading("media_heading", t("media_none"))

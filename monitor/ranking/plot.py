@@ -8,16 +8,26 @@ from sqlalchemy import Connection, select
 
 from monitor.models import ScoringRun, Supplier, SupplierScore
 from monitor.ranking.report import Ranking
+from monitor.texts import Texts
 from monitor.timestamps import STOCKHOLM
 
-LABELS = {
-    "sv": {"title": "Risk över tid, de {n} högst rankade leverantörerna", "x": "Bedömt t.o.m.", "y": "Risk (0–100)",
-           "single": "Risk för de {n} högst rankade leverantörerna, bedömt t.o.m. {when}\n"
-                     "(en körning; förloppet ritas när det finns fler)"},
-    "en": {"title": "Risk over time, the {n} highest-ranked suppliers", "x": "Judged up to", "y": "Risk (0-100)",
-           "single": "Risk of the {n} highest-ranked suppliers, judged up to {when}\n"
-                     "(one scoring run; the course is drawn once there are more)"},
-}
+# Titles and axes of the chart, in the run's language (the PNG is read by the team).
+TEXTS = Texts(
+    sv={
+        "title": "Risk över tid för {n:leverantör|leverantörer} med högst risk",
+        "x": "Bedömt t.o.m.",
+        "y": "Risk (0–100)",
+        "single": "Risk för {n:leverantör|leverantörer} med högst risk, bedömt t.o.m. {when}\n"
+                  "(en poängsättning; förloppet ritas när det finns fler)",
+    },
+    en={
+        "title": "Risk over time of the {n:supplier|suppliers} ranked highest",
+        "x": "Judged up to",
+        "y": "Risk (0-100)",
+        "single": "Risk of the {n:supplier|suppliers} ranked highest, judged up to {when}\n"
+                  "(one scoring run; the course is drawn once there are more)",
+    },
+)
 
 
 def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str = "sv") -> int:
@@ -48,7 +58,7 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
         drawn.add(row.run_id)
     for points in history.values():
         points.sort(key=lambda p: p[0])  # type: ignore[arg-type, return-value]
-    labels = LABELS.get(language, LABELS["sv"])
+    t = TEXTS.for_language(language)
     fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
     # Names come from the supplier register: '$' would start matplotlib's math text.
     names = {s.org_number: f"{s.rank}. {s.name}".replace("$", r"\$") for s in ranking.suppliers}
@@ -62,8 +72,8 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
             ax.text(score + 1, y, f"{score:.0f}", va="center", fontsize=8)
         ax.set_xlim(0, 106)  # room for the numbers
         when = instants[0].strftime("%Y-%m-%d") if instants else "-"  # type: ignore[attr-defined]
-        ax.set_title(labels["single"].format(n=len(shown), when=when))
-        ax.set_xlabel(labels["y"])
+        ax.set_title(t("single", n=len(shown), when=when))
+        ax.set_xlabel(t("y"))
         ax.grid(alpha=0.3, axis="x")
     else:
         for supplier in ranking.suppliers:
@@ -71,9 +81,9 @@ def plot_history(conn: Connection, ranking: Ranking, path: Path, language: str =
             if points:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=names[supplier.org_number])
         ax.set_ylim(0, 100)
-        ax.set_title(labels["title"].format(n=len(ranking.suppliers)))
-        ax.set_xlabel(labels["x"])
-        ax.set_ylabel(labels["y"])
+        ax.set_title(t("title", n=len(ranking.suppliers)))
+        ax.set_xlabel(t("x"))
+        ax.set_ylabel(t("y"))
         ax.grid(alpha=0.3)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
         fig.autofmt_xdate()

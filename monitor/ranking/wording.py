@@ -46,7 +46,12 @@ def word_media(reason: dict[str, Any], language: str = "sv") -> dict[str, str]:
     for article in reason.get("articles", []):
         words = ", ".join(article.get("keywords", []))
         when = article.get("published") or "?"
-        parts.append(f"\u201d{article['title']}\u201d ({when}{': ' + words if words else ''})")
+        part = f"\u201d{article['title']}\u201d ({when}{': ' + words if words else ''})"
+        sentence = article.get("sentence")
+        # The sentence that carried the risk, unless it is the headline itself.
+        if sentence and sentence.rstrip(" .!?") != " ".join(article["title"].split()).rstrip(" .!?"):
+            part += f" \u2013 \u00bb{sentence}\u00ab"
+        parts.append(part)
     head = one if n == 1 else many.format(n=n)
     detail = f"{head}: {'; '.join(parts)}" if n == 1 else f"{head}, {among}: {'; '.join(parts)}"
     return {"title": TITLES[language]["media"], "detail": detail}

@@ -420,3 +420,24 @@ def test_an_earlier_claim_is_respected_taken_over_or_left_uncertain(scored, sett
     assert len(outbox(settings)) == int(sent)
     if status == "sending":
         assert outcome.status == "uncertain"
+
+
+def test_it_quotes_the_sentence_that_carried_a_media_risk_escaped_in_html(scored, settings, now):
+    from monitor.media.keywords import load_media_rules
+    from monitor.models import Article
+
+    engine = scored()
+    sentence = f"Enligt <i>granskningen</i> misstänks {SUSPECT['name']} för fusk med tiderna."
+    with engine.begin() as conn:
+        conn.execute(insert(Article.__table__), [{
+            "identity": "1" * 64, "title": "Nya uppgifter i hemtjänsten", "summary": f"Kommunen svarar. {sentence}",
+            "content_hash": "1" * 64, "published_at": now - timedelta(days=2), "title_key": "nya uppgifter",
+            "first_seen_at": now, "updated_at": now,
+        }])
+    run_scoring(engine, load_rules(RULES_DIR), load_scoring_config(RULES_DIR),
+                media_rules=load_media_rules(RULES_DIR))
+    send(engine, settings, now)
+    _, text_part, html = parse(outbox(settings)[0].read_bytes())
+    assert sentence in text_part
+    assert "<i>granskningen</i>" not in html
+    assert f"Enligt &lt;i&gt;granskningen&lt;/i&gt; misstänks {SUSPECT['name']} för fusk" in html

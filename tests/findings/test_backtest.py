@@ -91,9 +91,9 @@ def test_it_limits_the_dry_run_to_the_days_asked_for(scored):
 def test_it_prints_a_summary_that_says_nothing_was_written(scored):
     _, env, rules = scored
     _tune(rules, "edge_margin_minutes: 2", "edge_margin_minutes: 25")
-    result = runner.invoke(app, ["rules", "test", "door-observation-mismatch"], env=env)
+    result = runner.invoke(app, ["--lang", "en", "rules", "test", "door-observation-mismatch"], env=env)
     assert result.exit_code == 0, result.output
-    assert "would flag 1 supplier-periods at 1 suppliers" in result.stdout
+    assert "would flag 1 supplier-period at 1 supplier." in result.stdout
     assert "1 gone" in result.stdout and "Nothing was written." in result.stdout
 
 

@@ -143,7 +143,7 @@ def test_it_changes_the_version_with_what_the_rule_finds_not_with_its_words(tmp_
 def test_it_passes_rules_check_on_the_shipped_rules():
     result = runner.invoke(app, ["--rules-dir", str(RULES_DIR), "rules", "check"])
     assert result.exit_code == 0, result.output
-    assert f"{len(load_rules(RULES_DIR))} rules OK in {RULES_DIR}" in result.stdout
+    assert f"{len(load_rules(RULES_DIR))} regler utan fel i {RULES_DIR}" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -312,4 +312,4 @@ def test_rules_check_reports_every_error_in_every_file(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert [e.split(": ")[1].rsplit(":", 1)[0] for e in errors] == [str(first), str(first), str(second), str(scoring)]
     assert "field 'severity'" in errors[0] and "params.max_distance_m" in errors[1]
-    assert "4 errors in" in result.stderr
+    assert "4 fel i" in result.stderr

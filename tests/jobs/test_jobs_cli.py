@@ -41,7 +41,7 @@ def test_jobs_list_shows_the_next_digest_at_seven_on_monday_local_time(env):
     with time_machine.travel(datetime(2026, 6, 10, 12, 0, tzinfo=UTC), tick=False):
         result = invoke(env, "jobs", "list")
     assert result.exit_code == 0
-    assert "cron 0 7 * * mon (Europe/Stockholm)" in result.output and "2026-06-15 07:00" in result.output
+    assert "cron 0 7 * * mon (svensk tid)" in result.output and "2026-06-15 07:00" in result.output
 
 
 def test_a_failed_job_run_by_hand_exits_1_and_shows_in_history_and_status(env):
@@ -56,7 +56,7 @@ def test_a_failed_job_run_by_hand_exits_1_and_shows_in_history_and_status(env):
 def test_a_job_run_by_hand_while_another_process_runs_it_is_skipped(env, engine):
     with leased(engine, "job:slow", timedelta(minutes=5), holder="elsewhere:1"):
         result = invoke(env, "jobs", "run", "slow")
-    assert result.exit_code == 1 and "slow: skipped: job:slow is already running" in result.output
+    assert result.exit_code == 1 and "slow: hoppades över: job:slow is already running" in result.output
     (run,) = json.loads(invoke(env, "jobs", "history", "--format", "json").output)
     assert run["status"] == "skipped"
 

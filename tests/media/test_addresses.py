@@ -224,7 +224,7 @@ def test_feeds_check_says_which_feeds_are_refused_and_why(tmp_path, fake_dns):
 def test_feeds_check_accepts_private_feeds_the_operator_allowed(tmp_path, fake_dns, text, env):
     fake_dns.answers["intranet.example"] = [["192.168.10.5"]]
     code, output = feeds_check(tmp_path, text, env)
-    assert (code, output) == (0, f"3 feeds OK in {tmp_path / 'feeds.yaml'} (2 enabled)")
+    assert (code, output) == (0, f"3 flöden OK i {tmp_path / 'feeds.yaml'} (2 påslagna)")
 
 
 def test_feeds_status_says_why_a_feed_is_refused(db_url, tmp_path, engine, local_server):
@@ -243,5 +243,5 @@ def test_feeds_status_says_why_the_last_poll_was_refused(db_url, tmp_path, fake_
     path.write_text("feeds:\n  - {name: Nyheter, url: 'http://news.example/rss'}\n", encoding="utf-8")
     args = ["--db", db_url, "--feeds-file", str(path), "feeds"]
     assert CliRunner().invoke(app, [*args, "poll"]).exit_code == 1
-    output = CliRunner().invoke(app, [*args, "status"]).output
+    output = CliRunner().invoke(app, ["--lang", "en", *args, "status"]).output
     assert f"│ Nyheter │ refused: news.example resolves to 10.0.0.7, a private address; {HINT} │" in output

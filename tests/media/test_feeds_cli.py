@@ -47,8 +47,8 @@ def test_feeds_poll_with_every_feed_disabled_says_so_and_how_to_enable_one(db_ur
     shipped = shutil.copy(PROJECT_DIR / "feeds.yaml", tmp_path / "feeds.yaml")
     result = run(db_url, Path(shipped), "feeds", "poll")
     assert result.exit_code == 0
-    assert (f"No feed polled: every feed in {shipped} is disabled (6 listed, the shipped ones are examples). "
-            "Check a feed's address, then set `enabled: true` on it.") in " ".join(result.output.split())
+    assert (f"Inget flöde hämtat: alla flöden i {shipped} är avstängda (6 listade, de som följer med är exempel). "
+            "Kontrollera ett flödes adress och sätt sedan `enabled: true` på det.") in " ".join(result.output.split())
     with Session(engine) as session:  # nothing to remember about feeds never enabled
         assert session.exec(select(Feed)).all() == []
 
@@ -69,18 +69,18 @@ def test_feeds_status_with_another_feeds_file_does_not_list_the_examples_as_unkn
     own = feeds_file(tmp_path, news_server.url_for("/feed"))
     assert run(db_url, own, "feeds", "poll").exit_code == 0
     status = run(db_url, own, "feeds", "status").output
-    assert "Nyheter " in status and "healthy" in status
-    assert "SVT Nyheter" not in status and "not in" not in status
+    assert "Nyheter " in status and "fungerar" in status
+    assert "SVT Nyheter" not in status and "inte i" not in status
 
 
 def test_articles_are_matched_to_suppliers_when_polled_once(db_url, with_suppliers, tmp_path, news_server):
     path = feeds_file(tmp_path, news_server.url_for("/feed"))
     polled = run(db_url, path, "feeds", "poll")
-    assert "Matched 3 articles to the suppliers: 2 mentions" in polled.output
+    assert "Matchade 3 artiklar mot leverantörerna: 2 omnämnanden" in polled.output
     listed = json.loads(run(db_url, path, "media", "list", "--format", "json").output)
     assert sorted(a["supplier_name"] for a in listed) == ["Hemtjänst Beta AB", "Omsorg Alfa AB"]
     again = run(db_url, path, "feeds", "poll", "--all")
-    assert "Matched 0 articles" in again.output
+    assert "Matchade 0 artiklar" in again.output
     assert json.loads(run(db_url, path, "media", "list", "--format", "json").output) == listed
 
 
@@ -96,7 +96,7 @@ def test_piped_tables_print_every_value_whole(db_url, with_suppliers, tmp_path, 
     path = feeds_file(tmp_path, news_server.url_for("/feed"), name=LONG_NAME)
     run(db_url, path, "feeds", "poll")
     status = run(db_url, path, "feeds", "status").output
-    assert any(LONG_NAME in line and "healthy" in line for line in status.splitlines())
+    assert any(LONG_NAME in line and "fungerar" in line for line in status.splitlines())
     media = run(db_url, path, "media", "list").output
     assert any("Kommunen granskar hemtjänstföretag efter larm om fusk" in line and "Hemtjänst Beta AB" in line
                for line in media.splitlines())

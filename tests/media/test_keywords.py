@@ -28,7 +28,7 @@ def risk(text: str, supplier_id: int = 1) -> float:
 
 
 def terms(text: str) -> list[tuple[str, bool]]:
-    return [(keyword.term, negated) for _, keyword, negated in analyse_article(text, RULES).hits]
+    return [(hit.keyword.term, hit.negated) for hit in analyse_article(text, RULES).hits]
 
 
 FORMS = [

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.config import PROJECT_DIR
 from monitor.findings.rules import load_rules
-from monitor.media.matching import SupplierName, build_matcher, name_forms
+from monitor.media.matching import CONFIDENCE, SupplierName, build_matcher, name_forms
 
 # Synthetic suppliers; the org numbers pass the Luhn check, 556677-8898 does not.
 OMSORGSHUSET = SupplierName(1, "556677-8899", "Omsorgshuset i Huddinge AB")
@@ -57,7 +57,7 @@ COMMON_WORD_NAME = [
     ("with_org_number", "Trygg Hemtjänst (556036-0793) granskas.", [(3, "Trygg Hemtjänst", "exact_name"), (3, "556036-0793", "org_number")]),
     ("with_legal_name_elsewhere", "Trygg Hemtjänst AB granskas. Trygg Hemtjänst svarar inte.",
      [(3, "Trygg Hemtjänst AB", "legal_name"), (3, "Trygg Hemtjänst", "exact_name")]),
-    ("with_context_word", "Hemtjänstföretaget Trygg Hemtjänst granskas.", [(3, "Trygg Hemtjänst", "exact_name")]),
+    ("with_context_word", "Hemtjänstföretaget Trygg Hemtjänst granskas.", [(3, "Trygg Hemtjänst", "company_context")]),
     ("context_word_too_far", "Företaget " + "ord " * 12 + "Trygg Hemtjänst granskas.", []),
 ]
 
@@ -130,3 +130,33 @@ def test_it_does_not_read_media_yaml_as_a_rule_file(tmp_path):
     (tmp_path / "media.yaml").write_text((PROJECT_DIR / "rules" / "media.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert load_rules(tmp_path) == []
     assert load_rules(PROJECT_DIR / "rules")  # the shipped rules still load beside it
+
+
+HEMVARD = build_matcher([SupplierName(7, None, "Hemvård HB")])
+
+
+@pytest.mark.parametrize("text", [
+    "Behovet av hemvård ökar.",
+    "Kommunen utreder fusk hos hemvård i länet.",  # a cue, but lower case: the ordinary word
+    "Hemvård är en rättighet.",  # a capital at the start of a sentence, and no cue
+    "Hemvård-ägaren åtalas.".lower(),
+])
+def test_it_never_matches_a_common_word_name_without_a_capital_and_a_company_cue(text):
+    assert HEMVARD.find(text) == []
+
+
+@pytest.mark.parametrize(("text", "note"), [
+    ("Polisen utreder fusk hos Hemvård.", "after 'hos'"),
+    ("Kritik mot bolaget Hemvård i Huddinge.", "after 'bolaget'"),
+    ("Hemvård-ägaren åtalas.", "compound '-ägaren'"),
+])
+def test_it_matches_a_capitalised_common_word_name_beside_a_company_cue_with_its_reason(text, note):
+    [match] = HEMVARD.find(text)
+    assert (match.surface, match.reason, match.note) == ("Hemvård", "company_context", note)
+    assert 0.5 <= match.confidence < CONFIDENCE["exact_name"]
+
+
+def test_a_company_cue_confirms_the_names_other_capitalised_uses_in_the_text():
+    matches = HEMVARD.find("Vite för Hemvård. Bolaget Hemvård överklagar, men hemvård behövs.")
+    assert [(m.start, m.reason) for m in matches] == [(9, "company_context"), (26, "company_context")]
+    assert "elsewhere" in matches[0].note

@@ -318,9 +318,9 @@ def test_feeds_poll_and_status_show_each_feeds_health(db_url, feed_server, tmp_p
     env = {"MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS": "1"}
     polled = CliRunner().invoke(app, [*args, "poll"], env=env, catch_exceptions=False)
     assert polled.exit_code == 1
-    assert "Polled 2 feeds: 1 OK (0 not modified), 1 failed. Articles: 3 new" in polled.output
+    assert "Hämtade 2 flöden: 1 OK, 1 misslyckades. Artiklar: 3 nya." in polled.output
     status = CliRunner().invoke(app, [*args, "status"], env=env, catch_exceptions=False).output
-    assert "│ Nyheter │ healthy" in status and "│ Nedlagd │ gone: 410 Gone on" in status
+    assert "│ Nyheter │ fungerar" in status and "│ Nedlagd │ borta: 410 Gone on" in status
 
 
 def test_a_second_poller_at_the_same_time_skips_the_feeds_the_first_one_claimed(engine):

@@ -134,3 +134,65 @@ def _articles_from(engine, first: int, *items: tuple[str, str, str]) -> None:
              "first_seen_at": AS_OF, "updated_at": AS_OF}
             for n, (title, summary, day) in enumerate(items, start=first)
         ])
+
+
+def _strength(engine) -> float:
+    with engine.begin() as conn:
+        match_articles(conn, load_media_rules(RULES_DIR))
+        return max((s.strength for s in media_signals(conn, AS_OF, 28).values()), default=0.0)
+
+
+def test_a_later_article_that_clears_the_supplier_lowers_the_earlier_ones_weight(with_suppliers):
+    _articles(with_suppliers, FRAUD)
+    before = _strength(with_suppliers)
+    _articles_from(with_suppliers, 2, ("Förundersökningen mot Hemtjänst Beta AB läggs ned",
+                                       "Åklagaren hittar inga bevis för fusk.", "2026-10-27"))
+    after = _strength(with_suppliers)
+    assert 0 < after == pytest.approx(before / 2, rel=0.05)
+
+
+def test_an_article_that_clears_the_supplier_before_the_story_does_not_lower_it(with_suppliers):
+    _articles(with_suppliers, ("Utredningen mot Hemtjänst Beta AB läggs ned", "", "2026-10-01"), FRAUD)
+    with with_suppliers.begin() as conn:
+        match_articles(conn, load_media_rules(RULES_DIR))
+        (signal,) = media_signals(conn, AS_OF, 28).values()
+    assert signal.articles[0]["cleared_later"] is False
+
+
+def test_the_media_reason_quotes_the_sentence_that_carried_the_risk(with_suppliers):
+    _articles(with_suppliers, ("Nytt om Hemtjänst Beta AB", "Kommunen har vuxit. Hemtjänst Beta AB misstänks för "
+                               "fusk med tiderna, enligt <b>granskningen</b>.", "2026-10-20"))
+    outcome = run_scoring(with_suppliers, load_rules(RULES_DIR), load_scoring_config(RULES_DIR),
+                          media_rules=load_media_rules(RULES_DIR))
+    (reason,) = outcome.ranking[0].reasons
+    assert reason["articles"][0]["sentence"] == ("Hemtjänst Beta AB misstänks för fusk med tiderna, enligt "
+                                                 "<b>granskningen</b>.")
+    assert "»Hemtjänst Beta AB misstänks för fusk" in reason["detail"]
+
+
+def test_media_explain_shows_the_mention_the_words_for_and_against_and_the_risk(with_suppliers, db_url):
+    _articles(with_suppliers, ("Hemtjänst Beta AB polisanmäls för fusk – Omsorg Alfa AB tar över",
+                               "Omsorg Alfa AB har inte haft några anmälningar.", "2026-10-20"))
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_PSEUDONYM_KEY": TEST_KEY, "MONITOR_RULES_DIR": str(RULES_DIR)}
+    assert runner.invoke(app, ["score"], env=env).exit_code == 0
+    result = runner.invoke(app, ["media", "explain", "1", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    explained = {s["supplier_name"]: s for s in json.loads(result.stdout)["suppliers"]}
+    beta, alfa = explained[SUSPECT["name"]], explained[HONEST["name"]]
+    assert beta["mentions"][0]["reason"] == "legal_name" and beta["risk"] == beta["stored_risk"] > 0
+    assert {k["words"] for k in beta["for_risk"]} == {"polisanmäls", "fusk"}
+    assert alfa["risk"] == 0 and {k["why"] for k in alfa["against_risk"]} == {"other party: Omsorg Alfa AB tar över"}
+    text = runner.invoke(app, ["media", "explain", "1"], env=env)
+    assert text.exit_code == 0
+    assert "+ polisanmäls (polisanmälan, sentence 1, clause)" in text.stdout
+    assert "other party: Omsorg Alfa AB tar över" in text.stdout
+    assert "legal_name 1.00" in text.stdout
+    listed = json.loads(runner.invoke(app, ["media", "list", "--format", "json"], env=env).stdout)
+    assert {a["supplier_name"]: a["risk_sentence"] for a in listed} == {
+        SUSPECT["name"]: "Hemtjänst Beta AB polisanmäls för fusk – Omsorg Alfa AB tar över.", HONEST["name"]: None}
+
+
+def test_media_explain_names_an_unknown_article_in_one_line(with_suppliers, db_url):
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_RULES_DIR": str(RULES_DIR)}
+    result = runner.invoke(app, ["media", "explain", "999"], env=env)
+    assert result.exit_code == 2 and "no article with id 999" in result.stderr

@@ -62,8 +62,8 @@ def test_it_prints_the_explanation_as_text(demo_db):
     org = _rank(demo_db, "--top", "1")[0]["org_number"]
     result = runner.invoke(app, ["--db", demo_db, "explain", org], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Points: rules" in result.stdout and "risk = 100 × (1 − e^(−" in result.stdout
-    assert "Peers" in result.stdout and "Media" in result.stdout
+    assert "Poäng: regler" in result.stdout and "risk = 100 × (1 − e^(−" in result.stdout
+    assert "Jämförelse med likartade leverantörer" in result.stdout and "Media" in result.stdout
 
 
 def test_it_refuses_to_explain_an_unknown_org_number(demo_db):
@@ -77,7 +77,7 @@ def test_it_draws_the_top_suppliers_risk_over_time_to_a_png(demo_db, tmp_path):
     result = runner.invoke(app, ["--db", demo_db, "rank", "--top", "5", "--plot", str(path)])
     assert result.exit_code == 0, result.output
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
-    assert "Risk over 2 scoring runs drawn to" in result.stderr
+    assert "Risken i 2 poängsättningar ritad i" in result.stderr
 
 
 def test_it_draws_bars_rather_than_lonely_dots_after_a_single_scoring_run(tmp_path_factory, tmp_path):
@@ -88,7 +88,7 @@ def test_it_draws_bars_rather_than_lonely_dots_after_a_single_scoring_run(tmp_pa
     path = tmp_path / "risk.png"
     result = runner.invoke(app, ["--db", url, "rank", "--top", "5", "--plot", str(path)])
     assert result.exit_code == 0, result.output
-    assert "drawn as bars" in result.stderr and path.stat().st_size > 10_000
+    assert "ritad som staplar" in result.stderr and path.stat().st_size > 10_000
 
 
 def test_it_shows_a_run_of_weeks_with_its_first_and_last_day():
