@@ -61,8 +61,10 @@ def load_alert(conn: Connection, org_number: str, for_change: bool = False) -> A
 
 
 def change_alert(conn: Connection, alert: Any, actor: str, action: str, values: dict[str, Any],
-                 reason: str | None = None, now: datetime | None = None) -> Any:
-    """Store a change with its event and audit row; the alert as it now is."""
+                 reason: str | None = None, now: datetime | None = None, cause: dict[str, Any] | None = None) -> Any:
+    """Store a change with its event and audit row; the alert as it now is. `cause` says in
+    numbers why the system made the change ({"kind": "score_rise", "from": 50, "to": 61}), so
+    the digest and the UI can word it in the reader's language; `reason` is the same in English."""
     now = now or utcnow()
     conn.execute(update(_alerts).where(_alerts.c.id == alert.id).values(**values, changed_at=now, changed_by=actor))
     after = conn.execute(
@@ -70,6 +72,8 @@ def change_alert(conn: Connection, alert: Any, actor: str, action: str, values: 
         .join(_suppliers, _suppliers.c.id == _alerts.c.supplier_id).where(_alerts.c.id == alert.id)
     ).one()
     before_values, after_values = snapshot(alert), snapshot(after)
+    if cause is not None:
+        after_values["cause"] = cause
     conn.execute(insert(_events).values(alert_id=alert.id, actor=actor, at=now, action=action,
                                         before=before_values, after=after_values, reason=reason))
     record_audit(conn, actor, f"alert.{action}", "alert", after.org_number, before_values,

@@ -111,6 +111,7 @@ def test_a_snoozed_alert_wakes_when_the_score_rises_by_the_configured_amount(wit
     wake = detail.events[-1]
     assert (wake["actor"], wake["action"]) == ("system", "wake")
     assert "score rose from 50 to 61" in wake["reason"]
+    assert wake["after"]["cause"] == {"kind": "score_rise", "from": 50.0, "to": 61.0}
 
 
 def test_a_snoozed_alert_wakes_on_a_new_high_finding_and_says_which(with_suppliers):
@@ -118,7 +119,9 @@ def test_a_snoozed_alert_wakes_on_a_new_high_finding_and_says_which(with_supplie
     result = score_run(with_suppliers, supplier, 52, [rule_reason(DOOR), rule_reason("staff-overlap")],
                        now=NOW + timedelta(days=7), new_findings=[("staff-overlap", "high")])
     assert result.woken == 1
-    assert "new high finding: staff-overlap" in shown(with_suppliers).events[-1]["reason"]
+    wake = shown(with_suppliers).events[-1]
+    assert "new high finding: staff-overlap" in wake["reason"]
+    assert (wake["after"]["cause"]["kind"], wake["after"]["cause"]["rule_id"]) == ("new_finding", "staff-overlap")
 
 
 def test_a_new_low_finding_does_not_wake_a_snoozed_alert(with_suppliers):
@@ -161,6 +164,7 @@ def test_a_dismissed_alert_reopens_on_evidence_of_another_kind(with_suppliers):
     assert detail.alert.state == "ny"
     assert (detail.events[-1]["action"], detail.events[-1]["reason"]) == (
         "reopen", "new evidence of another kind: rule:staff-overlap")
+    assert detail.events[-1]["after"]["cause"] == {"kind": "new_evidence", "kinds": ["rule:staff-overlap"]}
 
 
 def test_a_dismissed_alert_reopens_on_a_clearly_higher_score(with_suppliers):

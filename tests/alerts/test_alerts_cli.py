@@ -69,6 +69,10 @@ def test_the_team_works_an_alert_from_review_to_dismissed_and_the_audit_log_show
         ("system", "alert.open"), ("Anna", "alert.review"), ("Anna", "alert.assign"), ("Bertil", "alert.note"),
         ("Bertil", "alert.snooze"), ("Bertil", "alert.dismiss")]
     assert "Granskningslogg (6 rader)" in invoke(env, "audit").stdout
+    history = invoke(env, "alerts", "show", ORG).stdout
+    assert "system: open - -> ny (risken 57 nådde larmgränsen 50)" in history
+    assert "Bertil: dismiss under_granskning -> avskriven (forklarad: nytt låssystem)" in history
+    assert "risk 57 reached the alert threshold 50" in invoke(env, "--lang", "en", "alerts", "show", ORG).stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -77,7 +81,10 @@ def test_the_team_works_an_alert_from_review_to_dismissed_and_the_audit_log_show
     (["alerts", "show", "556677-8899"], "has no alert"),
     (["alerts", "review", "000000-0000", "--by", "Anna"], "no supplier with org number"),
     (["alerts", "list", "--state", "open"], "unknown state 'open'"),
-], ids=["invalid-transition", "unknown-dismiss-reason", "no-alert", "no-supplier", "unknown-state"])
+    (["alerts", "snooze", ORG, "--reason", "vänta", "--by", "Anna"], "ange --until DATUM eller --days N"),
+    (["alerts", "snooze", ORG, "--until", "2020-01-01", "--reason", "vänta", "--by", "Anna"], "not in the future"),
+], ids=["invalid-transition", "unknown-dismiss-reason", "no-alert", "no-supplier", "unknown-state", "snooze-without-time",
+        "snooze-into-the-past"])
 def test_a_step_that_cannot_be_taken_ends_with_one_line_and_exit_code_2(env, args, message):
     result = invoke(env, *args)
     assert result.exit_code == 2
