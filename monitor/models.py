@@ -392,3 +392,82 @@ class SchedulerJob(SQLModel, table=True):
     id: str = Field(sa_column=Column(Unicode(191), primary_key=True))
     next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
     job_state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """A case: one per supplier, opened when its score first passes alerts.threshold
+    (rules/scoring.yaml) and kept through its lifecycle (see monitor.alerts.lifecycle).
+
+    state: ny, under_granskning, eskalerad, bekraftad, avskriven. A snooze is not a state: an
+    open alert with `snoozed_until` in the future is snoozed."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: int = Field(foreign_key="suppliers.id", unique=True)
+    state: str = Field(max_length=32, index=True)
+    score: float
+    # The supplier's reasons in the latest regular scoring run (as in supplier_scores.reasons).
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    opened_at: datetime = _ts()
+    opened_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")
+    last_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")
+    assignee: str | None = Field(default=None, max_length=200)
+    snoozed_until: datetime | None = _ts(nullable=True)
+    snoozed_at: datetime | None = _ts(nullable=True)
+    snooze_reason: str | None = Field(default=None, sa_type=Text)
+    snoozed_by: str | None = Field(default=None, max_length=200)
+    # The score when snoozed: it wakes early when the score rises by alerts.wake_score_rise.
+    snooze_score: float | None = None
+    # The latest scoring run the alert had seen when snoozed: a high or critical finding first
+    # seen in a later run wakes it.
+    snooze_run_id: int | None = Field(default=None, foreign_key="scoring_runs.id")
+    dismiss_reason: str | None = Field(default=None, max_length=64)
+    dismiss_text: str | None = Field(default=None, sa_type=Text)
+    # What the alert stood on when dismissed: it re-opens only on evidence of another kind
+    # (a rule or source not among these) or a score higher by alerts.reopen_score_rise.
+    dismissed_score: float | None = None
+    dismissed_kinds: list[str] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    changed_at: datetime = _ts()
+    changed_by: str = Field(max_length=200)
+
+
+class AlertEvent(SQLModel, table=True):
+    """One change to an alert, never changed or removed (a trigger refuses it): who, when, what."""
+
+    __tablename__ = "alert_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    actor: str = Field(max_length=200)
+    at: datetime = _ts()
+    action: str = Field(max_length=32)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonValue, nullable=False))
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class AlertNote(SQLModel, table=True):
+    __tablename__ = "alert_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    author: str = Field(max_length=200)
+    at: datetime = _ts()
+    text: str = Field(sa_type=Text)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did or saw what, when: every alert change, note and view of evidence. Append-only:
+    the application has no way to change a row, and a database trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    object_type: str = Field(max_length=32)
+    object_id: str = Field(max_length=100)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonValue, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonValue, nullable=True))

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from sqlalchemy import Engine, insert, update
 
+from monitor.alerts.sync import AlertSync, sync_alerts
 from monitor.db import utcnow
 from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
@@ -37,6 +38,7 @@ class ScoringOutcome:
     visits_read: int = 0  # the window's visits and its lookback's: what the run cost
     outliers: dict[int, SupplierOutlier] = field(default_factory=dict)
     media: dict[int, SupplierMedia] = field(default_factory=dict)
+    alerts: AlertSync = field(default_factory=AlertSync)  # untouched by a back-fill
 
 
 def evidence_as_of(evidence: Evidence, window: ScoringWindow, now: datetime) -> datetime:
@@ -108,6 +110,9 @@ def _run_scoring(
                     for i, r in enumerate(ranking, start=1)
                 ],
             )
+        # In the run's transaction: a run that fails leaves the alerts as they were. A back-fill
+        # is history and must not open, wake or re-open today's cases.
+        alerts = AlertSync() if window.backfill else sync_alerts(conn, run_id, ranking, config.alerts, now)
         conn.execute(
             update(runs).where(runs.c.id == run_id).values(
                 finished_at=utcnow(),
@@ -116,7 +121,7 @@ def _run_scoring(
                 as_of=as_of,
             )
         )
-    logger.info("Scored suppliers run_id=%d window=%s backfill=%s suppliers=%d findings=%d new=%d outliers=%d",
-                run_id, window.describe(), window.backfill, len(ranking), evaluation.findings_total,
-                evaluation.findings_new, len(outliers))
-    return ScoringOutcome(run_id, evaluation, ranking, as_of, window, len(evidence.visits), outliers, media)
+    logger.info("Scored suppliers run_id=%d window=%s backfill=%s suppliers=%d findings=%d new=%d outliers=%d "
+                "alerts=%s", run_id, window.describe(), window.backfill, len(ranking), evaluation.findings_total,
+                evaluation.findings_new, len(outliers), alerts.as_json())
+    return ScoringOutcome(run_id, evaluation, ranking, as_of, window, len(evidence.visits), outliers, media, alerts)

@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.alerts import alerts_app
+from monitor.cli.audit import audit
 from monitor.cli.common import State, user_errors
 from monitor.cli.database import init
 from monitor.cli.demo import demo
 from monitor.cli.digest import digest
+from monitor.cli.evidence import evidence
 from monitor.cli.feeds import feeds_app
 from monitor.cli.history import imports_history
 from monitor.cli.imports import import_command
@@ -77,7 +80,10 @@ app.command()(rekey)
 app.command()(demo)
 app.command()(run)
 app.command()(status)
+app.command()(audit)
+app.command()(evidence)
 app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(media_app, name="media")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(alerts_app, name="alerts")

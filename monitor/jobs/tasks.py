@@ -54,7 +54,9 @@ def score_task(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     outcome = run_scoring(ctx.engine, rules, config, ctx.settings.language, now=ctx.now(),
                           media_rules=_media_rules(ctx.settings))
     return {"run_id": outcome.run_id, "findings": outcome.evaluation.findings_total,
-            "findings_new": outcome.evaluation.findings_new, "suppliers": len(outcome.ranking)}
+            "findings_new": outcome.evaluation.findings_new, "suppliers": len(outcome.ranking),
+            "alerts_opened": outcome.alerts.opened, "alerts_woken": outcome.alerts.woken,
+            "alerts_reopened": outcome.alerts.reopened}
 
 
 def digest_task(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -61,6 +61,35 @@ class WindowConfig(BaseModel):
     )
 
 
+DEFAULT_DISMISS_REASONS = {
+    "ingen_avvikelse": "Granskat: inget fel i verksamheten",
+    "forklarad": "Avvikelsen har en känd förklaring (t.ex. ändrat låssystem, delad personal)",
+    "datafel": "Fel eller luckor i underlaget",
+    "dubblett": "Samma sak hanteras i ett annat ärende",
+    "annan_myndighet": "Hanteras av annan myndighet",
+}
+
+
+class AlertsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float = Field(
+        50.0, ge=0, le=100,
+        description="A supplier whose score reaches this gets an alert; below it is the watch list.",
+    )
+    wake_score_rise: float = Field(
+        10.0, gt=0, le=100, description="A snoozed alert wakes early when the score rose this much since the snooze.",
+    )
+    reopen_score_rise: float = Field(
+        20.0, gt=0, le=100,
+        description="A dismissed alert re-opens when the score is this much above its score when dismissed.",
+    )
+    dismiss_reasons: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_DISMISS_REASONS), min_length=1,
+        description="Why an alert may be dismissed: id -> what it means (the id is stored).",
+    )
+
+
 class ScoringConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,6 +101,7 @@ class ScoringConfig(BaseModel):
     outliers: OutlierConfig = Field(default_factory=OutlierConfig)
     media: MediaConfig = Field(default_factory=MediaConfig)
     window: WindowConfig = Field(default_factory=WindowConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     digest_min_score: float = Field(10.0, ge=0, le=100)
     digest_top: int = Field(15, ge=1)
 
