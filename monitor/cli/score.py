@@ -26,6 +26,9 @@ TEXTS = Texts(
                 "{media:leverantör|leverantörer} i nyheter med risk; "
                 "{ranked:leverantör|leverantörer} rangordnade, {flagged} med risk > 0 "
                 "(aktualitet räknad per {as_of}).",
+        "alerts": "Larm: [och: {opened:nytt|nya} ;; {woken:väckt|väckta} ur snooze ;; "
+                  "{reopened:återöppnat|återöppnade}]; se `monitor alerts list`.",
+        "no_alerts": "Inga nya larm.",
     },
     en={
         "progress": "Scoring",
@@ -39,6 +42,9 @@ TEXTS = Texts(
                 "{media:supplier|suppliers} named in the news with risk; "
                 "{ranked:supplier|suppliers} ranked, {flagged} with risk > 0 "
                 "(recency as of {as_of}).",
+        "alerts": "Alerts: [and: {opened:new|new} ;; {woken:woken|woken} from snooze ;; {reopened:reopened|reopened}]; "
+                  "see `monitor alerts list`.",
+        "no_alerts": "No new alerts.",
     },
 )
 
@@ -90,6 +96,11 @@ def score(
           media=len(outcome.media), ranked=len(outcome.ranking), flagged=flagged, as_of=local_text(outcome.as_of)),
         highlight=False, markup=False,
     )
+    if not outcome.window.backfill:  # a back-fill never touches the alerts
+        alerts = outcome.alerts
+        changed = alerts.opened + alerts.woken + alerts.reopened
+        console.print(t("alerts", opened=alerts.opened, woken=alerts.woken, reopened=alerts.reopened)
+                      if changed else t("no_alerts"), highlight=False, markup=False)
 
 
 def media_rules(rules_dir: Path) -> Any:
