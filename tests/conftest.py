@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner, Result
 
+from monitor.cli import app
 from monitor.config import PROJECT_DIR, Settings, load_settings
 from monitor.db import make_engine, upgrade_database
 from monitor.imports import SPECS, import_csv
@@ -184,3 +186,40 @@ def load_evidence(with_suppliers: Engine, write_csv: Callable[..., Path], pseudo
         return with_suppliers
 
     return load
+
+
+# The command line as a user runs it: environment variables only, a real database per backend.
+_cli_runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "MONITOR_DATABASE_URL": db_url,
+        "MONITOR_PSEUDONYM_KEY": TEST_KEY,
+        "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"),
+        "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
+    }
+
+
+def invoke(env: dict[str, str], *args: str) -> Result:
+    return _cli_runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def import_personas(env: dict[str, str], write_csv: Callable[..., Path]) -> None:
+    """Both personas imported; Hemtjänst Beta registered a visit during a door observation."""
+    invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST), supplier_row(**SUSPECT)])))
+    invoke(env, "import", "visits", str(write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])))
+    observation = {"observation_id": "O1", "address": ASTRID_HOME, "observed_from": "2026-10-06 07:30",
+                   "observed_to": "2026-10-06 09:00", "staff_seen": "nej"}
+    invoke(env, "import", "observations", str(write_csv("o.csv", [observation])))
+
+
+@pytest.fixture
+def scored(env: dict[str, str], write_csv: Callable[..., Path]) -> dict[str, str]:
+    """The personas imported and scored once, through the command line."""
+    import_personas(env, write_csv)
+    result = invoke(env, "score")
+    assert result.exit_code == 0, result.output
+    return env

@@ -11,37 +11,9 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.config import PROJECT_DIR
-from tests.conftest import ASTRID_HOME, HONEST, SUSPECT, TEST_KEY, supplier_row, visit_row
+from tests.conftest import HONEST, SUSPECT, TEST_KEY, invoke, supplier_row, visit_row
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(db_url, tmp_path):
-    return {
-        "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_PSEUDONYM_KEY": TEST_KEY,
-        "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"),
-        "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
-    }
-
-
-def invoke(env, *args):
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
-
-
-@pytest.fixture
-def scored(env, write_csv):
-    """Both personas imported; Hemtjänst Beta registered a visit during a door observation."""
-    invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST), supplier_row(**SUSPECT)])))
-    invoke(env, "import", "visits", str(write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])))
-    observation = {"observation_id": "O1", "address": ASTRID_HOME, "observed_from": "2026-10-06 07:30",
-                   "observed_to": "2026-10-06 09:00", "staff_seen": "nej"}
-    invoke(env, "import", "observations", str(write_csv("o.csv", [observation])))
-    result = invoke(env, "score")
-    assert result.exit_code == 0, result.output
-    return env
 
 
 def test_import_refuses_to_run_without_a_pseudonymisation_key(env, write_csv):

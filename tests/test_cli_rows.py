@@ -10,28 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import PROJECT_DIR
-from tests.conftest import ASTRID, ASTRID_HOME, HONEST, SUSPECT, TEST_KEY, supplier_row, visit_row
+from tests.conftest import ASTRID, ASTRID_HOME, HONEST, SUSPECT, invoke, supplier_row, visit_row
 
 runner = CliRunner()
+
 HYPERLINK = '=HYPERLINK("http://evil.example","Klicka")'
 COMMAND = "-2+3+cmd|' /C calc'!A0"
 START, END = "2026-10-06 08:00", "2026-10-06 08:30"
-
-
-@pytest.fixture
-def env(db_url, tmp_path):
-    return {
-        "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_PSEUDONYM_KEY": TEST_KEY,
-        "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"),
-        "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
-    }
-
-
-def invoke(env, *args):
-    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture

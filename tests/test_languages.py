@@ -7,11 +7,7 @@ import pytest
 
 import monitor.cli
 from monitor.texts import ALL, Texts
-from tests import test_cli
-from tests.test_cli import invoke
-
-# The CLI fixtures of test_cli: a database with both personas imported and scored.
-env, scored = test_cli.env, test_cli.scored
+from tests.conftest import import_personas, invoke
 
 
 def _all_command_modules() -> None:
@@ -47,14 +43,7 @@ def test_a_command_speaks_swedish_by_default_and_english_when_asked(scored, args
 
 
 def test_score_says_which_alerts_it_opened_and_then_that_none_are_new(env, write_csv):
-    from tests.conftest import ASTRID_HOME, HONEST, SUSPECT, supplier_row, visit_row
-
-    invoke(env, "import", "suppliers", str(write_csv("s.csv", [supplier_row(**HONEST), supplier_row(**SUSPECT)])))
-    invoke(env, "import", "visits", str(write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])))
-    observation = {"observation_id": "O1", "address": ASTRID_HOME, "observed_from": "2026-10-06 07:30",
-                   "observed_to": "2026-10-06 09:00", "staff_seen": "nej"}
-    invoke(env, "import", "observations", str(write_csv("o.csv", [observation])))
-    first = invoke(env, "score").stdout
-    assert "Larm: 1 nytt; se `monitor alerts list`." in first
+    import_personas(env, write_csv)
+    assert "Larm: 1 nytt; se `monitor alerts list`." in invoke(env, "score").stdout
     assert "Inga nya larm." in invoke(env, "score").stdout
     assert "No new alerts." in invoke(env, "--lang", "en", "score").stdout

@@ -10,13 +10,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.config import PROJECT_DIR
-from tests import test_cli, test_pseudonym_keys
-from tests.conftest import HONEST, SUSPECT, TEST_KEY, supplier_row
-from tests.test_cli import invoke
+from tests import test_pseudonym_keys
+from tests.conftest import HONEST, SUSPECT, TEST_KEY, invoke, supplier_row
 
-# The CLI fixtures of test_cli (a database, then both personas imported and scored) and of
-# test_pseudonym_keys (every kind of export with client ids imported).
-env, scored = test_cli.env, test_cli.scored
+# The fixtures of test_pseudonym_keys (every kind of export with client ids imported).
 files, imported = test_pseudonym_keys.files, test_pseudonym_keys.imported
 
 FEEDS = PROJECT_DIR / "tests" / "data" / "feeds"

@@ -9,12 +9,7 @@ import pytest
 
 from monitor.ranking import explain as explain_module
 from monitor.ranking import plot as plot_module
-from tests import test_cli
-from tests.conftest import SUSPECT
-from tests.test_cli import invoke
-
-# The CLI fixtures of test_cli: a database with both personas imported and scored.
-env, scored = test_cli.env, test_cli.scored
+from tests.conftest import SUSPECT, invoke
 
 
 def both(env, *args):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import PROJECT_DIR
 from monitor.db import make_engine
 from monitor.imports import SPECS, import_csv
 from monitor.keycheck import (
@@ -30,17 +29,6 @@ from tests.conftest import ASTRID, BERTIL, BERTIL_HOME, HONEST, SUSPECT, TEST_KE
 runner = CliRunner()
 NEW_KEY = "the-new-pseudonym-key-after-rotation"
 OTHER_KEY = "some-other-pseudonym-key-0123456789"
-
-
-@pytest.fixture
-def env(db_url, tmp_path):
-    return {
-        "MONITOR_DATABASE_URL": db_url,
-        "MONITOR_PSEUDONYM_KEY": TEST_KEY,
-        "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"),
-        "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
-    }
 
 
 def invoke(env, *args, key: str | None = TEST_KEY):
