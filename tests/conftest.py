@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
@@ -223,3 +224,14 @@ def scored(env: dict[str, str], write_csv: Callable[..., Path]) -> dict[str, str
     result = invoke(env, "score")
     assert result.exit_code == 0, result.output
     return env
+
+
+@pytest.fixture
+def news_server() -> Iterator[HTTPServer]:
+    """A news site on loopback serving one RSS feed at /feed."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/feed").respond_with_data((PROJECT_DIR / "tests" / "data" / "feeds" / "rss20.xml")
+                                                     .read_bytes(), content_type="application/rss+xml")
+    server.start()
+    yield server
+    server.stop()

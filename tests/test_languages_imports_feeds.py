@@ -3,11 +3,7 @@ default, English with --lang en, the right plural for one and many, and no parts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-from pytest_httpserver import HTTPServer
 
 from monitor.config import PROJECT_DIR
 from tests import test_pseudonym_keys
@@ -146,16 +142,6 @@ def test_the_demo_speaks_swedish_by_default_and_english_when_asked(tmp_path):
     assert "Generating the demo municipality in" in en and "(seed 2026)" in en and "Outbox:" in en
     assert "Polled 3 news feeds:" in en and "rows applied" in en
     assert "Skapar" not in en and "Utkorg" not in en and "lästes in" not in en
-
-
-@pytest.fixture
-def news_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.expect_request("/feed").respond_with_data((FEEDS / "rss20.xml").read_bytes(),
-                                                     content_type="application/rss+xml")
-    server.start()
-    yield server
-    server.stop()
 
 
 def feeds_file(tmp_path: Path, url: str) -> Path:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-from pytest_httpserver import HTTPServer
 
 from monitor.jobs.context import JobContext
 from monitor.jobs.metrics import FEED_POLLS
@@ -18,16 +14,6 @@ from tests.conftest import TEST_KEY
 from tests.jobs.conftest import MONITOR
 
 FEEDS = Path(__file__).parent.parent / "data" / "feeds"
-
-
-@pytest.fixture
-def news_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.expect_request("/feed").respond_with_data((FEEDS / "rss20.xml").read_bytes(),
-                                                     content_type="application/rss+xml")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_the_poll_feeds_job_polls_the_due_feeds_and_counts_them(engine, settings, tmp_path, news_server):

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from pytest_httpserver import HTTPServer
 from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
@@ -20,16 +17,6 @@ from monitor.models import Feed
 FEEDS = Path(__file__).parent.parent / "data" / "feeds"
 LOOPBACK = {"MONITOR_FEEDS_ALLOW_PRIVATE_NETWORKS": "1"}
 LONG_NAME = "Exempelby kommuns pressrum för äldreomsorg, LSS, hemtjänst och individ- och familjeomsorg – nyheter"
-
-
-@pytest.fixture
-def news_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.expect_request("/feed").respond_with_data((FEEDS / "rss20.xml").read_bytes(),
-                                                     content_type="application/rss+xml")
-    server.start()
-    yield server
-    server.stop()
 
 
 def feeds_file(tmp_path: Path, url: str, name: str = "Nyheter") -> Path:
