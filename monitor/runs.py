@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, select
 
-from monitor.models import Finding, RunFinding, ScoringRun
+from monitor.models import Finding, RunFinding, ScoringRun, SupplierScore
 
 _runs = ScoringRun.__table__.c  # type: ignore[attr-defined]
 
@@ -29,3 +29,14 @@ def findings_of_run(run_id: int) -> Select[Any]:
     """The findings run `run_id` reproduced (SELECT of the findings table's columns)."""
     f, rf = Finding.__table__, RunFinding.__table__  # type: ignore[attr-defined]
     return select(f).join(rf, rf.c.finding_id == f.c.id).where(rf.c.run_id == run_id)
+
+
+def rule_hit_rates(conn: Connection, run_id: int) -> tuple[dict[str, int], int]:
+    """How many suppliers each rule flagged in run `run_id`, and how many suppliers the run scored."""
+    findings = findings_of_run(run_id).subquery()
+    hits = {row.rule_id: row.suppliers for row in conn.execute(
+        select(findings.c.rule_id, func.count(func.distinct(findings.c.supplier_id)).label("suppliers"))
+        .group_by(findings.c.rule_id))}
+    ss = SupplierScore.__table__.c  # type: ignore[attr-defined]
+    scored = conn.execute(select(func.count()).select_from(SupplierScore.__table__).where(ss.run_id == run_id))
+    return hits, scored.scalar_one()

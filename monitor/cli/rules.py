@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, translator, user_errors
+from monitor.phrasing import format_number
 from monitor.texts import Texts, Translator
 from monitor.timestamps import day_end, day_start, local_iso, local_text
 from monitor.yamlfile import ConfigFileError
@@ -32,6 +33,12 @@ TEXTS = Texts(
         "col_scope": "gäller",
         "col_params": "parametrar",
         "col_version": "version",
+        "col_hits": "flaggade i senaste körningen",
+        "hits": "{hit} av {scored} ({share} %)",
+        "hits_common": "{hit} av {scored} ({share} %) – vanligt, säger lite",
+        "common_warning": "Varning: {rules:regel|regler} flaggade mer än {share} % av leverantörerna i senaste "
+                          "poängsättningen ({ids}). Ett tecken som de flesta visar säger lite om var och en: "
+                          "överväg att skärpa parametrarna (`monitor rules test ID`).",
         "yes": "ja",
         "no": "nej",
         "all": "alla",
@@ -71,6 +78,12 @@ TEXTS = Texts(
         "col_scope": "scope",
         "col_params": "params",
         "col_version": "version",
+        "col_hits": "flagged in latest run",
+        "hits": "{hit} of {scored} ({share}%)",
+        "hits_common": "{hit} of {scored} ({share}%) – common, tells little",
+        "common_warning": "Warning: {rules:rule|rules} flagged more than {share}% of the suppliers in the latest "
+                          "scoring run ({ids}). A sign most suppliers show tells little about any one of them: "
+                          "consider tightening its parameters (`monitor rules test ID`).",
         "yes": "yes",
         "no": "no",
         "all": "all",
@@ -140,10 +153,22 @@ def rules_list(
     ctx: typer.Context,
     format: Annotated[TestFormat, typer.Option("--format", "-f", help="table or json.")] = TestFormat.table,
 ) -> None:
-    """List the rules with their effective parameters (defaults filled in), period and scope."""
+    """List the rules with their effective parameters (defaults filled in), period and scope, and
+    how many suppliers each flagged in the latest scoring run (with a warning for common ones)."""
     from monitor.findings.rules import load_rules
+    from monitor.ranking.score import load_scoring_config
 
-    rules = load_rules(state_of(ctx).settings.resolved("rules_dir"))
+    rules_dir = state_of(ctx).settings.resolved("rules_dir")
+    rules = load_rules(rules_dir)
+    common_share = load_scoring_config(rules_dir).common_rule_share
+    hits, scored = _latest_hits(state_of(ctx))
+
+    def hit_rate(rule_id: str) -> dict[str, Any] | None:
+        if not scored:
+            return None
+        hit = hits.get(rule_id, 0)
+        return {"suppliers": hit, "of": scored, "share": round(hit / scored, 3), "common": hit / scored > common_share}
+
     if format is TestFormat.json:
         language = state_of(ctx).settings.language
         rows = [{"id": r.id, "title": r.title.in_language(language), "titles": r.title.as_dict(),
@@ -152,23 +177,52 @@ def rules_list(
                  "scope": {"contract_areas": list(r.scope.contract_areas),
                            "service_types": list(r.scope.service_types)},
                  "params": r.effective_params.model_dump(mode="json"), "version": r.version,
-                 "source": f"{r.source_file}:{r.source_line}"} for r in rules]
+                 "source": f"{r.source_file}:{r.source_line}", "latest_run_hits": hit_rate(r.id)} for r in rules]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     t = translator(ctx, TEXTS)
     language = state_of(ctx).settings.language
     table = Table()
     for key in ("col_id", "col_title", "col_kind", "col_severity", "col_weight", "col_enabled", "col_period",
-                "col_scope", "col_params", "col_version"):
+                "col_scope", "col_params", "col_version", "col_hits"):
         table.add_column(t(key))
+    common = []
     for rule in rules:
+        rate = hit_rate(rule.id)
+        hit_text = "–"
+        if rate is not None:
+            share = format_number(round(100 * rate["share"], 1), language)
+            hit_text = t("hits_common" if rate["common"] else "hits", hit=rate["suppliers"], scored=scored, share=share)
+            if rate["common"]:
+                common.append(rule.id)
         # Kind, severity, period and params are written as in the YAML, so they can be looked up in it.
         params = "\n".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
         scope = "; ".join(filter(None, (", ".join(rule.scope.contract_areas), ", ".join(rule.scope.service_types))))
         table.add_row(rule.id, escape(rule.title.in_language(language)), rule.kind, rule.severity,
                       f"{rule.weight:g}", t("yes") if rule.enabled else t("no"), rule.effective_period or "-",
-                      escape(scope or t("all")), escape(params), rule.version)
+                      escape(scope or t("all")), escape(params), rule.version, hit_text)
     print_table(table)
+    if common:
+        err_console.print(t("common_warning", rules=len(common), ids=", ".join(common),
+                            share=format_number(round(100 * common_share), language)), highlight=False, markup=False)
+
+
+def _latest_hits(state: Any) -> tuple[dict[str, int], int]:
+    """Suppliers flagged per rule in the latest regular scoring run, and suppliers scored; nothing
+    when there is no database or no run yet (listing the rules needs neither)."""
+    from monitor.db import DatabaseUnavailable
+    from monitor.runs import latest_run, rule_hit_rates
+
+    try:
+        engine = state.existing_engine()
+    except (LookupError, DatabaseUnavailable):
+        return {}, 0
+    try:
+        with engine.connect() as conn:
+            run = latest_run(conn)
+            return rule_hit_rates(conn, run.id) if run else ({}, 0)
+    finally:
+        engine.dispose()
 
 
 @rules_app.command("docs")

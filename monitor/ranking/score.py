@@ -104,6 +104,11 @@ class ScoringConfig(BaseModel):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     digest_min_score: float = Field(10.0, ge=0, le=100)
     digest_top: int = Field(15, ge=1)
+    common_rule_share: float = Field(
+        0.25, gt=0, le=1,
+        description="`rules list` warns about a rule that flagged more than this share of the suppliers in the "
+                    "latest run: a sign most suppliers show tells little about any one of them.",
+    )
 
 
 def load_scoring_config(rules_dir: Path) -> ScoringConfig:
