@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import func, select
 
 from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, translator, user_errors
 from monitor.phrasing import format_number
@@ -39,6 +40,8 @@ TEXTS = Texts(
         "common_warning": "Varning: {rules:regel|regler} flaggade mer än {share} % av leverantörerna i senaste "
                           "poängsättningen ({ids}). Ett tecken som de flesta visar säger lite om var och en: "
                           "överväg att skärpa parametrarna (`monitor rules test ID`).",
+        "common_test": "Varning: {rule} skulle flagga {flagged} av {registered:leverantör|leverantörer} i registret, "
+                       "mer än {share} %: ett tecken som de flesta visar säger lite om var och en.",
         "yes": "ja",
         "no": "nej",
         "all": "alla",
@@ -84,6 +87,8 @@ TEXTS = Texts(
         "common_warning": "Warning: {rules:rule|rules} flagged more than {share}% of the suppliers in the latest "
                           "scoring run ({ids}). A sign most suppliers show tells little about any one of them: "
                           "consider tightening its parameters (`monitor rules test ID`).",
+        "common_test": "Warning: {rule} would flag {flagged} of {registered:supplier|suppliers} in the register, "
+                       "more than {share}%: a sign most suppliers show tells little about any one of them.",
         "yes": "yes",
         "no": "no",
         "all": "all",
@@ -255,6 +260,7 @@ def rules_test(
     both, other evidence or strength), unchanged."""
     from monitor.findings.backtest import backtest_rule
     from monitor.findings.rules import load_rules
+    from monitor.models import Supplier
     from monitor.ranking.score import load_scoring_config
 
     state = state_of(ctx)
@@ -273,14 +279,24 @@ def rules_test(
             config = load_scoring_config(rules_dir)
             outlier_period = config.outliers.period if config.outliers.enabled else None
             result = backtest_rule(conn, rule, window_from, window_to, list(rules.values()), outlier_period)
+            registered = conn.execute(select(func.count()).select_from(Supplier.__table__)).scalar_one()
             conn.rollback()
     finally:
         engine.dispose()
     language = state.settings.language
+    flagged = len({r.org_number for r in result.flagged})
+    common = bool(registered) and flagged / registered > config.common_rule_share
     if format is TestFormat.json:
-        sys.stdout.write(json.dumps(_as_json(result, language), ensure_ascii=False, indent=2) + "\n")
+        out = {**_as_json(result, language),
+               "suppliers": {"flagged": flagged, "registered": registered, "common": common}}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
-    _print_table(result, translator(ctx, TEXTS), show_all)
+    t = translator(ctx, TEXTS)
+    _print_table(result, t, show_all)
+    if common:
+        err_console.print(t("common_test", rule=rule.id, flagged=flagged, registered=registered,
+                            share=format_number(round(100 * config.common_rule_share), language)),
+                          highlight=False, markup=False)
 
 
 def _when(value: datetime) -> str:

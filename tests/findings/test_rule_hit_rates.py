@@ -34,3 +34,13 @@ def test_rules_list_needs_no_database_and_says_so_with_a_dash(tmp_path, env):
                     "--format", "json")
     assert result.exit_code == 0 and all(r["latest_run_hits"] is None for r in json.loads(result.stdout))
     assert not (tmp_path / "none.db").exists()
+
+
+def test_rules_test_warns_when_the_rule_as_written_would_flag_a_common_sign(scored):
+    result = invoke(scored, "rules", "test", "door-observation-mismatch")
+    assert "Varning: door-observation-mismatch skulle flagga 1 av 2 leverantörer i registret, mer än 25 %" \
+        in result.stderr
+    out = json.loads(invoke(scored, "rules", "test", "door-observation-mismatch", "--format", "json").stdout)
+    assert out["suppliers"] == {"flagged": 1, "registered": 2, "common": True}
+    quiet = invoke(scored, "rules", "test", "staff-overlap")
+    assert "Varning" not in quiet.stderr
