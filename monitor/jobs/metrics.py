@@ -1,6 +1,6 @@
 """Prometheus metrics of the service: what this process did (job runs and their durations by
-status, feed polls by outcome), and what the database holds (findings by severity) read at
-each scrape, so every replica reports the same totals."""
+status, feed polls by outcome), and what the database holds (findings by severity, alerts by
+state) read at each scrape, so every replica reports the same totals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from monitor.models import Feed, Finding
+from monitor.models import Alert, Feed, Finding
 
 REGISTRY = CollectorRegistry()
 JOB_DURATION = Histogram(
@@ -31,7 +31,11 @@ class DatabaseCollector(Collector):
         f, feeds = Finding.__table__.c, Feed.__table__.c  # type: ignore[attr-defined]
         findings = GaugeMetricFamily("monitor_findings", "Findings stored, by severity.", labels=["severity"])
         health = GaugeMetricFamily("monitor_feeds", "Enabled feeds by health.", labels=["health"])
+        alerts = GaugeMetricFamily("monitor_alerts", "Alerts (cases) by state.", labels=["state"])
+        a = Alert.__table__.c  # type: ignore[attr-defined]
         with self.engine.connect() as conn:
+            for state, count in conn.execute(select(a.state, func.count()).group_by(a.state)):
+                alerts.add_metric([state], count)
             for severity, count in conn.execute(select(f.severity, func.count()).group_by(f.severity)):
                 findings.add_metric([severity], count)
             for healthy, count in conn.execute(
@@ -39,6 +43,7 @@ class DatabaseCollector(Collector):
                 health.add_metric(["healthy" if healthy else "failing"], count)
         yield findings
         yield health
+        yield alerts
 
 
 _database = DatabaseCollector(None)  # type: ignore[arg-type]

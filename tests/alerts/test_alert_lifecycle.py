@@ -171,3 +171,12 @@ def test_two_people_taking_the_same_step_at_once_are_served_one_after_the_other(
     thread.join(timeout=10)
     assert "cannot go to 'under_granskning'" in str(outcome["second"])
     assert detail(alerted).alert.assignee == "Anna"
+
+
+def test_the_metrics_count_the_alerts_by_state(alerted):
+    from monitor.jobs.metrics import metrics_text
+
+    assert 'monitor_alerts{state="ny"} 1.0' in metrics_text(alerted).decode()
+    act(alerted, review, ORG, "Anna")
+    text = metrics_text(alerted).decode()
+    assert 'monitor_alerts{state="under_granskning"} 1.0' in text and 'state="ny"' not in text
