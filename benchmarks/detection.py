@@ -25,6 +25,10 @@ shown for information). Then, per seed, the same municipality with only the unco
 planted (`monitor demo --schemes identity_churn`): it must rank in the top 10 % of the combined
 ranking. Exit status 1 if an aim is missed.
 
+It also prints, per seed, how many planted and honest suppliers get an alert (`monitor alerts
+list`, opened at `alerts.threshold` in rules/scoring.yaml), the place of the door-observation
+case and of every planted scheme: the figures the alert threshold is to be calibrated by.
+
     python benchmarks/detection.py                        # seeds 2026-2030, scale 1, 4 weeks (about 80 s)
     python benchmarks/detection.py --seeds 7 --scale 0.5  # one quick seed
 """
@@ -84,6 +88,7 @@ class SeedResult:
     points: dict[str, dict[str, float]]  # ranking name -> org number -> score or points
     visits: int
     seconds: float
+    alerted: set[str] = field(default_factory=set)  # org numbers with an alert after the demo's scoring run
     judged: dict[str, Judged] = field(default_factory=dict)
 
 
@@ -111,6 +116,8 @@ def run_seed(
     monitor_cli("--db", url, "demo", "--dir", str(directory), "--seed", str(seed), "--scale", str(scale),
                 "--weeks", str(weeks), *only, cwd=workdir, rules_dir=rules_dir)
     ranking = json.loads(monitor_cli("--db", url, "rank", "--format", "json", cwd=workdir, rules_dir=rules_dir))
+    alerts = json.loads(monitor_cli("--db", url, "alerts", "list", "--format", "json", cwd=workdir,
+                                    rules_dir=rules_dir))
     seconds = time.perf_counter() - started
     # The same arguments give the same files: regenerate them here to learn what was planted where.
     dataset = generate_municipality(directory / "truth", seed=seed, weeks=weeks, scale=scale, schemes=schemes)
@@ -120,7 +127,8 @@ def run_seed(
     with dataset.files["visits"].open(encoding="utf-8") as f:
         visits = sum(1 for _ in f) - 1
     rows = {r["org_number"]: r for r in ranking}
-    return SeedResult(seed, dataset, rows, _points(rows, db_path), visits, seconds)
+    return SeedResult(seed, dataset, rows, _points(rows, db_path), visits, seconds,
+                      {a["org_number"] for a in alerts})
 
 
 def _sha256(path: Path) -> str:
@@ -234,6 +242,24 @@ def print_table(results: list[SeedResult]) -> None:
     print(f"{'mean':>6} {'':>5} {'':>5} {'':>7}   {aps}   {pks}   {violations:>10.1f}")
     print(f"\nk = planted suppliers. uncovered: where {', '.join(UNCOVERED_SCHEMES)} ranks in the outliers-alone "
           "ranking (of all suppliers; of the honest ones and itself) and in the combined one.")
+
+
+def print_alerts(results: list[SeedResult]) -> None:
+    """Who gets an alert (rules/scoring.yaml alerts.threshold) and where each scheme ranks: the
+    figures the calibration of the alert threshold is judged by (issue 11; not yet an aim here)."""
+    print("\nAlerts (score >= alerts.threshold) and the place of each planted scheme in the combined ranking:")
+    print(f"{'seed':>6} {'planted with alert':>18} {'honest with alert':>18} {'door observation':>16}   places")
+    for r in results:
+        planted = r.dataset.planted
+        honest = [o for o in r.rows if o not in planted]
+        honest_alerted = [o for o in honest if o in r.alerted]
+        order = r.judged["combined"].order
+        places = {scheme: order.index(org) + 1 for org, scheme in planted.items()}
+        door = places.get("door_observation")
+        print(f"{r.seed:>6} {sum(o in r.alerted for o in planted):>10}/{len(planted):<7} "
+              f"{len(honest_alerted):>7}/{len(honest):<3} ({len(honest_alerted) / max(len(honest), 1):>4.0%}) "
+              f"{door if door is not None else '-':>16}   "
+              + ", ".join(f"{scheme} {place}" for scheme, place in sorted(places.items(), key=lambda x: x[1])))
 
 
 def print_verdicts(results: list[SeedResult]) -> bool:
@@ -359,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         isolated.append(result)
         print(f"  seed {seed}, only {', '.join(UNCOVERED_SCHEMES)} planted: {result.seconds:.1f} s", flush=True)
     print_table(results)
+    print_alerts(results)
     ok = print_verdicts(results)
     ok &= print_isolated(isolated)
     print(f"\n{len(results)} seeds in {time.perf_counter() - started:.0f} s; look-alikes: "
