@@ -23,11 +23,13 @@ from monitor.alerting.mail import (
     render_email,
     stable_message_id,
 )
+from monitor.alerting.sections import DigestSections, build_sections, data_period, top_line
 from monitor.config import Settings
 from monitor.jobs.runs import failing_jobs
 from monitor.models import ImportBatch
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
+from monitor.runs import latest_run
 from monitor.timestamps import STOCKHOLM, local_text
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,10 @@ class DigestContext:
     imports: list[DigestImport]
     rejected_rows: int
     failing_jobs: list[DigestJobProblem] = field(default_factory=list)
+    # The line read first ("3 nya larm, 2 stigande, ...") and the visits the scores judged.
+    top_line: str = ""
+    data_period: str = ""
+    sections: DigestSections = field(default_factory=DigestSections)
 
 
 @dataclass
@@ -115,6 +121,9 @@ def build_digest_context(
         ranking = latest_ranking(conn, language=settings.language)
         if ranking is None:
             return None
+        run = latest_run(conn)
+        previous = {s.org_number: s.previous_score for s in ranking.suppliers if s.previous_score is not None}
+        sections = build_sections(conn, t, settings.language, now, previous, settings.base_url)
         b = ImportBatch.__table__.c  # type: ignore[attr-defined]
         batches = conn.execute(
             select(b.kind, b.file_name, b.rows_accepted, b.rows_rejected, b.status)
@@ -148,6 +157,9 @@ def build_digest_context(
         failing_jobs=[DigestJobProblem(r.job, local_text(r.finished_at or r.started_at),
                                        (r.error or "").split(":", 1)[0])
                       for r in failing_jobs(engine)],
+        top_line=top_line(sections, t, settings.language),
+        data_period=data_period(run.window_start, run.window_end, t) if run is not None else "",
+        sections=sections,
     )
 
 

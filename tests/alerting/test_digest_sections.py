@@ -1,0 +1,172 @@
+"""The digest's top line, data period and alert sections: what changed in the alerts this week."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, select, update
+
+from monitor.alerting.mail import load_strings
+from monitor.alerting.sections import build_sections
+from monitor.alerts import lifecycle
+from monitor.alerts.states import SYSTEM
+from monitor.config import PROJECT_DIR
+from monitor.models import Alert, ScoringRun, Supplier, SupplierScore
+from tests.alerting.test_digest import outbox, parse, send
+from tests.conftest import HONEST, SUSPECT
+
+_alerts = Alert.__table__  # type: ignore[attr-defined]
+_runs = ScoringRun.__table__  # type: ignore[attr-defined]
+_scores = SupplierScore.__table__  # type: ignore[attr-defined]
+_suppliers = Supplier.__table__  # type: ignore[attr-defined]
+
+
+def digest(engine: Engine, settings, now) -> tuple[str, str, str]:
+    send(engine, settings, now)
+    (eml,) = outbox(settings)
+    return parse(eml.read_bytes())
+
+
+def test_the_top_line_counts_one_new_alert_and_names_the_visits_it_covers(scored, settings, now):
+    _, text, html = digest(scored(), settings, now)
+    line = "1 nytt larm, 0 stigande, 0 väckta ur snooze; 0 under granskning"
+    for part in (text, html):
+        assert line in part
+        assert "besök 13 jul – 6 okt" in part
+    # It is the first thing after the heading.
+    assert text.splitlines()[2] == line
+
+
+def test_the_top_line_and_period_are_in_english_when_the_language_is_english(scored, settings, now):
+    _, text, html = digest(scored(), settings.model_copy(update={"language": "en"}), now)
+    for part in (text, html):
+        assert "1 new alert, 0 rising, 0 woken from snooze; 0 in review" in part
+        assert "visits 13 Jul – 6 Oct" in part
+        assert "New alerts (1)" in part
+
+
+def rescore(engine: Engine) -> None:
+    from monitor.findings.rules import load_rules
+    from monitor.ranking.score import load_scoring_config
+    from monitor.scoring import run_scoring
+
+    rules_dir = PROJECT_DIR / "rules"
+    run_scoring(engine, load_rules(rules_dir), load_scoring_config(rules_dir))
+
+
+def dismiss_reasons() -> dict[str, str]:
+    from monitor.ranking.score import load_scoring_config
+
+    return load_scoring_config(PROJECT_DIR / "rules").alerts.dismiss_reasons
+
+
+def test_a_dismissed_supplier_is_not_announced_as_new_again_but_listed_as_closed(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        reasons = dismiss_reasons()
+        lifecycle.dismiss(conn, SUSPECT["org_number"], "Karin", next(iter(reasons)), "Granskat", reasons)
+    rescore(engine)  # the same evidence scored again: the alert stays dismissed
+    _, text, html = digest(engine, settings, now)
+    for part in (text, html):
+        assert "0 nya larm" in part
+        assert "Nya larm" not in part
+        assert "Stängda denna vecka (1)" in part
+        assert "avskriven" in part
+
+
+def test_a_woken_supplier_says_why_it_woke(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        lifecycle.review(conn, SUSPECT["org_number"], "Karin")
+        lifecycle.snooze(conn, SUSPECT["org_number"], "Karin", now + timedelta(days=30), "väntar på IVO")
+        alert = lifecycle.load_alert(conn, SUSPECT["org_number"], for_change=True)
+        # What a scoring run does when the score rose enough (monitor.alerts.sync).
+        lifecycle.change_alert(conn, alert, SYSTEM, "wake", {"snoozed_until": None}, "score rose", None,
+                               {"kind": "score_rise", "from": 40.0, "to": 70.0})
+    _, text, html = digest(engine, settings, now)
+    for part in (text, html):
+        assert "0 nya larm, 0 stigande, 1 väckt ur snooze; 1 under granskning" in part
+        assert "Väckta ur snooze (1)" in part
+        assert "varför: risken steg från 40 till 70" in part
+
+
+def test_a_snoozed_supplier_stays_out_of_the_sections(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        lifecycle.review(conn, SUSPECT["org_number"], "Karin")
+        lifecycle.snooze(conn, SUSPECT["org_number"], "Karin", now + timedelta(days=30), "väntar på IVO")
+    _, text, _ = digest(engine, settings, now)
+    assert "Fortfarande öppna" not in text and "Väckta ur snooze" not in text
+
+
+def test_a_supplier_in_review_whose_score_rose_is_rising_with_its_change(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        lifecycle.review(conn, SUSPECT["org_number"], "Karin")
+        supplier_id = conn.execute(select(_suppliers.c.id).where(
+            _suppliers.c.org_number == SUSPECT["org_number"])).scalar_one()
+        conn.execute(update(_scores).where(_scores.c.supplier_id == supplier_id).values(score=50.0))
+    rescore(engine)
+    _, text, html = digest(engine, settings, now)
+    for part in (text, html):
+        assert "0 nya larm, 1 stigande, 0 väckta ur snooze; 1 under granskning" in part
+        assert "Stigande (1)" in part
+        assert "(+20)" in part and "under granskning, Karin" in part
+    assert "Risk (0–100): 70 (+20) – under granskning, Karin" in text
+
+
+def test_a_supplier_still_open_shows_its_state_and_assignee(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        lifecycle.review(conn, SUSPECT["org_number"], "Karin", assignee="Sven")
+        lifecycle.escalate(conn, SUSPECT["org_number"], "Karin", "polisanmälan")
+    _, text, html = digest(engine, settings, now)
+    for part in (text, html):
+        assert "Fortfarande öppna (1)" in part
+        assert "eskalerad, Sven" in part
+        assert "0 under granskning" in part
+
+
+REASONS = [{"source": "rule", "id": f"r{i}", "title": f"Skäl {i}", "detail": f"detalj {i}", "points": float(i)}
+           for i in range(1, 6)]
+
+
+def with_reasons(engine: Engine, reasons: list[dict]) -> Engine:
+    with engine.begin() as conn:
+        supplier_id = conn.execute(select(_suppliers.c.id).where(
+            _suppliers.c.org_number == SUSPECT["org_number"])).scalar_one()
+        conn.execute(update(_alerts).where(_alerts.c.supplier_id == supplier_id).values(reasons=reasons))
+    return engine
+
+
+def test_it_shows_the_two_strongest_reasons_and_links_the_rest_to_the_supplier_page(scored, settings, now):
+    engine = with_reasons(scored(), REASONS)
+    linked = settings.model_copy(update={"base_url": "https://monitor.kommun.example/"})
+    _, text, html = digest(engine, linked, now)
+    page = f"https://monitor.kommun.example/suppliers/{SUSPECT['org_number']}"
+    for part in (text, html):
+        assert "Skäl 5" in part and "Skäl 4" in part and "Skäl 3" not in part
+        assert "och 3 skäl till" in part
+    assert f'<a href="{page}">och 3 skäl till</a>' in html
+    assert f"och 3 skäl till: {page}" in text
+
+
+def test_without_a_base_url_the_remaining_reasons_are_counted_but_not_linked(scored, settings, now):
+    _, text, html = digest(with_reasons(scored(), REASONS), settings, now)
+    assert "och 3 skäl till" in html and "/suppliers/" not in html and "/suppliers/" not in text
+
+
+def test_a_reason_with_markup_is_escaped_in_html_and_kept_as_written_in_text(scored, settings, now):
+    markup = [{"source": "rule", "id": "x", "title": "<img src=x onerror=alert(1)>", "detail": "a & b",
+               "points": 9.0}]
+    _, text, html = digest(with_reasons(scored(), markup), settings, now)
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x onerror=alert(1)>" in text
+
+
+def test_sections_are_empty_for_a_week_without_alerts(engine, settings, now):
+    t = load_strings(PROJECT_DIR / "alerts", "sv")
+    with engine.connect() as conn:
+        sections = build_sections(conn, t, "sv", now, {}, None)
+    assert not sections.anything_new and sections.still_open == [] and sections.in_review == 0
+    assert HONEST  # the persona suppliers exist, but none has an alert
