@@ -93,7 +93,8 @@ class DigestOutcome:
     location: str | None  # where it went; None when nothing was sent this time (see status)
     suppliers: int
     # sent: delivered now; already sent, being sent by another process ("claimed", "sending"),
-    # or "uncertain": the mail server may have it, and it is not sent again without --force.
+    # or "uncertain": the mail server may have it, and it is not sent again without --force;
+    # "skipped": nothing was new and MONITOR_DIGEST_ONLY_WHEN_NEW is set (not tried again that week).
     status: str = "sent"
     error: str | None = None
 
@@ -189,6 +190,11 @@ def send_digest(
         context = build_digest_context(engine, settings, config, now)
         if context is None:
             raise LookupError("no scoring run yet: run `monitor score` first")
+        if settings.digest_only_when_new and not force and not context.sections.anything_new:
+            # Recorded as done for the week, so the scheduler's retries do not ask again.
+            record(engine, claim, "skipped", error=None)
+            logger.info("Digest skipped period=%s: no new, rising or woken alert", period)
+            return DigestOutcome(period, None, 0, status="skipped")
         subject, text, html = render_email(settings.resolved("templates_dir"), "digest", context)
         message_id = stable_message_id(settings, f"digest-{period}", settings.recipients,
                                        claim.attempt - 1 if claim.resend else 0)

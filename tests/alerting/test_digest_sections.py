@@ -170,3 +170,61 @@ def test_sections_are_empty_for_a_week_without_alerts(engine, settings, now):
         sections = build_sections(conn, t, "sv", now, {}, None)
     assert not sections.anything_new and sections.still_open == [] and sections.in_review == 0
     assert HONEST  # the persona suppliers exist, but none has an alert
+
+
+# --- only when something is new ---------------------------------------------------------------
+
+
+def quiet_week(engine: Engine) -> Engine:
+    """The only alert is already in review: nothing new, rising or woken."""
+    with engine.begin() as conn:
+        lifecycle.review(conn, SUSPECT["org_number"], "Karin")
+    return engine
+
+
+def digest_status(engine: Engine) -> str:
+    from monitor.models import DigestLog
+
+    log = DigestLog.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return conn.execute(select(log.c.status)).scalar_one()
+
+
+def test_with_only_when_new_a_quiet_week_sends_nothing_and_is_not_tried_again(scored, settings, now):
+    engine = quiet_week(scored())
+    only_new = settings.model_copy(update={"digest_only_when_new": True})
+    assert send(engine, only_new, now).status == "skipped"
+    assert outbox(settings) == [] and digest_status(engine) == "skipped"
+    # The scheduler's next attempt that week leaves it be, even if something turned up meanwhile.
+    again = send(engine, only_new, now + timedelta(hours=1))
+    assert again.status == "skipped" and again.location is None and outbox(settings) == []
+
+
+def test_with_only_when_new_a_week_with_a_new_alert_is_sent(scored, settings, now):
+    outcome = send(scored(), settings.model_copy(update={"digest_only_when_new": True}), now)
+    assert outcome.status == "sent" and len(outbox(settings)) == 1
+
+
+def test_a_quiet_week_is_sent_when_the_setting_is_off_or_the_digest_is_forced(scored, settings, now):
+    engine = quiet_week(scored())
+    assert send(engine, settings, now).status == "sent"
+    (eml,) = outbox(settings)
+    _, text, _ = parse(eml.read_bytes())
+    assert "0 nya larm, 0 stigande, 0 väckta ur snooze; 1 under granskning" in text
+
+
+def test_force_sends_a_skipped_week(scored, settings, now):
+    engine = quiet_week(scored())
+    only_new = settings.model_copy(update={"digest_only_when_new": True})
+    send(engine, only_new, now)
+    forced = send(engine, only_new, now, force=True)
+    assert forced.status == "sent" and len(outbox(settings)) == 1 and digest_status(engine) == "sent"
+
+
+def test_the_setting_is_read_from_the_environment(settings):
+    from monitor.config import load_settings
+
+    loaded = load_settings({"MONITOR_DATABASE_URL": "sqlite://", "MONITOR_DIGEST_ONLY_WHEN_NEW": "true",
+                            "MONITOR_BASE_URL": "https://monitor.kommun.example"})
+    assert loaded.digest_only_when_new is True and loaded.base_url == "https://monitor.kommun.example"
+    assert settings.digest_only_when_new is False and settings.base_url is None
