@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from monitor.alerts.states import CONFIRMED, DISMISSED, IN_REVIEW, OPEN_STATES
-from monitor.models import Alert, AlertEvent, Supplier
+from monitor.models import Alert, AlertEvent, ArticleSource, Feed, Supplier
 from monitor.phrasing import fill
 from monitor.ranking.wording import reworded
 from monitor.timestamps import STOCKHOLM
@@ -22,6 +22,8 @@ from monitor.timestamps import STOCKHOLM
 _alerts = Alert.__table__  # type: ignore[attr-defined]
 _events = AlertEvent.__table__  # type: ignore[attr-defined]
 _suppliers = Supplier.__table__  # type: ignore[attr-defined]
+_sources = ArticleSource.__table__  # type: ignore[attr-defined]
+_feeds = Feed.__table__  # type: ignore[attr-defined]
 # A score up by at least this since the previous run counts as rising (as RankedSupplier.trend).
 RISING_POINTS = 5.0
 # Reasons shown per supplier; the rest are counted and linked.
@@ -32,6 +34,17 @@ SHOWN_REASONS = 2
 class SectionReason:
     title: str
     detail: str
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A news article behind a media reason. Title and outlet come from feeds, so they are
+    untrusted: the HTML template escapes them, and only an http(s) address becomes a link."""
+
+    title: str
+    url: str | None
+    outlet: str
+    date: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class SectionAlert:
     more: str  # "och 3 skäl till", or ""
     link: str | None  # the supplier's page in the UI, when MONITOR_BASE_URL is set
     why: str | None  # why it was woken or re-opened
+    headlines: list[Headline] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,16 +86,19 @@ def data_period(start: datetime | None, end: datetime | None, t: dict[str, str])
     """"besök 5 okt – 1 nov": the visits the latest regular run judged."""
     if start is None or end is None:
         return ""
-    months = t["months"].split()
 
     def day(d: date) -> str:
-        return f"{d.day} {months[d.month - 1]}"
+        return _day(d, t)
 
     first = start.astimezone(STOCKHOLM).date()
     # The window ends at an exclusive instant (midnight after the last day).
     last = (end.astimezone(STOCKHOLM) - timedelta(microseconds=1)).date()
     year = f" {last.year}" if first.year != last.year else ""
     return t["data_period"].format(start=day(first) + year, end=f"{day(last)}{year}")
+
+
+def _day(d: date, t: dict[str, str]) -> str:
+    return f"{d.day} {t['months'].split()[d.month - 1]}"
 
 
 def worded_cause(cause: dict[str, Any] | None, t: dict[str, str], language: str) -> str | None:
@@ -123,6 +140,7 @@ def build_sections(conn: Connection, t: dict[str, str], language: str, now: date
     for e in conn.execute(select(_events).where(_events.c.at >= since).order_by(_events.c.id)):
         events.setdefault(e.alert_id, []).append(e)
     sections = DigestSections(in_review=sum(1 for r in rows if r.state == IN_REVIEW))
+    outlets = _outlets(conn, rows)
     for row in sorted(rows, key=lambda r: (-r.score, r.org_number)):
         week = events.get(row.id, [])
         actions = [e.action for e in week]
@@ -132,23 +150,54 @@ def build_sections(conn: Connection, t: dict[str, str], language: str, now: date
         snoozed = row.snoozed_until is not None and row.snoozed_until > now
         if row.state in OPEN_STATES and ("open" in actions or "reopen" in actions) and row.state == "ny":
             why = worded_cause(latest_cause, t, language) if "reopen" in actions else None
-            sections.new.append(_alert(row, t, language, previous, base_url, why))
+            sections.new.append(_alert(row, t, language, outlets, previous, base_url, why))
         elif row.state in OPEN_STATES and "wake" in actions and not snoozed:
-            sections.woken.append(_alert(row, t, language, previous, base_url,
+            sections.woken.append(_alert(row, t, language, outlets, previous, base_url,
                                          worded_cause(latest_cause, t, language)))
         elif row.state in OPEN_STATES and not snoozed and previous is not None \
                 and row.score >= previous + RISING_POINTS:
-            sections.rising.append(_alert(row, t, language, previous, base_url, None))
+            sections.rising.append(_alert(row, t, language, outlets, previous, base_url, None))
         elif row.state in OPEN_STATES and not snoozed:
-            sections.still_open.append(_alert(row, t, language, previous, base_url, None))
+            sections.still_open.append(_alert(row, t, language, outlets, previous, base_url, None))
         elif row.state in (CONFIRMED, DISMISSED) and any(
                 e.after.get("state") == row.state and e.before.get("state") != row.state for e in week):
-            sections.closed.append(_alert(row, t, language, previous, base_url, None))
+            sections.closed.append(_alert(row, t, language, outlets, previous, base_url, None))
     return sections
 
 
-def _alert(row: Any, t: dict[str, str], language: str, previous: float | None, base_url: str | None,
-           why: str | None) -> SectionAlert:
+def _outlets(conn: Connection, rows: list[Any]) -> dict[int, str]:
+    """Article id -> the name of the first feed that carried it, for the alerts' media reasons."""
+    ids = {a["article_id"] for row in rows for r in row.reasons or [] if r.get("source") == "media"
+           for a in r.get("articles", []) if a.get("article_id") is not None}
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    for source in conn.execute(select(_sources.c.article_id, _feeds.c.name)
+                               .join(_feeds, _feeds.c.id == _sources.c.feed_id)
+                               .where(_sources.c.article_id.in_(ids)).order_by(_sources.c.id)):
+        found.setdefault(source.article_id, source.name)
+    return found
+
+
+def _headlines(reasons: list[dict[str, Any]], outlets: dict[int, str], t: dict[str, str]) -> list[Headline]:
+    out = []
+    for reason in reasons:
+        if reason.get("source") != "media":
+            continue
+        for article in reason.get("articles", []):
+            url = article.get("url") or None
+            if url is not None and not str(url).lower().startswith(("https://", "http://")):
+                url = None  # a javascript: or data: address from a feed is never a link
+            when = article.get("published")
+            out.append(Headline(
+                title=str(article.get("title", "")), url=url, outlet=outlets.get(article.get("article_id"), ""),
+                date=_day(date.fromisoformat(when), t) + f" {when[:4]}" if when else "",
+            ))
+    return out
+
+
+def _alert(row: Any, t: dict[str, str], language: str, outlets: dict[int, str], previous: float | None,
+           base_url: str | None, why: str | None) -> SectionAlert:
     reasons = sorted((reworded(r, language) for r in row.reasons or []),
                      key=lambda r: -float(r.get("points") or 0))
     rest = len(reasons) - SHOWN_REASONS
@@ -159,4 +208,5 @@ def _alert(row: Any, t: dict[str, str], language: str, previous: float | None, b
         more=fill(t["more_reasons"], {"count": rest}, language) if rest > 0 else "",
         link=f"{base_url.rstrip('/')}/suppliers/{row.org_number}" if base_url else None,
         why=why,
+        headlines=_headlines(row.reasons or [], outlets, t),
     )

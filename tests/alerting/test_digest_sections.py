@@ -228,3 +228,46 @@ def test_the_setting_is_read_from_the_environment(settings):
                             "MONITOR_BASE_URL": "https://monitor.kommun.example"})
     assert loaded.digest_only_when_new is True and loaded.base_url == "https://monitor.kommun.example"
     assert settings.digest_only_when_new is False and settings.base_url is None
+
+
+# --- media headlines --------------------------------------------------------------------------
+
+
+def with_headlines(engine: Engine, now) -> Engine:
+    """A media reason on the alert: one article with a link, one whose "link" is a script."""
+    from sqlalchemy import insert
+
+    from monitor.models import Article, ArticleSource, Feed
+
+    articles, sources, feeds = Article.__table__, ArticleSource.__table__, Feed.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        feed_id = conn.execute(insert(feeds).values(name="Lokal<tidning>", url="https://tidning.example/rss",
+                                                    tags=[]).returning(feeds.c.id)).scalar_one()
+        ids = []
+        for n in (1, 2):
+            article_id = conn.execute(insert(articles).values(
+                identity=str(n) * 64, title=f"artikel {n}", title_key=f"artikel {n}", content_hash=str(n) * 64,
+                published_at=now, first_seen_at=now, updated_at=now).returning(articles.c.id)).scalar_one()
+            conn.execute(insert(sources).values(article_id=article_id, feed_id=feed_id, entry_key=str(n) * 64,
+                                                content_hash=str(n) * 64))
+            ids.append(article_id)
+    media = {"source": "media", "id": "media", "title": "Media", "detail": "", "points": 50.0, "article_count": 2,
+             "articles": [
+                 {"article_id": ids[0], "title": "<b>Fusk</b> i hemtjänsten", "published": "2026-12-02",
+                  "url": "https://tidning.example/a?x=1&y=2", "keywords": []},
+                 {"article_id": ids[1], "title": "Klicka här", "published": "2026-11-30",
+                  "url": "javascript:alert(1)", "keywords": []}]}
+    return with_reasons(engine, [media])
+
+
+def test_media_headlines_are_links_with_outlet_and_date_escaped_in_html(scored, settings, now):
+    _, text, html = digest(with_headlines(scored(), now), settings, now)
+    assert ('I media: <a href="https://tidning.example/a?x=1&amp;y=2">&lt;b&gt;Fusk&lt;/b&gt; i hemtjänsten</a>'
+            in html)
+    assert "(Lokal&lt;tidning&gt;, 2 dec 2026)" in html
+    assert "<b>Fusk</b>" not in html and "<tidning>" not in html
+    # An address that is not http(s) is shown as text, never as a link.
+    assert "javascript:" not in html and "I media: Klicka här" in html
+    assert ("I media: <b>Fusk</b> i hemtjänsten (Lokal<tidning>, 2 dec 2026) https://tidning.example/a?x=1&y=2"
+            in text)
+    assert "I media: Klicka här (Lokal<tidning>, 30 nov 2026)\n" in text
