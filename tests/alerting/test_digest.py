@@ -175,6 +175,25 @@ def test_it_delivers_over_smtp_to_the_configured_recipient(scored, settings, now
     assert outbox(settings) == []
 
 
+def test_over_smtp_the_digest_is_text_and_html_alternatives_carrying_the_same_top_line_and_sections(
+        scored, settings, now, smtp_server):
+    inbox, port = smtp_server
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                       "base_url": "https://monitor.kommun.example"})
+    send(scored(), smtp, now)
+    (envelope,) = inbox.envelopes
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in message.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    _, text, html = parse(envelope.content)
+    for part in (text, html):
+        for shown in ("1 nytt larm, 0 stigande, 0 väckta ur snooze; 0 under granskning",
+                      "Underlag: besök 13 jul – 6 okt", "Nya larm (1)", SUSPECT["name"], REASON):
+            assert shown in part, shown
+
+
 def test_it_refuses_to_send_over_smtp_to_nobody(scored, settings, now, smtp_server):
     inbox, port = smtp_server
     nobody = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "digest_recipients": ""})
