@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from monitor.alerting.chart import trend_chart
 from monitor.alerting.claims import Refusal, claim_period, record
 from monitor.alerting.mail import (
     DeliveryUncertain,
@@ -20,6 +21,7 @@ from monitor.alerting.mail import (
     build_message,
     deliver,
     load_strings,
+    mail_domain,
     render_email,
     stable_message_id,
 )
@@ -85,6 +87,10 @@ class DigestContext:
     top_line: str = ""
     data_period: str = ""
     sections: DigestSections = field(default_factory=DigestSections)
+    # The risk-trend chart, sent inside the email; no chart when no alert is open.
+    chart_cid: str | None = None
+    chart_alt: str = ""
+    chart_png: bytes | None = None
 
 
 @dataclass
@@ -125,6 +131,8 @@ def build_digest_context(
         run = latest_run(conn)
         previous = {s.org_number: s.previous_score for s in ranking.suppliers if s.previous_score is not None}
         sections = build_sections(conn, t, settings.language, now, previous, settings.base_url)
+        shown = [*sections.new, *sections.woken, *sections.rising, *sections.still_open]
+        chart = trend_chart(conn, [a.org_number for a in shown], t, settings.language)
         b = ImportBatch.__table__.c  # type: ignore[attr-defined]
         batches = conn.execute(
             select(b.kind, b.file_name, b.rows_accepted, b.rows_rejected, b.status)
@@ -161,6 +169,9 @@ def build_digest_context(
         top_line=top_line(sections, t, settings.language),
         data_period=data_period(run.window_start, run.window_end, t) if run is not None else "",
         sections=sections,
+        chart_cid=f"trend.{period_key(now)}@{mail_domain(settings)}" if chart else None,
+        chart_alt=chart.alt if chart else "",
+        chart_png=chart.png if chart else None,
     )
 
 
@@ -198,7 +209,8 @@ def send_digest(
         subject, text, html = render_email(settings.resolved("templates_dir"), "digest", context)
         message_id = stable_message_id(settings, f"digest-{period}", settings.recipients,
                                        claim.attempt - 1 if claim.resend else 0)
-        message = build_message(settings, settings.recipients, subject, text, html, now, message_id)
+        images = [(context.chart_cid, context.chart_png)] if context.chart_cid and context.chart_png else None
+        message = build_message(settings, settings.recipients, subject, text, html, now, message_id, images)
         location = deliver(settings, message, f"digest-{period}", new_file=claim.resend,
                            on_handover=lambda: handing_over(message_id))
     except DeliveryUncertain as exc:

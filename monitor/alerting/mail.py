@@ -86,8 +86,10 @@ def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> st
 
 def build_message(
     settings: Settings, recipients: list[str], subject: str, text: str, html: str, now: datetime,
-    message_id: str | None = None,
+    message_id: str | None = None, images: list[tuple[str, bytes]] | None = None,
 ) -> EmailMessage:
+    """A text and an HTML alternative; `images` ((content id, PNG) pairs) go beside the HTML
+    part (multipart/related), which shows them with <img src="cid:...">."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.mail_from
@@ -96,6 +98,10 @@ def build_message(
     message["Message-ID"] = message_id or make_msgid(domain=mail_domain(settings))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if images:
+        html_part = message.get_payload()[1]  # type: ignore[index]
+        for cid, png in images:
+            html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
     return message
 
 

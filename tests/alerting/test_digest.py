@@ -184,9 +184,15 @@ def test_over_smtp_the_digest_is_text_and_html_alternatives_carrying_the_same_to
     (envelope,) = inbox.envelopes
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert message.get_content_type() == "multipart/alternative"
-    parts = [p.get_content_type() for p in message.iter_parts()]
-    assert parts == ["text/plain", "text/html"]
-    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    plain, related = message.iter_parts()
+    assert (plain.get_content_type(), related.get_content_type()) == ("text/plain", "multipart/related")
+    html_part, chart = related.iter_parts()
+    assert (html_part.get_content_type(), chart.get_content_type()) == ("text/html", "image/png")
+    assert plain.get_content_charset() == "utf-8" and html_part.get_content_charset() == "utf-8"
+    # The chart is shown from inside the message (CID), never fetched from a server.
+    cid = chart["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html_part.get_content()
+    assert chart.get_content().startswith(b"\x89PNG")
     _, text, html = parse(envelope.content)
     for part in (text, html):
         for shown in ("1 nytt larm, 0 stigande, 0 väckta ur snooze; 0 under granskning",

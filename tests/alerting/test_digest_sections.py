@@ -271,3 +271,27 @@ def test_media_headlines_are_links_with_outlet_and_date_escaped_in_html(scored, 
     assert ("I media: <b>Fusk</b> i hemtjänsten (Lokal<tidning>, 2 dec 2026) https://tidning.example/a?x=1&y=2"
             in text)
     assert "I media: Klicka här (Lokal<tidning>, 30 nov 2026)\n" in text
+
+
+# --- risk-trend chart -------------------------------------------------------------------------
+
+
+def test_the_trend_chart_has_alt_text_with_each_course_in_both_parts(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        conn.execute(update(_scores).values(score=50.0))  # the first run, lower
+    rescore(engine)
+    _, text, html = digest(engine, settings, now)
+    alt = f"Risktrend för de högsta öppna larmen, 2 körningar: {SUSPECT['name']} 50 → 70"
+    assert alt in text
+    assert f'alt="{alt}"' in html and 'src="cid:trend.' in html
+
+
+def test_there_is_no_chart_when_no_alert_is_open(scored, settings, now):
+    engine = scored()
+    with engine.begin() as conn:
+        reasons = dismiss_reasons()
+        lifecycle.dismiss(conn, SUSPECT["org_number"], "Karin", next(iter(reasons)), "Granskat", reasons)
+    send(engine, settings, now)
+    (eml,) = outbox(settings)
+    assert b"image/png" not in eml.read_bytes() and b"cid:" not in eml.read_bytes()
