@@ -1,5 +1,8 @@
 """The digest's small risk-trend chart: the open alerts' scores over the latest regular runs,
-as a PNG sent inside the email (CID), with alt text that says the same in words."""
+as a PNG sent inside the email (CID), with alt text, and a caption giving the same numbers.
+
+Supplier names stay out of the alt attribute: after CSS inlining an attribute keeps a name's
+"<" as it is (valid HTML, but a needless risk with names from a register), while text is escaped."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ CHART_RUNS = 8
 @dataclass(frozen=True)
 class TrendChart:
     png: bytes
-    alt: str
+    alt: str  # what the picture is
+    caption: str  # each supplier's course in numbers: "Hemtjänst Beta AB 50 → 70; ..."
 
 
 def trend_chart(conn: Connection, org_numbers: list[str], t: dict[str, str], language: str) -> TrendChart | None:
@@ -45,17 +49,16 @@ def trend_chart(conn: Connection, org_numbers: list[str], t: dict[str, str], lan
     drawn = [org for org in orgs if history[org]]
     if not drawn:
         return None
-    return TrendChart(_png(drawn, history, names, len(run_ids), t), _alt(drawn, history, names, t, language))
-
-
-def _alt(orgs: list[str], history: dict[str, list[tuple[int, float]]], names: dict[str, str],
-         t: dict[str, str], language: str) -> str:
-    def course(org: str) -> str:
-        scores = [f"{score:.0f}" for _, score in history[org]]
-        return f"{names[org]} {' → '.join(scores)}"
-
     runs = max(len(points) for points in history.values())
-    return fill(t["chart_alt"], {"runs": runs}, language) + "; ".join(course(org) for org in orgs)
+    alt = fill(t["chart_alt"], {"suppliers": len(drawn), "runs": runs}, language)
+    return TrendChart(_png(drawn, history, names, len(run_ids), t), alt, _caption(drawn, history, names))
+
+
+def _caption(orgs: list[str], history: dict[str, list[tuple[int, float]]], names: dict[str, str]) -> str:
+    def course(org: str) -> str:
+        return f"{names[org]} {' → '.join(f'{score:.0f}' for _, score in history[org])}"
+
+    return "; ".join(course(org) for org in orgs)
 
 
 def _png(orgs: list[str], history: dict[str, list[tuple[int, float]]], names: dict[str, str], runs: int,

@@ -90,6 +90,7 @@ class DigestContext:
     # The risk-trend chart, sent inside the email; no chart when no alert is open.
     chart_cid: str | None = None
     chart_alt: str = ""
+    chart_caption: str = ""
     chart_png: bytes | None = None
 
 
@@ -171,6 +172,7 @@ def build_digest_context(
         sections=sections,
         chart_cid=f"trend.{period_key(now)}@{mail_domain(settings)}" if chart else None,
         chart_alt=chart.alt if chart else "",
+        chart_caption=chart.caption if chart else "",
         chart_png=chart.png if chart else None,
     )
 

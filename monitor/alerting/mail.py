@@ -66,7 +66,15 @@ def render_email(templates_dir: Path, name: str, context: Any) -> tuple[str, str
         html = env.get_template(f"{name}.body.html").render(values)
     except TemplateError as exc:
         raise ConfigFileError(f"{_template_location(exc, templates_dir, name)}: template error: {exc}") from exc
-    return " ".join(subject.split()), text, html
+    return " ".join(subject.split()), text, inline_css(html)
+
+
+def inline_css(html: str) -> str:
+    """The <style> rules copied into each element's style attribute: Gmail and Outlook ignore
+    a stylesheet in the head. Inlining never fetches a remote stylesheet."""
+    import css_inline
+
+    return str(css_inline.CSSInliner(load_remote_stylesheets=False).inline(html))
 
 
 def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, select
 
@@ -188,6 +189,9 @@ def _headlines(reasons: list[dict[str, Any]], outlets: dict[int, str], t: dict[s
             url = article.get("url") or None
             if url is not None and not str(url).lower().startswith(("https://", "http://")):
                 url = None  # a javascript: or data: address from a feed is never a link
+            elif url is not None:
+                # Quotes, angle brackets and spaces percent-encoded: the address stays one attribute.
+                url = quote(str(url), safe=":/?#[]@!$&()*+,;=%~-._")
             when = article.get("published")
             out.append(Headline(
                 title=str(article.get("title", "")), url=url, outlet=outlets.get(article.get("article_id"), ""),

@@ -256,7 +256,9 @@ def with_headlines(engine: Engine, now) -> Engine:
                  {"article_id": ids[0], "title": "<b>Fusk</b> i hemtjänsten", "published": "2026-12-02",
                   "url": "https://tidning.example/a?x=1&y=2", "keywords": []},
                  {"article_id": ids[1], "title": "Klicka här", "published": "2026-11-30",
-                  "url": "javascript:alert(1)", "keywords": []}]}
+                  "url": "javascript:alert(1)", "keywords": []},
+                 {"article_id": ids[1], "title": "Trick", "published": "2026-11-30",
+                  "url": 'https://tidning.example/"><script>x</script>', "keywords": []}]}
     return with_reasons(engine, [media])
 
 
@@ -271,20 +273,24 @@ def test_media_headlines_are_links_with_outlet_and_date_escaped_in_html(scored, 
     assert ("I media: <b>Fusk</b> i hemtjänsten (Lokal<tidning>, 2 dec 2026) https://tidning.example/a?x=1&y=2"
             in text)
     assert "I media: Klicka här (Lokal<tidning>, 30 nov 2026)\n" in text
+    # An address with quotes and brackets stays one attribute.
+    assert '<a href="https://tidning.example/%22%3E%3Cscript%3Ex%3C/script%3E">Trick</a>' in html
+    assert "<script>" not in html
 
 
 # --- risk-trend chart -------------------------------------------------------------------------
 
 
-def test_the_trend_chart_has_alt_text_with_each_course_in_both_parts(scored, settings, now):
+def test_the_trend_chart_has_alt_text_and_each_course_in_numbers_in_both_parts(scored, settings, now):
     engine = scored()
     with engine.begin() as conn:
         conn.execute(update(_scores).values(score=50.0))  # the first run, lower
     rescore(engine)
     _, text, html = digest(engine, settings, now)
-    alt = f"Risktrend för de högsta öppna larmen, 2 körningar: {SUSPECT['name']} 50 → 70"
-    assert alt in text
-    assert f'alt="{alt}"' in html and 'src="cid:trend.' in html
+    alt = "Risktrend för 1 öppet larm över 2 körningar (siffrorna står under bilden)"
+    course = f"{SUSPECT['name']} 50 → 70"
+    assert f"{alt}:\n{course}" in text
+    assert f'alt="{alt}"' in html and 'src="cid:trend.' in html and course in html
 
 
 def test_there_is_no_chart_when_no_alert_is_open(scored, settings, now):
@@ -295,3 +301,10 @@ def test_there_is_no_chart_when_no_alert_is_open(scored, settings, now):
     send(engine, settings, now)
     (eml,) = outbox(settings)
     assert b"image/png" not in eml.read_bytes() and b"cid:" not in eml.read_bytes()
+
+
+def test_the_css_is_inlined_for_mail_clients_that_drop_stylesheets(scored, settings, now):
+    _, _, html = digest(scored(), settings, now)
+    assert "<style" not in html
+    assert '<span class="muted" style="color: #555;">' in html
+    assert '<p class="privacy" style="color: #555;font-size: 12px;margin-top: 24px;">' in html
