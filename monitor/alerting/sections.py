@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection, select
 
-from monitor.alerts.states import CONFIRMED, DISMISSED, IN_REVIEW, OPEN_STATES
+from monitor.alerts.states import CONFIRMED, DISMISSED, IN_REVIEW, NEW, OPEN_STATES
 from monitor.models import Alert, AlertEvent, ArticleSource, Feed, Supplier
 from monitor.phrasing import fill
 from monitor.ranking.wording import reworded
@@ -149,7 +149,7 @@ def build_sections(conn: Connection, t: dict[str, str], language: str, now: date
                              if e.action in ("wake", "reopen", "open")), None)
         previous = previous_scores.get(row.org_number)
         snoozed = row.snoozed_until is not None and row.snoozed_until > now
-        if row.state in OPEN_STATES and ("open" in actions or "reopen" in actions) and row.state == "ny":
+        if row.state == NEW and ("open" in actions or "reopen" in actions):
             why = worded_cause(latest_cause, t, language) if "reopen" in actions else None
             sections.new.append(_alert(row, t, language, outlets, previous, base_url, why))
         elif row.state in OPEN_STATES and "wake" in actions and not snoozed:

@@ -308,3 +308,21 @@ def test_the_css_is_inlined_for_mail_clients_that_drop_stylesheets(scored, setti
     assert "<style" not in html
     assert '<span class="muted" style="color: #555;">' in html
     assert '<p class="privacy" style="color: #555;font-size: 12px;margin-top: 24px;">' in html
+
+
+def test_monitor_digest_and_status_say_a_quiet_week_was_not_sent(scored, settings, now, db_url):
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+    from tests.conftest import TEST_KEY
+
+    quiet_week(scored())
+    env = {"MONITOR_DATABASE_URL": db_url, "MONITOR_PSEUDONYM_KEY": TEST_KEY,
+           "MONITOR_RULES_DIR": str(PROJECT_DIR / "rules"), "MONITOR_TEMPLATES_DIR": str(PROJECT_DIR / "alerts"),
+           "MONITOR_OUTBOX_DIR": str(settings.outbox_dir), "MONITOR_DIGEST_ONLY_WHEN_NEW": "1"}
+    result = CliRunner().invoke(app, ["digest"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "skickades inte: inget nytt, stigande eller väckt larm" in " ".join(result.output.split())
+    status = CliRunner().invoke(app, ["status"], env=env, catch_exceptions=False)
+    assert "inte skickad: inget nytt" in status.output
+    assert outbox(settings) == []
