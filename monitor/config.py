@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         30.0, gt=0,
         description="A digest claimed this long ago by a process that never finished is taken over by the next run.",
     )
+    digest_only_when_new: bool = Field(
+        False, description="Send the weekly digest only when an alert is new, rising or woken from snooze.",
+    )
+    base_url: str | None = Field(
+        None, description="Address of the monitor UI (https://monitor.kommun.example); the digest links to "
+                          "each supplier's page there.",
+    )
     language: Literal["sv", "en"] = Field("sv", description="Language of emails and output.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: str = Field("WARNING", description="Logging level (services usually want INFO).")

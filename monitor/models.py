@@ -208,7 +208,8 @@ class DigestLog(SQLModel, table=True):
 
     status: claimed (someone is preparing it), sending (the message is being handed to the mail
     server), sent, failed (nothing was accepted: the next run tries again), uncertain (the line
-    dropped after the message was handed over: it may have arrived; never retried by itself)."""
+    dropped after the message was handed over: it may have arrived; never retried by itself),
+    skipped (nothing new and MONITOR_DIGEST_ONLY_WHEN_NEW: no email, and not tried again that week)."""
 
     __tablename__ = "digests"
 

@@ -8,6 +8,7 @@ so of two processes only one wins. The states:
     claimed -> sending -> sent
          \\         \\-> uncertain   (the line dropped after the message was handed over)
           \\-> failed              (nothing was accepted: the next run may try again)
+          \\-> skipped             (nothing new and MONITOR_DIGEST_ONLY_WHEN_NEW: done for the week)
 
 A claim whose process died is taken over after `stale_after`; one that died while handing the
 message over becomes uncertain instead, since the server may have it.
@@ -28,7 +29,7 @@ from monitor.models import DigestLog
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["claimed", "sending", "sent", "failed", "uncertain"]
+Status = Literal["claimed", "sending", "sent", "failed", "uncertain", "skipped"]
 _digests = DigestLog.__table__  # type: ignore[attr-defined]
 
 
@@ -85,7 +86,7 @@ def claim_period(engine: Engine, period: str, now: datetime, stale_after: timede
                                                     "to the mail server")
             return _refusal(engine, period)
         logger.warning("Taking over a stale digest claim period=%s claimed_at=%s", period, row.claimed_at)
-    elif status in ("claimed", "sending") or (status in ("sent", "uncertain") and not force):
+    elif status in ("claimed", "sending") or (status in ("sent", "uncertain", "skipped") and not force):
         return Refusal(period, status, row.location, row.error, row.claimed_at)
     # A digest that was sent and is sent again on purpose is a new message; one retried after a
     # failure or an uncertain delivery is the same message (a client that gets both shows one).

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from monitor.alerting.chart import trend_chart
 from monitor.alerting.claims import Refusal, claim_period, record
 from monitor.alerting.mail import (
     DeliveryUncertain,
@@ -20,14 +21,17 @@ from monitor.alerting.mail import (
     build_message,
     deliver,
     load_strings,
+    mail_domain,
     render_email,
     stable_message_id,
 )
+from monitor.alerting.sections import DigestSections, build_sections, data_period, top_line
 from monitor.config import Settings
 from monitor.jobs.runs import failing_jobs
 from monitor.models import ImportBatch
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
+from monitor.runs import latest_run
 from monitor.timestamps import STOCKHOLM, local_text
 
 logger = logging.getLogger(__name__)
@@ -79,6 +83,15 @@ class DigestContext:
     imports: list[DigestImport]
     rejected_rows: int
     failing_jobs: list[DigestJobProblem] = field(default_factory=list)
+    # The line read first ("3 nya larm, 2 stigande, ...") and the visits the scores judged.
+    top_line: str = ""
+    data_period: str = ""
+    sections: DigestSections = field(default_factory=DigestSections)
+    # The risk-trend chart, sent inside the email; no chart when no alert is open.
+    chart_cid: str | None = None
+    chart_alt: str = ""
+    chart_caption: str = ""
+    chart_png: bytes | None = None
 
 
 @dataclass
@@ -87,7 +100,8 @@ class DigestOutcome:
     location: str | None  # where it went; None when nothing was sent this time (see status)
     suppliers: int
     # sent: delivered now; already sent, being sent by another process ("claimed", "sending"),
-    # or "uncertain": the mail server may have it, and it is not sent again without --force.
+    # or "uncertain": the mail server may have it, and it is not sent again without --force;
+    # "skipped": nothing was new and MONITOR_DIGEST_ONLY_WHEN_NEW is set (not tried again that week).
     status: str = "sent"
     error: str | None = None
 
@@ -115,6 +129,11 @@ def build_digest_context(
         ranking = latest_ranking(conn, language=settings.language)
         if ranking is None:
             return None
+        run = latest_run(conn)
+        previous = {s.org_number: s.previous_score for s in ranking.suppliers if s.previous_score is not None}
+        sections = build_sections(conn, t, settings.language, now, previous, settings.base_url)
+        shown = [*sections.new, *sections.woken, *sections.rising, *sections.still_open]
+        chart = trend_chart(conn, [a.org_number for a in shown], t, settings.language)
         b = ImportBatch.__table__.c  # type: ignore[attr-defined]
         batches = conn.execute(
             select(b.kind, b.file_name, b.rows_accepted, b.rows_rejected, b.status)
@@ -148,6 +167,13 @@ def build_digest_context(
         failing_jobs=[DigestJobProblem(r.job, local_text(r.finished_at or r.started_at),
                                        (r.error or "").split(":", 1)[0])
                       for r in failing_jobs(engine)],
+        top_line=top_line(sections, t, settings.language),
+        data_period=data_period(run.window_start, run.window_end, t) if run is not None else "",
+        sections=sections,
+        chart_cid=f"trend.{period_key(now)}@{mail_domain(settings)}" if chart else None,
+        chart_alt=chart.alt if chart else "",
+        chart_caption=chart.caption if chart else "",
+        chart_png=chart.png if chart else None,
     )
 
 
@@ -177,10 +203,16 @@ def send_digest(
         context = build_digest_context(engine, settings, config, now)
         if context is None:
             raise LookupError("no scoring run yet: run `monitor score` first")
+        if settings.digest_only_when_new and not force and not context.sections.anything_new:
+            # Recorded as done for the week, so the scheduler's retries do not ask again.
+            record(engine, claim, "skipped", error=None)
+            logger.info("Digest skipped period=%s: no new, rising or woken alert", period)
+            return DigestOutcome(period, None, 0, status="skipped")
         subject, text, html = render_email(settings.resolved("templates_dir"), "digest", context)
         message_id = stable_message_id(settings, f"digest-{period}", settings.recipients,
                                        claim.attempt - 1 if claim.resend else 0)
-        message = build_message(settings, settings.recipients, subject, text, html, now, message_id)
+        images = [(context.chart_cid, context.chart_png)] if context.chart_cid and context.chart_png else None
+        message = build_message(settings, settings.recipients, subject, text, html, now, message_id, images)
         location = deliver(settings, message, f"digest-{period}", new_file=claim.resend,
                            on_handover=lambda: handing_over(message_id))
     except DeliveryUncertain as exc:

@@ -66,7 +66,15 @@ def render_email(templates_dir: Path, name: str, context: Any) -> tuple[str, str
         html = env.get_template(f"{name}.body.html").render(values)
     except TemplateError as exc:
         raise ConfigFileError(f"{_template_location(exc, templates_dir, name)}: template error: {exc}") from exc
-    return " ".join(subject.split()), text, html
+    return " ".join(subject.split()), text, inline_css(html)
+
+
+def inline_css(html: str) -> str:
+    """The <style> rules copied into each element's style attribute: Gmail and Outlook ignore
+    a stylesheet in the head. Inlining never fetches a remote stylesheet."""
+    import css_inline
+
+    return str(css_inline.CSSInliner(load_remote_stylesheets=False).inline(html))
 
 
 def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> str:
@@ -86,8 +94,10 @@ def _template_location(exc: TemplateError, templates_dir: Path, name: str) -> st
 
 def build_message(
     settings: Settings, recipients: list[str], subject: str, text: str, html: str, now: datetime,
-    message_id: str | None = None,
+    message_id: str | None = None, images: list[tuple[str, bytes]] | None = None,
 ) -> EmailMessage:
+    """A text and an HTML alternative; `images` ((content id, PNG) pairs) go beside the HTML
+    part (multipart/related), which shows them with <img src="cid:...">."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.mail_from
@@ -96,6 +106,10 @@ def build_message(
     message["Message-ID"] = message_id or make_msgid(domain=mail_domain(settings))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if images:
+        html_part = message.get_payload()[1]  # type: ignore[index]
+        for cid, png in images:
+            html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
     return message
 
 

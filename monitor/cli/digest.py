@@ -21,6 +21,8 @@ TEXTS = Texts(
                      "uppföljningsteamet har fått den, och kör `monitor digest --force` bara om den inte har det.",
         "no_reason": "inget skäl sparat",
         "already": "Veckosammanställningen för {period} är redan levererad; --force skickar den igen.",
+        "skipped": "Veckosammanställningen för {period} skickades inte: inget nytt, stigande eller väckt larm "
+                   "(MONITOR_DIGEST_ONLY_WHEN_NEW); --force skickar den ändå.",
     },
     en={
         "sent": "Digest for {period} ({suppliers:supplier|suppliers} listed) delivered to {location}",
@@ -30,6 +32,8 @@ TEXTS = Texts(
                      "received it, and only if not run `monitor digest --force`.",
         "no_reason": "no reason recorded",
         "already": "Digest for {period} was already delivered; --force sends it again.",
+        "skipped": "Digest for {period} not sent: no new, rising or woken alert (MONITOR_DIGEST_ONLY_WHEN_NEW); "
+                   "--force sends it anyway.",
     },
 )
 
@@ -51,6 +55,8 @@ def digest(
     if outcome.status == "sent" and outcome.location is not None:
         console.print(t("sent", period=outcome.period, suppliers=outcome.suppliers, location=outcome.location),
                       highlight=False, markup=False)
+    elif outcome.status == "skipped":
+        console.print(t("skipped", period=outcome.period), highlight=False, markup=False)
     elif outcome.status in ("claimed", "sending"):
         console.print(t("busy", period=outcome.period), highlight=False, markup=False)
     elif outcome.status == "uncertain":

@@ -32,6 +32,7 @@ TEXTS = Texts(
         "digest_sent": "skickad",
         "digest_failed": "misslyckades",
         "digest_uncertain": "oklart om den kom fram",
+        "digest_skipped": "inte skickad: inget nytt",
     },
     en={
         "title": "Jobs",
@@ -48,6 +49,7 @@ TEXTS = Texts(
         "digest_sent": "sent",
         "digest_failed": "failed",
         "digest_uncertain": "uncertain",
+        "digest_skipped": "not sent: nothing new",
     },
 )
 

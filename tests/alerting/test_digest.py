@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -29,9 +29,7 @@ from monitor.alerting.mail import MailError, load_strings, render_email
 from monitor.config import PROJECT_DIR, ConfigError, Settings, load_settings
 from monitor.db import make_engine
 from monitor.findings.rules import load_rules
-from monitor.imports import SPECS, import_csv
 from monitor.models import DigestLog
-from monitor.pseudonyms import Pseudonymiser
 from monitor.ranking.score import load_scoring_config
 from monitor.scoring import run_scoring
 from monitor.timestamps import STOCKHOLM
@@ -39,12 +37,8 @@ from monitor.yamlfile import ConfigFileError
 from tests.conftest import (
     ASTRID,
     ASTRID_HOME,
-    BERTIL,
-    BERTIL_HOME,
     HONEST,
     SUSPECT,
-    supplier_row,
-    visit_row,
 )
 
 RULES_DIR = PROJECT_DIR / "rules"
@@ -52,35 +46,6 @@ TEMPLATES_DIR = PROJECT_DIR / "alerts"
 RECIPIENT = "uppfoljning@kommun.example"  # set by the settings fixture
 REASON = "Besök registrerade under portobservation utan synlig personal"  # the shipped rule's title
 SCRIPTED = {"org_number": "556036-0793", "name": "<script>alert(1)</script> Omsorg AB"}
-
-
-@pytest.fixture
-def now() -> datetime:
-    # The digest lists the imports of the last seven days, which are stamped with the real clock.
-    return datetime.now(UTC)
-
-
-@pytest.fixture
-def scored(engine: Engine, write_csv: Callable[..., Path], pseudonymise: Pseudonymiser):
-    """Evidence for one week, scored: `flagged` registered a visit at Astrid's door while it was watched."""
-
-    def score(flagged: dict[str, str] = SUSPECT) -> Engine:
-        suppliers = [supplier_row(**s) for s in (HONEST, SUSPECT, SCRIPTED)]
-        observation = {"observation_id": "O1", "address": ASTRID_HOME, "latitude": "59.2301",
-                       "longitude": "17.9802", "observed_from": "2026-10-06 08:00",
-                       "observed_to": "2026-10-06 10:00", "staff_seen": "nej", "observer": "Team Syd",
-                       "note": f"Ingen personal vid {ASTRID_HOME}"}
-        visits = [visit_row("V1", "2026-10-06 08:30", "2026-10-06 09:00",
-                            supplier_org_number=flagged["org_number"]),
-                  visit_row("V2", "2026-10-06 12:00", "2026-10-06 12:30", supplier_org_number=HONEST["org_number"],
-                            client_id=BERTIL, address=BERTIL_HOME, latitude="59.3000", longitude="18.1000")]
-        for kind, rows in (("suppliers", suppliers), ("observations", [observation]), ("visits", visits)):
-            result = import_csv(engine, SPECS[kind], write_csv(f"{kind}.csv", rows), pseudonymise=pseudonymise)
-            assert result.rows_rejected == 0, result.rejected
-        run_scoring(engine, load_rules(RULES_DIR), load_scoring_config(RULES_DIR))
-        return engine
-
-    return score
 
 
 def send(engine: Engine, settings: Settings, now: datetime, force: bool = False):
@@ -210,6 +175,31 @@ def test_it_delivers_over_smtp_to_the_configured_recipient(scored, settings, now
     assert outbox(settings) == []
 
 
+def test_over_smtp_the_digest_is_text_and_html_alternatives_carrying_the_same_top_line_and_sections(
+        scored, settings, now, smtp_server):
+    inbox, port = smtp_server
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                       "base_url": "https://monitor.kommun.example"})
+    send(scored(), smtp, now)
+    (envelope,) = inbox.envelopes
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    plain, related = message.iter_parts()
+    assert (plain.get_content_type(), related.get_content_type()) == ("text/plain", "multipart/related")
+    html_part, chart = related.iter_parts()
+    assert (html_part.get_content_type(), chart.get_content_type()) == ("text/html", "image/png")
+    assert plain.get_content_charset() == "utf-8" and html_part.get_content_charset() == "utf-8"
+    # The chart is shown from inside the message (CID), never fetched from a server.
+    cid = chart["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html_part.get_content()
+    assert chart.get_content().startswith(b"\x89PNG")
+    _, text, html = parse(envelope.content)
+    for part in (text, html):
+        for shown in ("1 nytt larm, 0 stigande, 0 väckta ur snooze; 0 under granskning",
+                      "Underlag: besök 13 jul – 6 okt", "Nya larm (1)", SUSPECT["name"], REASON):
+            assert shown in part, shown
+
+
 def test_it_refuses_to_send_over_smtp_to_nobody(scored, settings, now, smtp_server):
     inbox, port = smtp_server
     nobody = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "digest_recipients": ""})
@@ -273,11 +263,11 @@ def test_it_names_file_and_line_of_a_template_mistake(tmp_path, mistake, expecte
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     body = tmp_path / "digest.body.txt"
     text = body.read_text(encoding="utf-8")
-    assert text.splitlines()[2] == "{{ t.intro }}"
+    line = text.splitlines().index("{{ t.intro }}") + 1
     body.write_text(text.replace("{{ t.intro }}", mistake, 1), encoding="utf-8")
     with pytest.raises(ConfigFileError) as error:
         render_email(tmp_path, "digest", sample_context("sv"))
-    assert str(error.value).startswith(f"{body}:3: {expected}"), str(error.value)
+    assert str(error.value).startswith(f"{body}:{line}: {expected}"), str(error.value)
 
 
 def test_it_fails_on_an_undefined_name_in_a_template_instead_of_printing_nothing(tmp_path):
