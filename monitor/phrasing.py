@@ -42,6 +42,13 @@ def format_number(value: Any, language: Language = "sv") -> Any:
     return text
 
 
+def fixed(value: float, digits: int, language: Language = "sv") -> str:
+    """A number with a fixed count of decimals (strengths, risks, the terms of a formula that
+    must line up): 0,75 in Swedish, 0.75 in English."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "sv" else text
+
+
 def is_one(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value == 1
 

@@ -139,6 +139,13 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+class ListFormat(StrEnum):
+    """Listings for people (table) or for programs (json)."""
+
+    table = "table"
+    json = "json"
+
+
 @contextmanager
 def progress_bar(*columns: str | ProgressColumn, transient: bool = True) -> Iterator[Progress]:
     """A progress bar on stderr that stays silent when stderr is not a terminal (pipes, logs)."""

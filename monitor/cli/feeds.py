@@ -6,7 +6,6 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,7 +14,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.table import Table
 from sqlmodel import Session
 
-from monitor.cli.common import console, err_console, print_table, progress_bar, state_of, translator, user_errors
+from monitor.cli.common import (
+    ListFormat,
+    console,
+    err_console,
+    print_table,
+    progress_bar,
+    state_of,
+    translator,
+    user_errors,
+)
 from monitor.texts import Texts, Translator
 from monitor.timestamps import local_iso, local_text
 
@@ -67,11 +75,6 @@ TEXTS = Texts(
 )
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Check, poll and show the media feeds in feeds.yaml.")
-
-
-class StatusFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 @feeds_app.command("check")
@@ -167,7 +170,7 @@ STATE_STYLE = {"healthy": "green", "failing": "yellow", "unhealthy": "red", "ref
 @user_errors
 def feeds_status(
     ctx: typer.Context,
-    format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table or json.")] = StatusFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """Each feed's health: last success, last error, failures in a row and next check, and why
     a feed is refused or disabled. Lists feeds.yaml as it is now; changes nothing."""
@@ -180,7 +183,7 @@ def feeds_status(
     feeds = load_feeds(path)
     with Session(state.engine(create=False)) as session:
         statuses = feed_statuses(session, feeds, state.settings.feeds_allow_private_networks)
-    if format is StatusFormat.json:
+    if format is ListFormat.json:
         # For programs: English keys and states whatever the language.
         rows = [{k: local_iso(v) if isinstance(v, datetime) else v
                  for k, v in asdict(s).items()} for s in statuses]

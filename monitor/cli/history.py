@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from monitor.cli.common import print_table, state_of, translator, user_errors
+from monitor.cli.common import ListFormat, print_table, state_of, translator, user_errors
 from monitor.models import ImportBatch
 from monitor.phrasing import format_number
 from monitor.texts import Texts
@@ -38,17 +37,12 @@ TEXTS = Texts(
 COLUMNS = ("id", "started", "kind", "file", "status", "read", "applied", "rejected", "message")
 
 
-class HistoryFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @user_errors
 def imports_history(
     ctx: typer.Context,
     kind: Annotated[str | None, typer.Option(help="Only this kind (suppliers, staff, visits, ...).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
-    format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="table or json.")] = HistoryFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """The files imported, newest first: status, rows read, applied and rejected, and why a file failed."""
     b = ImportBatch.__table__.c  # type: ignore[attr-defined]
@@ -57,7 +51,7 @@ def imports_history(
         query = query.where(b.kind == kind)
     with state_of(ctx).engine(create=False).connect() as conn:
         rows = conn.execute(query).all()
-    if format is HistoryFormat.json:
+    if format is ListFormat.json:
         # For programs: English keys and values whatever the language.
         out = [{"id": r.id, "kind": r.kind, "file": r.file_name, "status": r.status,
                 "started": local_iso(r.started_at), "finished": local_iso(r.finished_at) if r.finished_at else None,

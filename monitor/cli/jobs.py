@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import console, err_console, print_table, state_of, translator, user_errors
+from monitor.cli.common import ListFormat, console, err_console, print_table, state_of, translator, user_errors
 from monitor.phrasing import format_number
 from monitor.texts import Texts, Translator
 from monitor.timestamps import local_text
@@ -109,11 +108,6 @@ def word(t: Translator, kind: str, value: str) -> str:
 jobs_app = typer.Typer(no_args_is_help=True, help="The service's jobs: schedule, history, run one now.")
 
 
-class HistoryFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @jobs_app.command("list")
 @user_errors
 def list_jobs(ctx: typer.Context) -> None:
@@ -149,13 +143,13 @@ def history(
     ctx: typer.Context,
     job: Annotated[str | None, typer.Option(help="Only this job.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
-    format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="table or json.")] = HistoryFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """The job runs, newest first: when, how it ended (ok, failed, skipped, interrupted), counts, error."""
     from monitor.jobs.runs import run_history
 
     records = run_history(state_of(ctx).engine(create=False), job, limit)
-    if format is HistoryFormat.json:
+    if format is ListFormat.json:
         # For programs: statuses and triggers stay the stored English words.
         sys.stdout.write(json.dumps([r.as_json() for r in records], ensure_ascii=False, indent=2) + "\n")
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Connection, select
 
-from monitor.cli.common import console, print_table, state_of, translator, user_errors
+from monitor.cli.common import ListFormat, console, print_table, state_of, translator, user_errors
 from monitor.imports.fields import org_number_as_stored
+from monitor.phrasing import fixed
 from monitor.texts import Texts
 from monitor.timestamps import day_start, local_iso
 
@@ -56,18 +56,8 @@ TEXTS = Texts(
 )
 
 
-def _decimals(value: float, language: str) -> str:
-    """Risks and confidences to two decimals, with a decimal comma in Swedish."""
-    text = f"{value:.2f}"
-    return text.replace(".", ",") if language == "sv" else text
-
 media_app = typer.Typer(no_args_is_help=True,
                         help="List the articles that name suppliers, explain one, ignore false matches.")
-
-
-class MediaFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def list_articles(conn: Connection, supplier: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -112,7 +102,7 @@ def media_list(
     ctx: typer.Context,
     supplier: Annotated[str | None, typer.Option(help="Only this supplier (org number).")] = None,
     since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after.")] = None,
-    format: Annotated[MediaFormat, typer.Option("--format", "-f", help="table or json.")] = MediaFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """The articles that name a contracted supplier, with the match, its risk words and risk.
 
@@ -121,7 +111,7 @@ def media_list(
     state = state_of(ctx)
     with state.engine(create=False).connect() as conn:
         rows = list_articles(conn, supplier, day_start(since.date()) if since else None)
-    if format is MediaFormat.json:
+    if format is ListFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     t, language = translator(ctx, TEXTS), state.settings.language
@@ -129,9 +119,9 @@ def media_list(
     for name in t("heads").split("|"):
         table.add_column(name)
     for r in rows:
-        risk = t("ignored") if r["ignored"] else _decimals(r["risk"], language)
+        risk = t("ignored") if r["ignored"] else fixed(r["risk"], 2, language)
         table.add_row(str(r["article_id"]), r["published"][:10], escape(r["supplier_name"]),
-                      f"{r['match_reason']} {_decimals(r['confidence'], language)}", risk,
+                      f"{r['match_reason']} {fixed(r['confidence'], 2, language)}", risk,
                       escape(", ".join(r["keywords"])),
                       escape(r["title"]), escape(", ".join(r["sources"])))
     print_table(table)
@@ -195,14 +185,14 @@ def explain_stored_article(conn: Connection, rules_dir: Path, article_id: int) -
 def media_explain(
     ctx: typer.Context,
     article_id: Annotated[int, typer.Argument(help="The article's id, from `monitor media list`.")],
-    format: Annotated[MediaFormat, typer.Option("--format", "-f", help="table or json.")] = MediaFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """Why an article gives a supplier risk: which mention matched, the words that counted for
     and against risk, and the resulting risk (read again with media.yaml as it stands)."""
     state = state_of(ctx)
     with state.engine(create=False).connect() as conn:
         result = explain_stored_article(conn, state.settings.resolved("rules_dir"), article_id)
-    if format is MediaFormat.json:
+    if format is ListFormat.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
     t, language = translator(ctx, TEXTS), state.settings.language
@@ -211,19 +201,19 @@ def media_explain(
     if not result["suppliers"]:
         console.print(t("no_supplier"), highlight=False)
     for s in result["suppliers"]:
-        stored = "" if s["stored_risk"] is None else t("stored", risk=_decimals(s["stored_risk"], language))
+        stored = "" if s["stored_risk"] is None else t("stored", risk=fixed(s["stored_risk"], 2, language))
         console.print(f"\n[bold]{escape(s['supplier_name'])}[/] {s['supplier_org_number']}: risk "
-                      f"{_decimals(s['risk'], language)}{stored}{t('ignored_mark') if s['ignored'] else ''}",
+                      f"{fixed(s['risk'], 2, language)}{stored}{t('ignored_mark') if s['ignored'] else ''}",
                       highlight=False)
         for mention in s["mentions"]:
             note = f", {mention['note']}" if mention["note"] else ""
             console.print(t("named_as", surface=mention["surface"], reason=mention["reason"],
-                            confidence=_decimals(mention["confidence"], language), note=note,
+                            confidence=fixed(mention["confidence"], 2, language), note=note,
                             counts="" if mention["counts"] else t("does_not_count")),
                           highlight=False, markup=False)
         for k in s["for_risk"]:
             console.print(t("for_risk", words=k["words"], term=k["term"], sentence=k["sentence"], link=k["link"],
-                            points=_decimals(k["points"], language)), highlight=False, markup=False)
+                            points=fixed(k["points"], 2, language)), highlight=False, markup=False)
         for k in s["against_risk"]:
             where = t("sentence", sentence=k["sentence"]) if k["sentence"] else ""
             console.print(f"  - {k['words']}{where}: {k['why']}", highlight=False, markup=False)

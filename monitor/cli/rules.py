@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -13,8 +12,17 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
-from monitor.cli.common import DATE_FORMATS, console, err_console, print_table, state_of, translator, user_errors
-from monitor.phrasing import format_number
+from monitor.cli.common import (
+    DATE_FORMATS,
+    ListFormat,
+    console,
+    err_console,
+    print_table,
+    state_of,
+    translator,
+    user_errors,
+)
+from monitor.phrasing import fixed, format_number
 from monitor.texts import Texts, Translator
 from monitor.timestamps import day_end, day_start, local_iso, local_text
 from monitor.yamlfile import ConfigFileError
@@ -119,11 +127,6 @@ TEXTS = Texts(
 
 rules_app = typer.Typer(no_args_is_help=True, help="Check, list, document and try out the rules in rules/.")
 
-class TestFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @rules_app.command("check")
 @user_errors
 def rules_check(ctx: typer.Context) -> None:
@@ -156,7 +159,7 @@ def rules_check(ctx: typer.Context) -> None:
 @user_errors
 def rules_list(
     ctx: typer.Context,
-    format: Annotated[TestFormat, typer.Option("--format", "-f", help="table or json.")] = TestFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """List the rules with their effective parameters (defaults filled in), period and scope, and
     how many suppliers each flagged in the latest scoring run (with a warning for common ones)."""
@@ -174,7 +177,7 @@ def rules_list(
         hit = hits.get(rule_id, 0)
         return {"suppliers": hit, "of": scored, "share": round(hit / scored, 3), "common": hit / scored > common_share}
 
-    if format is TestFormat.json:
+    if format is ListFormat.json:
         language = state_of(ctx).settings.language
         rows = [{"id": r.id, "title": r.title.in_language(language), "titles": r.title.as_dict(),
                  "kind": r.kind, "severity": r.severity, "weight": r.weight,
@@ -250,7 +253,7 @@ def rules_test(
     until: Annotated[
         datetime | None, typer.Option(formats=DATE_FORMATS, help="Last day of visits to look at, inclusive.")
     ] = None,
-    format: Annotated[TestFormat, typer.Option("--format", "-f", help="Output format.")] = TestFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
     show_all: Annotated[bool, typer.Option("--all", help="Also list supplier-periods that did not change.")] = False,
 ) -> None:
     """Dry run: what RULE_ID, as it stands in its file now, would flag, and how that differs from the
@@ -286,7 +289,7 @@ def rules_test(
     language = state.settings.language
     flagged = len({r.org_number for r in result.flagged})
     common = bool(registered) and flagged / registered > config.common_rule_share
-    if format is TestFormat.json:
+    if format is ListFormat.json:
         out = {**_as_json(result, language),
                "suppliers": {"flagged": flagged, "registered": registered, "common": common}}
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
@@ -352,9 +355,9 @@ def _print_table(result: Any, t: Translator, show_all: bool) -> None:
     for key in ("col_status", "col_org", "col_supplier", "col_period_test", "col_strength", "col_detail"):
         table.add_column(t(key))
     for r in rows:
-        stored = "" if r.stored_strength is None else t("stored", strength=_decimals(r.stored_strength, t.language))
+        stored = "" if r.stored_strength is None else t("stored", strength=fixed(r.stored_strength, 2, t.language))
         table.add_row(t(f"status_{r.status}"), r.org_number, escape(r.name), _period_text(r, rule.effective_period),
-                      f"{_decimals(r.strength, t.language)}{stored}", escape(render_detail(r.detail, t.language)))
+                      f"{fixed(r.strength, 2, t.language)}{stored}", escape(render_detail(r.detail, t.language)))
     if rows:
         print_table(table)
     suppliers = len({r.org_number for r in result.flagged})
@@ -367,8 +370,3 @@ def _print_table(result: Any, t: Translator, show_all: bool) -> None:
     changes = t("changes", compared=compared, **counts) if any(counts.values()) else t("no_changes", compared=compared)
     console.print(f"{flagged} {changes} {t('nothing_written')}", highlight=False, markup=False)
 
-
-def _decimals(value: float, language: str) -> str:
-    """A strength with two decimals, a decimal comma in Swedish: 0,75."""
-    text = f"{value:.2f}"
-    return text.replace(".", ",") if language == "sv" else text

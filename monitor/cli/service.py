@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli.common import console, err_console, print_table, state_of, translator, user_errors
+from monitor.cli.common import ListFormat, console, err_console, print_table, state_of, translator, user_errors
 from monitor.cli.jobs import TEXTS as JOB_TEXTS
 from monitor.cli.jobs import schedule_text, word
 from monitor.texts import Texts
@@ -54,11 +53,6 @@ TEXTS = Texts(
 )
 
 
-class StatusFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @user_errors
 def run(ctx: typer.Context) -> None:
     """Run as a service: the jobs of schedule.yaml (feeds, inbox, scoring, digest, retention) and
@@ -78,7 +72,7 @@ def run(ctx: typer.Context) -> None:
 @user_errors
 def status(
     ctx: typer.Context,
-    format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table or json.")] = StatusFormat.table,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
 ) -> None:
     """What the service is doing: each job's last run, last success and next run; the feeds'
     health; the latest digest. The same as GET /status."""
@@ -88,7 +82,7 @@ def status(
     state = state_of(ctx)
     schedule = load_schedule(state.settings.resolved("schedule_file"))
     report = service_status(state.engine(create=False), schedule)
-    if format is StatusFormat.json:
+    if format is ListFormat.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return
     t, jt = translator(ctx, TEXTS), translator(ctx, JOB_TEXTS)

@@ -18,6 +18,7 @@ from monitor.imports.fields import org_number_as_stored
 from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.output import print_table
+from monitor.phrasing import fixed
 from monitor.ranking.score import ScoringConfig
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
@@ -236,11 +237,6 @@ def _rule_lines(
     return lines
 
 
-def _fixed(value: float, digits: int, language: str) -> str:
-    """A number with a fixed count of decimals, so the formula's terms line up: 3,0 + 0,5 = 3,5."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if language == "sv" else text
-
 
 def _evidence_text(evidence: dict[str, int], t: Translator) -> str:
     """'2 besök, 1 portobservation': each kind of evidence the finding lists, in words."""
@@ -273,33 +269,33 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
     if not c or result.as_of is None:
         console.print(t("not_stored"), highlight=False, markup=False)
         return
-    total = _fixed(result.total_points, 1, language)
+    total = fixed(result.total_points, 1, language)
     console.print(
-        t("points", rules=_fixed(c.get("rules", 0), 1, language), peers=_fixed(c.get("outlier", 0), 1, language),
-          media=_fixed(c.get("media", 0), 1, language), total=total, saturation=f"{result.saturation:g}",
-          score=_fixed(result.score, 1, language)),
+        t("points", rules=fixed(c.get("rules", 0), 1, language), peers=fixed(c.get("outlier", 0), 1, language),
+          media=fixed(c.get("media", 0), 1, language), total=total, saturation=f"{result.saturation:g}",
+          score=fixed(result.score, 1, language)),
         highlight=False, markup=False,
     )
     heading("rules_heading", "" if result.rules else t("rules_none"))
     for rule in result.rules:
         severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
         console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
-                               points=_fixed(rule.points, 1, language), strength=_fixed(rule.strength, 2, language)),
+                               points=fixed(rule.points, 1, language), strength=fixed(rule.strength, 2, language)),
                       highlight=False, markup=False)
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key, justify in (("col_period", "left"), ("col_strength", "right"), ("col_recency", "right"),
                              ("col_evidence", "left"), ("col_detail", "left")):
             table.add_column(t(key), justify=justify)  # type: ignore[arg-type]
         for f in rule.findings:
-            table.add_row(f.period, _fixed(f.strength, 2, language), _fixed(f.decay, 2, language),
+            table.add_row(f.period, fixed(f.strength, 2, language), fixed(f.decay, 2, language),
                           escape(_evidence_text(f.evidence, t)), escape(f.detail))
         print_table(console, table)
     outlier = result.outlier
     if outlier is None:
         heading("peers_heading", t("peers_none"))
     else:
-        heading("peers_heading", t("peers_line", strength=_fixed(outlier["strength"], 2, language),
-                                   points=_fixed(outlier["points"], 1, language), detail=outlier["detail"]))
+        heading("peers_heading", t("peers_line", strength=fixed(outlier["strength"], 2, language),
+                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"]))
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key in ("col_feature", "col_supplier", "col_peer_median", "col_z"):
             table.add_column(t(key), justify="left" if key == "col_feature" else "right")
@@ -308,7 +304,7 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
             label = getattr(feature, language, e["feature"]) if feature else e["feature"]
             value, median = ((format_feature_value(e["feature"], e[k], language) for k in ("value", "peer_median"))
                              if feature else (f"{e['value']:.3g}", f"{e['peer_median']:.3g}"))
-            table.add_row(escape(label), value, median, _fixed(e["z"], 1, language))
+            table.add_row(escape(label), value, median, fixed(e["z"], 1, language))
         print_table(console, table)
     if result.media:
         heading("media_heading")
