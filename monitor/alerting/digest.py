@@ -26,6 +26,7 @@ from monitor.alerting.mail import (
     stable_message_id,
 )
 from monitor.alerting.sections import DigestSections, build_sections, data_period, top_line
+from monitor.alerting.sections import SectionReason as DigestReason
 from monitor.config import Settings
 from monitor.jobs.runs import failing_jobs
 from monitor.models import ImportBatch
@@ -35,12 +36,6 @@ from monitor.runs import latest_run
 from monitor.timestamps import STOCKHOLM, local_text
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DigestReason:
-    title: str
-    detail: str
 
 
 @dataclass(frozen=True)

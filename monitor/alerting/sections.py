@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from monitor.alerts.states import CONFIRMED, DISMISSED, IN_REVIEW, NEW, OPEN_STATES
 from monitor.models import Alert, AlertEvent, ArticleSource, Feed, Supplier
 from monitor.phrasing import fill
+from monitor.ranking.report import TREND_POINTS
 from monitor.ranking.wording import reworded
 from monitor.timestamps import STOCKHOLM
 
@@ -25,14 +26,16 @@ _events = AlertEvent.__table__  # type: ignore[attr-defined]
 _suppliers = Supplier.__table__  # type: ignore[attr-defined]
 _sources = ArticleSource.__table__  # type: ignore[attr-defined]
 _feeds = Feed.__table__  # type: ignore[attr-defined]
-# A score up by at least this since the previous run counts as rising (as RankedSupplier.trend).
-RISING_POINTS = 5.0
+# A score up by at least this since the previous run counts as rising, as in the ranking.
+RISING_POINTS = TREND_POINTS
 # Reasons shown per supplier; the rest are counted and linked.
 SHOWN_REASONS = 2
 
 
 @dataclass(frozen=True)
 class SectionReason:
+    """One reason as the digest shows it, in the reader's language."""
+
     title: str
     detail: str
 
