@@ -80,7 +80,12 @@ def test_config_hides_the_key(env):
 @pytest.mark.parametrize("command", [[], ["import"], ["score"], ["rank"], ["explain"], ["digest"], ["demo"], ["init"],
                                      ["imports"], ["rules", "check"], ["rules", "list"], ["rules", "test"], ["rules", "docs"],
                                      ["feeds", "check"], ["feeds", "poll"], ["feeds", "status"],
-                                     ["media", "list"], ["media", "ignore"], ["config"]])
+                                     ["media", "list"], ["media", "ignore"], ["media", "explain"], ["config"],
+                                     ["rekey"], ["run"], ["status"], ["jobs", "list"], ["jobs", "history"],
+                                     ["jobs", "run"], ["alerts", "list"], ["alerts", "show"], ["alerts", "assign"],
+                                     ["alerts", "review"], ["alerts", "escalate"], ["alerts", "confirm"],
+                                     ["alerts", "dismiss"], ["alerts", "snooze"], ["alerts", "note"], ["audit"],
+                                     ["evidence"]])
 def test_every_command_explains_itself(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
