@@ -235,3 +235,32 @@ def news_server() -> Iterator[HTTPServer]:
     server.start()
     yield server
     server.stop()
+
+
+CHROMIUM = os.environ.get("MONITOR_TEST_CHROMIUM", "/usr/bin/chromium")
+# Chromium's own background traffic is refused by a closed network and slows every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright, launched by path (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        reason = f"Chromium not installed at {CHROMIUM}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; .ci/run installs Debian's chromium package")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
