@@ -1,0 +1,77 @@
+"""Leverantör: one supplier's score and its history, the alert with its history and notes, the
+reasons in `monitor explain`'s words, the evidence per finding (analysts and admins; each look
+audit-logged), door observations, media stories; and the alert's actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from monitor.alerts.states import AlertError
+from monitor.ranking.score import load_scoring_config
+from monitor.web.actions import ACTIONS, allowed_actions, perform
+from monitor.web.auth import Identity, require
+from monitor.web.chart import score_svg
+from monitor.web.context import render, web_of
+from monitor.web.supplier import SupplierNotFound, explain_lines, supplier_view
+
+router = APIRouter()
+
+
+def scoring_config(request: Request) -> Any:
+    return load_scoring_config(web_of(request).settings.resolved("rules_dir"))
+
+
+def _observations(view: Any) -> list[dict[str, Any]]:
+    """Each door observation behind any finding, once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for finding in view.evidence.findings if view.evidence else []:
+        for observation in finding.observations:
+            seen.setdefault(observation["observation_id"], observation)
+    return sorted(seen.values(), key=lambda o: o["observed_from"])
+
+
+def _panel_context(view: Any, config: Any, identity: Identity) -> dict[str, Any]:
+    state = view.alert.alert.state if view.alert else None
+    return {"view": view, "actions": allowed_actions(state) if state and identity.account.may("analyst") else [],
+            "dismiss_reasons": config.alerts.dismiss_reasons}
+
+
+@router.get("/suppliers/{org_number}")
+def supplier_page(request: Request, org_number: str,
+                  identity: Annotated[Identity, Depends(require("viewer"))]) -> Response:
+    web = web_of(request)
+    config = scoring_config(request)
+    sees_evidence = identity.account.may("analyst")
+    with web.engine.begin() as conn:
+        view = supplier_view(conn, org_number, config, web.language,
+                             identity.account.name if sees_evidence else None)
+    course = "; ".join(f"{at:%Y-%m-%d} {score:.0f}" for at, score in view.history)
+    return render(request, "supplier.html", **_panel_context(view, config, identity), sees_evidence=sees_evidence,
+                  explained=explain_lines(view.explanation, web.language) if view.explanation else None,
+                  chart=score_svg(view.history, web.t("chart_title")) if view.history else None,
+                  course=course, observations=_observations(view), message=None, error=None)
+
+
+@router.post("/suppliers/{org_number}/{action}")
+async def supplier_action(request: Request, org_number: str, action: str,
+                          identity: Annotated[Identity, Depends(require("analyst"))]) -> Response:
+    web = web_of(request)
+    config = scoring_config(request)
+    if action not in ACTIONS:
+        raise SupplierNotFound(action)
+    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    error = None
+    try:
+        with web.engine.begin() as conn:
+            perform(conn, org_number, identity.account.name, action, fields, config.alerts.dismiss_reasons)
+    except AlertError as exc:
+        error = exc.args[0] if exc.args else str(exc)
+    if request.headers.get("HX-Request") != "true" and error is None:
+        return RedirectResponse(f"/suppliers/{org_number}#alert", status_code=303)
+    with web.engine.connect() as conn:
+        view = supplier_view(conn, org_number, config, web.language, None)
+    return render(request, "_alert_panel.html", status_code=422 if error else 200,
+                  **_panel_context(view, config, identity), message=None if error else web.t("done"), error=error)
