@@ -38,8 +38,16 @@ def snooze_until(until: str | None, days: int | None) -> datetime:
     raise AlertError("give a date to snooze until")
 
 
+def _check_text(fields: dict[str, Any]) -> None:
+    """Control characters (NUL ...) are no part of a name, reason or note, and PostgreSQL refuses NUL."""
+    for name, value in fields.items():
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise AlertError(f"{name}: control characters are not allowed")
+
+
 def perform(conn: Connection, org_number: str, actor: str, action: str, fields: dict[str, Any],
             dismiss_reasons: dict[str, str]) -> None:
+    _check_text(fields)
     def text(name: str) -> str:
         value = fields.get(name)
         return value.strip() if isinstance(value, str) else ""
