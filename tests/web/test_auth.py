@@ -133,3 +133,15 @@ def test_a_disabled_user_is_logged_out_at_once(as_user, scenario):
         disable_user(conn, "anna", "test")
     assert client.get("/alerts").status_code == 303
     assert log_in(client, "anna").status_code == 401
+
+
+def test_a_session_ends_when_it_expires(as_user, scenario):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    client, _ = as_user("anna")
+    sessions = WebSession.__table__  # type: ignore[attr-defined]
+    with scenario.begin() as conn:
+        conn.execute(update(sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert client.get("/alerts").status_code == 303

@@ -42,6 +42,7 @@ def test_an_analyst_sees_the_evidence_and_the_look_is_audit_logged(as_user, scen
     assert "V-WATCHED" in page and "O-OCT" in page and "Portobservationer" in page
     assert "Regler" in page and "poäng" in page  # the reasons in `monitor explain`'s words
     assert '<svg class="chart"' in page
+    assert "nådde larmgränsen 50" in page  # the history words the system's step as `alerts show` does
     with scenario.connect() as conn:
         looks = [r for r in audit_entries(conn) if r.action == "evidence.view"]
     assert [(r.actor, r.object_id) for r in looks] == [("anna", ORG)]

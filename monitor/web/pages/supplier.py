@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from monitor.alerts.states import AlertError
+from monitor.alerts.wording import worded_action, worded_cause
 from monitor.ranking.score import load_scoring_config
 from monitor.web.actions import ACTIONS, allowed_actions, perform
 from monitor.web.auth import Identity, require
@@ -33,10 +34,18 @@ def _observations(view: Any) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda o: o["observed_from"])
 
 
-def _panel_context(view: Any, config: Any, identity: Identity) -> dict[str, Any]:
+def _history(view: Any, language: str) -> list[dict[str, Any]]:
+    """The alert's events as the panel lists them: the step and the system's causes in words."""
+    return [{"at": e["at"], "actor": e["actor"], "action": worded_action(e["action"], language),
+             "before": e["before"].get("state"), "after": e["after"].get("state"),
+             "why": worded_cause(e["after"].get("cause"), language) or e["reason"] or ""}
+            for e in (view.alert.events if view.alert else [])]
+
+
+def _panel_context(view: Any, config: Any, identity: Identity, language: str) -> dict[str, Any]:
     state = view.alert.alert.state if view.alert else None
     return {"view": view, "actions": allowed_actions(state) if state and identity.account.may("analyst") else [],
-            "dismiss_reasons": config.alerts.dismiss_reasons}
+            "dismiss_reasons": config.alerts.dismiss_reasons, "events": _history(view, language)}
 
 
 @router.get("/suppliers/{org_number}")
@@ -49,7 +58,8 @@ def supplier_page(request: Request, org_number: str,
         view = supplier_view(conn, org_number, config, web.language,
                              identity.account.name if sees_evidence else None)
     course = "; ".join(f"{at:%Y-%m-%d} {score:.0f}" for at, score in view.history)
-    return render(request, "supplier.html", **_panel_context(view, config, identity), sees_evidence=sees_evidence,
+    return render(request, "supplier.html", **_panel_context(view, config, identity, web.language),
+                  sees_evidence=sees_evidence,
                   explained=explain_lines(view.explanation, web.language) if view.explanation else None,
                   chart=score_svg(view.history, web.t("chart_title")) if view.history else None,
                   course=course, observations=_observations(view), message=None, error=None)
@@ -74,4 +84,5 @@ async def supplier_action(request: Request, org_number: str, action: str,
     with web.engine.connect() as conn:
         view = supplier_view(conn, org_number, config, web.language, None)
     return render(request, "_alert_panel.html", status_code=422 if error else 200,
-                  **_panel_context(view, config, identity), message=None if error else web.t("done"), error=error)
+                  **_panel_context(view, config, identity, web.language),
+                  message=None if error else web.t("done"), error=error)
