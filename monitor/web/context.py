@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Engine
 
 from monitor.config import Settings
+from monitor.phrasing import fixed
 from monitor.timestamps import local_text
 from monitor.web.accounts import new_secret
 from monitor.web.sessions import CookieSigner, LoginLimiter
@@ -48,6 +49,7 @@ class WebContext:
         self.templates = Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.templates.filters["when"] = lambda value: local_text(value) if value else ""
+        self.templates.filters["decimal"] = lambda value, places=1: fixed(value or 0.0, places, self.language)
         self.templates.filters["iso_when"] = lambda value: value[:16].replace("T", " ") if value else ""
 
     @property

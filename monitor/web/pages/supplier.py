@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from monitor.alerts.states import AlertError
 from monitor.alerts.wording import worded_action, worded_cause
 from monitor.ranking.score import load_scoring_config
+from monitor.timestamps import STOCKHOLM
 from monitor.web.actions import ACTIONS, allowed_actions, perform
 from monitor.web.auth import Identity, require
 from monitor.web.chart import score_svg
@@ -57,7 +58,7 @@ def supplier_page(request: Request, org_number: str,
     with web.engine.begin() as conn:
         view = supplier_view(conn, org_number, config, web.language,
                              identity.account.name if sees_evidence else None)
-    course = "; ".join(f"{at:%Y-%m-%d} {score:.0f}" for at, score in view.history)
+    course = "; ".join(f"{at.astimezone(STOCKHOLM):%Y-%m-%d} {score:.0f}" for at, score in view.history)
     return render(request, "supplier.html", **_panel_context(view, config, identity, web.language),
                   sees_evidence=sees_evidence,
                   explained=explain_lines(view.explanation, web.language) if view.explanation else None,
