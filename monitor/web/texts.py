@@ -85,6 +85,8 @@ TEXTS = Texts(
         "col_observation": "Observation", "col_window": "Observerat", "col_staff_seen": "Personal sågs",
         "yes": "ja", "no": "nej",
         "missing_visits": "{n:besök|besök} har gallrats bort sedan fyndet.",
+        "more_visits": "Visar {shown} av {n} besök; alla: "
+                       "monitor evidence {org} --finding {finding} --format csv --by NAMN",
         "observations_heading": "Portobservationer",
         "observations_none": "Inga portobservationer bakom fynden.",
         "media_stories": "Artiklar i media",
@@ -188,6 +190,8 @@ TEXTS = Texts(
         "col_observation": "Observation", "col_window": "Observed", "col_staff_seen": "Staff seen",
         "yes": "yes", "no": "no",
         "missing_visits": "{n:visit has|visits have} been removed by retention since the finding.",
+        "more_visits": "Showing {shown} of {n} visits; all: "
+                       "monitor evidence {org} --finding {finding} --format csv --by NAME",
         "observations_heading": "Door observations",
         "observations_none": "No door observations behind the findings.",
         "media_stories": "Media stories",

@@ -20,6 +20,8 @@ from monitor.web.context import render, web_of
 from monitor.web.supplier import SupplierNotFound, explain_lines, supplier_view
 
 router = APIRouter()
+# A page of a few thousand rows helps nobody; the rest is a command away (the text says which).
+MAX_VISITS_SHOWN = 200
 
 
 def scoring_config(request: Request) -> Any:
@@ -60,7 +62,7 @@ def supplier_page(request: Request, org_number: str,
                              identity.account.name if sees_evidence else None)
     course = "; ".join(f"{at.astimezone(STOCKHOLM):%Y-%m-%d} {score:.0f}" for at, score in view.history)
     return render(request, "supplier.html", **_panel_context(view, config, identity, web.language),
-                  sees_evidence=sees_evidence,
+                  sees_evidence=sees_evidence, max_visits=MAX_VISITS_SHOWN,
                   explained=explain_lines(view.explanation, web.language) if view.explanation else None,
                   chart=score_svg(view.history, web.t("chart_title")) if view.history else None,
                   course=course, observations=_observations(view), message=None, error=None)
