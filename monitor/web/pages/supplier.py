@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from monitor.alerts.states import AlertError
@@ -54,6 +54,10 @@ def _panel_context(view: Any, config: Any, identity: Identity, language: str) ->
 @router.get("/suppliers/{org_number}")
 def supplier_page(request: Request, org_number: str,
                   identity: Annotated[Identity, Depends(require("viewer"))]) -> Response:
+    return _page(request, org_number, identity)
+
+
+def _page(request: Request, org_number: str, identity: Identity, error: str | None = None) -> Response:
     web = web_of(request)
     config = scoring_config(request)
     sees_evidence = identity.account.may("analyst")
@@ -61,28 +65,37 @@ def supplier_page(request: Request, org_number: str,
         view = supplier_view(conn, org_number, config, web.language,
                              identity.account.name if sees_evidence else None)
     course = "; ".join(f"{at.astimezone(STOCKHOLM):%Y-%m-%d} {score:.0f}" for at, score in view.history)
-    return render(request, "supplier.html", **_panel_context(view, config, identity, web.language),
+    return render(request, "supplier.html", status_code=422 if error else 200,
+                  **_panel_context(view, config, identity, web.language),
                   sees_evidence=sees_evidence, max_visits=MAX_VISITS_SHOWN,
                   explained=explain_lines(view.explanation, web.language) if view.explanation else None,
                   chart=score_svg(view.history, web.t("chart_title")) if view.history else None,
-                  course=course, observations=_observations(view), message=None, error=None)
+                  course=course, observations=_observations(view), message=None, error=error)
+
+
+Field = Annotated[str | None, Form(max_length=10_000)]
 
 
 @router.post("/suppliers/{org_number}/{action}")
-async def supplier_action(request: Request, org_number: str, action: str,
-                          identity: Annotated[Identity, Depends(require("analyst"))]) -> Response:
+def supplier_action(request: Request, org_number: str, action: str,
+                    identity: Annotated[Identity, Depends(require("analyst"))],
+                    assignee: Field = None, reason: Field = None, text: Field = None, until: Field = None) -> Response:
+    """A step from a form: htmx gets the alert panel back; a plain form post is sent back to the
+    page (303), or shown it with the problem (422)."""
     web = web_of(request)
     config = scoring_config(request)
     if action not in ACTIONS:
         raise SupplierNotFound(action)
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    fields = {"assignee": assignee, "reason": reason, "text": text, "until": until}
     error = None
     try:
         with web.engine.begin() as conn:
             perform(conn, org_number, identity.account.name, action, fields, config.alerts.dismiss_reasons)
     except AlertError as exc:
         error = exc.args[0] if exc.args else str(exc)
-    if request.headers.get("HX-Request") != "true" and error is None:
+    if request.headers.get("HX-Request") != "true":
+        if error is not None:
+            return _page(request, org_number, identity, error)
         return RedirectResponse(f"/suppliers/{org_number}#alert", status_code=303)
     with web.engine.connect() as conn:
         view = supplier_view(conn, org_number, config, web.language, None)
