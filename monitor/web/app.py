@@ -62,13 +62,13 @@ def add_triage_ui(app: FastAPI, engine: Engine, settings: Settings) -> None:
     from monitor.web.auth import Forbidden, NotSignedIn
     from monitor.web.context import WEB_DIR, WebContext, render
     from monitor.web.headers import add_security_headers
-    from monitor.web.pages import alerts, audit, feeds, login, rules, supplier
+    from monitor.web.pages import alerts, audit, feeds, login, rules, supplier, users
     from monitor.web.supplier import SupplierNotFound
 
     web = WebContext(engine, settings)
     app.state.web = web
     app.middleware("http")(add_security_headers)
-    for page in (login, alerts, supplier, rules, feeds, audit):
+    for page in (login, alerts, supplier, rules, feeds, audit, users):
         app.include_router(page.router)
     api = create_api()
     api.state.web = web

@@ -109,6 +109,12 @@ TEXTS = Texts(
         "filter_actor": "Vem", "filter_action": "Vad", "filter_object": "Objekt", "filter_since": "Från och med",
         "col_object": "Objekt", "col_diff": "Ändring",
         "audit_none": "Inga rader matchar filtret.",
+        "nav_users": "Användare",
+        "users_title": "Användare",
+        "users_intro": "Nya användare och lösenord skapas med `monitor users add` och `monitor users passwd`. "
+                       "Den som slutat stängs av här: inloggningar och API-token slutar gälla direkt.",
+        "col_role": "Roll", "col_status": "Status",
+        "user_active": "aktiv (du)", "user_disabled": "avstängd", "user_disable": "Stäng av {name}",
     },
     en={
         "skip": "Skip to content",
@@ -214,5 +220,11 @@ TEXTS = Texts(
         "filter_actor": "Who", "filter_action": "What", "filter_object": "Object", "filter_since": "From",
         "col_object": "Object", "col_diff": "Change",
         "audit_none": "No rows match the filter.",
+        "nav_users": "Users",
+        "users_title": "Users",
+        "users_intro": "New users and passwords are made with `monitor users add` and `monitor users passwd`. "
+                       "Disable someone who left here: their sessions and API token stop working at once.",
+        "col_role": "Role", "col_status": "Status",
+        "user_active": "active (you)", "user_disabled": "disabled", "user_disable": "Disable {name}",
     },
 )

@@ -40,7 +40,7 @@ class Outline(HTMLParser):
 
 def test_every_page_has_labels_table_headers_and_a_skip_link(as_user):
     client, _ = as_user("adam")
-    for path in ("/alerts", f"/suppliers/{ORG}", "/rules", "/feeds", "/audit"):
+    for path in ("/alerts", f"/suppliers/{ORG}", "/rules", "/feeds", "/audit", "/users"):
         outline = Outline()
         outline.feed(client.get(path).text)
         assert outline.lang == "sv", path

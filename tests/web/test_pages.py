@@ -157,3 +157,25 @@ def test_the_ui_speaks_english_by_setting(app, scenario, web_settings):
         log_in(client, "anna")
         page = client.get("/alerts").text
     assert 'lang="en"' in page and "Change since last week" in page and "new: " in page
+
+
+def test_an_admin_disables_a_user_from_the_users_page_and_their_session_ends(app, as_user, scenario):
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import log_in
+
+    with TestClient(app, follow_redirects=False) as other:
+        log_in(other, "anna")
+        client, csrf = as_user("adam")
+        assert client.get("/users").status_code == 200
+        assert client.post("/users/anna/disable", data={"csrf_token": csrf}).status_code == 303
+        assert 'data-user="anna"' in client.get("/users").text and "avstängd" in client.get("/users").text
+        assert other.get("/alerts").status_code == 303
+    with scenario.connect() as conn:
+        assert ("adam", "user.disable") in [(r.actor, r.action) for r in audit_entries(conn)]
+
+
+def test_only_admins_see_the_users_page(as_user):
+    client, csrf = as_user("anna")
+    assert client.get("/users").status_code == 403
+    assert client.post("/users/vera/disable", data={"csrf_token": csrf}).status_code == 403
