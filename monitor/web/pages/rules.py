@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 from monitor.alerts.states import CONFIRMED, DISMISSED, evidence_kinds
 from monitor.findings.rules import load_rules
 from monitor.models import Alert, ScoringRun
+from monitor.ranking.explain import TEXTS as EXPLAIN_TEXTS
 from monitor.runs import rule_hit_rates
 from monitor.web.auth import Identity, require
 from monitor.web.context import render, web_of
@@ -63,6 +64,8 @@ def rules_page(request: Request, identity: Annotated[Identity, Depends(require("
                                     .order_by(runs.id.desc()).limit(RUNS_SHOWN)).scalars())[::-1]
         hits = [rule_hit_rates(conn, run_id)[0] for run_id in run_ids]
         decided = verdicts(conn)
-    rows = [RuleRow(r.id, r.title.in_language(web.language), r.kind, r.severity, r.weight, r.enabled,
+    # Severities in `monitor explain`'s words.
+    sev = EXPLAIN_TEXTS.for_language(web.language)
+    rows = [RuleRow(r.id, r.title.in_language(web.language), r.kind, sev(f"sev_{r.severity}"), r.weight, r.enabled,
                     [h.get(r.id, 0) for h in hits], *decided.get(r.id, (0, 0))) for r in rules]
     return render(request, "rules.html", rules=rows, run_ids=run_ids)
