@@ -98,6 +98,16 @@ class Settings(BaseSettings):
         30.0, ge=0, description="On SIGTERM, how long a running job may finish before it is rolled back.")
     retention_months: int = Field(
         24, ge=1, description="Visits (with their addresses and coordinates) older than this are removed.")
+    web_secret_key: SecretStr | None = Field(
+        None, description="Key that signs the web UI's session cookies, at least 32 characters; unset, a random "
+                          "key per process (everyone is logged out at restart).")
+    web_session_minutes: int = Field(
+        480, ge=5, description="A web session ends this many minutes after login (then log in again).")
+    web_login_attempts: int = Field(
+        5, ge=1, description="Failed logins allowed per account within web_login_window_minutes; an address "
+                             "gets four times as many.")
+    web_login_window_minutes: int = Field(
+        15, ge=1, description="The window over which failed logins are counted.")
 
     @classmethod
     def settings_customise_sources(
@@ -155,7 +165,7 @@ class Settings(BaseSettings):
         return out
 
 
-SECRET_FIELDS = ("pseudonym_key", "smtp_password")
+SECRET_FIELDS = ("pseudonym_key", "smtp_password", "web_secret_key")
 
 
 def env_name(setting: str) -> str:

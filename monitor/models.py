@@ -472,3 +472,35 @@ class AuditEntry(SQLModel, table=True):
     object_id: str = Field(max_length=100)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonValue, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonValue, nullable=True))
+
+
+class User(SQLModel, table=True):
+    """A person who may use the web UI or the API (see monitor.web.accounts). Only hashes are
+    kept: the password's (argon2) and the API token's (SHA-256; a token is random, so a fast hash
+    is enough)."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16, description="viewer | analyst | admin")
+    password_hash: str = Field(max_length=200)
+    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = _created()
+    password_changed_at: datetime = _ts()
+    token_created_at: datetime | None = _ts(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A login: the cookie carries the signed key, the table its hash, so logging out, a new
+    password or disabling the user ends it on the server too."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)

@@ -85,7 +85,8 @@ def test_config_hides_the_key(env):
                                      ["jobs", "run"], ["alerts", "list"], ["alerts", "show"], ["alerts", "assign"],
                                      ["alerts", "review"], ["alerts", "escalate"], ["alerts", "confirm"],
                                      ["alerts", "dismiss"], ["alerts", "snooze"], ["alerts", "note"], ["audit"],
-                                     ["evidence"]])
+                                     ["evidence"], ["web"], ["users", "add"], ["users", "passwd"],
+                                     ["users", "disable"], ["users", "token"], ["users", "list"]])
 def test_every_command_explains_itself(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

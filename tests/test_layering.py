@@ -79,7 +79,7 @@ def test_each_command_group_is_served_by_the_module_named_after_it():
     from monitor.cli import app
 
     groups = {g.name: g.typer_instance.registered_commands[0].callback.__module__ for g in app.registered_groups}
-    assert groups == {name: f"monitor.cli.{name}" for name in ("rules", "feeds", "media", "jobs", "alerts")}
+    assert groups == {name: f"monitor.cli.{name}" for name in ("rules", "feeds", "media", "jobs", "alerts", "users")}
 
 
 @pytest.mark.parametrize(("stage", "later"), [

@@ -48,3 +48,11 @@ def audit_entries(conn: Connection, since: datetime | None = None) -> list[Audit
     if since is not None:
         query = query.where(c.at >= since)
     return [AuditRow(*row) for row in conn.execute(query)]
+
+
+def change_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """Only what changed, as `field: old -> new` (a row that only adds shows what it added)."""
+    before, after = before or {}, after or {}
+    changed = [k for k in after if before.get(k) != after[k]] + [k for k in before if k not in after]
+    return "; ".join(f"{k}: {before[k]} -> {after.get(k)}" if before.get(k) is not None else f"{k}: {after.get(k)}"
+                     for k in changed)

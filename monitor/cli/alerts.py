@@ -51,11 +51,6 @@ TEXTS = Texts(
         "snoozed_done": "{name} ({org}) är snoozat till {until}.",
         "noted": "Anteckning {id} sparad på {name} ({org}).",
         "snooze_how": "ange --until DATUM eller --days N",
-        "cause_threshold": "risken {score} nådde larmgränsen {threshold}",
-        "cause_snooze_expired": "snoozen löpte ut",
-        "cause_score_rise": "risken steg från {before} till {after}",
-        "cause_new_finding": "nytt fynd ({severity}): {rule}",
-        "cause_new_evidence": "ny sorts underlag: {kinds}",
     },
     en={
         "title": "Alerts ({n})",
@@ -77,11 +72,6 @@ TEXTS = Texts(
         "snoozed_done": "{name} ({org}) is snoozed until {until}.",
         "noted": "Note {id} saved on {name} ({org}).",
         "snooze_how": "give --until DATE or --days N",
-        "cause_threshold": "risk {score} reached the alert threshold {threshold}",
-        "cause_snooze_expired": "the snooze ran out",
-        "cause_score_rise": "risk rose from {before} to {after}",
-        "cause_new_finding": "new finding ({severity}): {rule}",
-        "cause_new_evidence": "new kind of evidence: {kinds}",
     },
 )
 
@@ -141,6 +131,7 @@ def show(
 ) -> None:
     """One alert: its state, reasons, snooze, history and notes."""
     from monitor.alerts.listing import show_alert
+    from monitor.alerts.wording import worded_cause
 
     state = state_of(ctx)
     t = translator(ctx, TEXTS)
@@ -163,7 +154,7 @@ def show(
     lines += [f"  - {r.get('title', '')}: {r.get('detail', '')}" for r in a.reasons]
     lines.append(t("events"))
     for e in detail.events:
-        why = _worded_cause(t, e["after"].get("cause")) or e["reason"]
+        why = worded_cause(e["after"].get("cause"), t.language) or e["reason"]
         lines.append("  " + t("event", at=e["at"][:16].replace("T", " "), actor=e["actor"], action=e["action"],
                               before=e["before"].get("state", "-"), after=e["after"].get("state", "-"),
                               reason=f" ({why})" if why else ""))
@@ -172,24 +163,6 @@ def show(
         lines += ["  " + t("note", at=n["at"][:16].replace("T", " "), author=n["author"], text=n["text"])
                   for n in detail.notes]
     console.print("\n".join(lines), highlight=False, markup=False)
-
-
-def _worded_cause(t: Any, cause: dict[str, Any] | None) -> str | None:
-    """Why the system opened, woke or re-opened an alert, in the reader's language."""
-    if not cause:
-        return None
-    kind = cause.get("kind")
-    if kind == "threshold":
-        return t("cause_threshold", score=f"{cause['score']:.0f}", threshold=f"{cause['threshold']:g}")
-    if kind == "snooze_expired":
-        return t("cause_snooze_expired")
-    if kind == "score_rise":
-        return t("cause_score_rise", before=f"{cause['from']:.0f}", after=f"{cause['to']:.0f}")
-    if kind == "new_finding":
-        return t("cause_new_finding", severity=cause["severity"], rule=cause["rule_id"])
-    if kind == "new_evidence":
-        return t("cause_new_evidence", kinds=", ".join(cause["kinds"]))
-    return None
 
 
 def _changed(ctx: typer.Context, alert: Any) -> None:

@@ -25,6 +25,8 @@ from monitor.cli.rules import rules_app
 from monitor.cli.score import score
 from monitor.cli.service import run, status
 from monitor.cli.settings import Language, show_config
+from monitor.cli.users import users_app
+from monitor.cli.web import web
 from monitor.config import load_settings
 from monitor.logs import configure_logging
 
@@ -82,8 +84,10 @@ app.command()(run)
 app.command()(status)
 app.command()(audit)
 app.command()(evidence)
+app.command()(web)
 app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(media_app, name="media")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(users_app, name="users")

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -31,14 +31,6 @@ class AuditFormat(StrEnum):
     json = "json"
 
 
-def _change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    """Only what changed, as `field: old -> new` (a row that only adds shows what it added)."""
-    before, after = before or {}, after or {}
-    changed = [k for k in after if before.get(k) != after[k]] + [k for k in before if k not in after]
-    return "; ".join(f"{k}: {before[k]} -> {after.get(k)}" if before.get(k) is not None else f"{k}: {after.get(k)}"
-                     for k in changed)
-
-
 @user_errors
 def audit(
     ctx: typer.Context,
@@ -48,7 +40,7 @@ def audit(
 ) -> None:
     """Every alert change, note, snooze, assignment and view of evidence, oldest first. The log
     cannot be changed: the database refuses it."""
-    from monitor.alerts.audit import audit_entries
+    from monitor.alerts.audit import audit_entries, change_text
 
     state = state_of(ctx)
     t = translator(ctx, TEXTS)
@@ -66,5 +58,5 @@ def audit(
         table.add_column(t(key))
     for r in rows:
         table.add_row(local_text(r.at), escape(r.actor), r.action, escape(f"{r.object_type} {r.object_id}"),
-                      escape(_change(r.before, r.after)))
+                      escape(change_text(r.before, r.after)))
     print_table(table)

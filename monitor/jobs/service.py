@@ -54,7 +54,7 @@ class Service:
         scheduler.start(paused=True)
         wiring.sync_jobs(scheduler, self.schedule)
         scheduler.resume()
-        app = create_app(self.engine, self.schedule, lambda: scheduler.running and not stop.is_set())
+        app = create_app(self.engine, self.schedule, lambda: scheduler.running and not stop.is_set(), self.settings)
         host, port = self.settings.http_host, self.settings.http_port
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
                                                access_log=False))
@@ -66,7 +66,7 @@ class Service:
             scheduler.shutdown(wait=False)
             raise ConfigError(f"cannot serve HTTP on {host}:{port} (MONITOR_HTTP_HOST, MONITOR_HTTP_PORT): "
                               "is the port in use?")
-        on_listening(f"monitor run: serving http://{host}:{port} (healthz, readyz, status, metrics); "
+        on_listening(f"monitor run: serving http://{host}:{port} (the web UI, /api, healthz, readyz, status, metrics); "
                      f"jobs: {', '.join(self.schedule.enabled())}")
         logger.info("Started the service host=%s port=%d jobs=%s", host, port, ",".join(self.schedule.enabled()))
         stop.wait()

@@ -248,6 +248,11 @@ def _evidence_text(evidence: dict[str, int], t: Translator) -> str:
     return ", ".join(parts)
 
 
+def evidence_words(evidence: dict[str, int], language: str) -> str:
+    """'2 besök, 1 portobservation', as `monitor explain` words a finding's evidence (the web UI too)."""
+    return _evidence_text(evidence, TEXTS.for_language(language))
+
+
 def print_explanation(console: Any, result: Explanation, language: str = "sv") -> None:
     """The breakdown as text: formula first, then each source with the numbers behind it."""
     from rich.markup import escape

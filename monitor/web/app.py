@@ -1,17 +1,21 @@
 """The FastAPI app: /healthz (the process answers), /readyz (database and scheduler work),
-/status (the jobs, feeds and digest as JSON), /metrics (Prometheus text)."""
+/status (the jobs, feeds and digest as JSON), /metrics (Prometheus text), all without login;
+and, given the settings, the triage UI (pages, /static, /login) and the JSON API under /api/."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, text
 
+from monitor.config import Settings
 from monitor.jobs.metrics import metrics_text
 from monitor.jobs.schedule import Schedule
 from monitor.jobs.status import service_status
@@ -19,7 +23,8 @@ from monitor.jobs.status import service_status
 logger = logging.getLogger(__name__)
 
 
-def create_app(engine: Engine, schedule: Schedule, scheduler_running: Callable[[], bool]) -> FastAPI:
+def create_app(engine: Engine, schedule: Schedule, scheduler_running: Callable[[], bool],
+               settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="monitor", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/healthz", response_class=PlainTextResponse)
@@ -47,4 +52,42 @@ def create_app(engine: Engine, schedule: Schedule, scheduler_running: Callable[[
     def metrics() -> Response:
         return Response(metrics_text(engine), media_type=CONTENT_TYPE_LATEST)
 
+    if settings is not None:
+        add_triage_ui(app, engine, settings)
     return app
+
+
+def add_triage_ui(app: FastAPI, engine: Engine, settings: Settings) -> None:
+    from monitor.web.api import create_api
+    from monitor.web.auth import Forbidden, NotSignedIn
+    from monitor.web.context import WEB_DIR, WebContext, render
+    from monitor.web.headers import add_security_headers
+    from monitor.web.pages import alerts, audit, feeds, login, rules, supplier, users
+    from monitor.web.supplier import SupplierNotFound
+
+    web = WebContext(engine, settings)
+    app.state.web = web
+    app.middleware("http")(add_security_headers)
+    for page in (login, alerts, supplier, rules, feeds, audit, users):
+        app.include_router(page.router)
+    api = create_api()
+    api.state.web = web
+    app.mount("/api", api)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    def to_login(request: Request, exc: NotSignedIn) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, exc: Forbidden) -> Response:
+        identity = request.state.identity
+        message = web.t("csrf_refused") if exc.reason == "csrf" else web.t(
+            "forbidden", role=web.t(f"role_{identity.account.role}"))
+        return render(request, "error.html", status_code=403, title=web.t("forbidden_title"), message=message)
+
+    @app.exception_handler(SupplierNotFound)
+    def not_found(request: Request, exc: SupplierNotFound) -> Response:
+        return render(request, "error.html", status_code=404, title=web.t("not_found_title"),
+                      message=web.t("not_found"))

@@ -62,6 +62,8 @@ def test_it_imports_archives_scores_and_mails_one_digest_and_reports_it(service,
     metrics = running.get("/metrics").text
     assert 'monitor_job_run_seconds_count{job="digest",status="ok"}' in metrics
     assert 'monitor_findings{severity="high"}' in metrics or 'monitor_findings{severity="critical"}' in metrics
+    assert "Logga in" in running.get("/login").text  # the web UI is served beside the jobs
+    assert running.get("/api/alerts").status_code == 401
     assert running.stop() == 0
 
 

@@ -1,0 +1,147 @@
+"""Logging in and out, roles, CSRF and the security headers, over HTTP (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from monitor.models import AuditEntry, WebSession
+from monitor.web.headers import CONTENT_SECURITY_POLICY
+from tests.web.conftest import ORG, PASSWORD, form_token, log_in
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get(f"/suppliers/{ORG}")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=%2Fsuppliers%2F{ORG}"
+    assert client.get("/login").status_code == 200
+
+
+def test_the_health_endpoints_need_no_login(client):
+    assert client.get("/healthz").text == "ok\n"
+    assert client.get("/readyz").status_code == 200
+    assert "jobs" in client.get("/status").json()
+    assert client.get("/metrics").status_code == 200
+
+
+def test_it_logs_in_with_a_signed_http_only_lax_cookie_and_goes_where_it_was_going(client):
+    token = form_token(client.get(f"/login?next=/suppliers/{ORG}").text)
+    response = client.post("/login", data={"name": "anna", "password": PASSWORD, "csrf_token": token,
+                                           "next": f"/suppliers/{ORG}"})
+    assert response.status_code == 303 and response.headers["location"] == f"/suppliers/{ORG}"
+    cookie = response.headers["set-cookie"]
+    assert "monitor_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback
+    assert client.get(f"/suppliers/{ORG}").status_code == 200
+
+
+def test_the_cookie_is_secure_over_https(app):
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        assert "Secure" in log_in(client, "anna").headers["set-cookie"]
+
+
+def test_it_never_redirects_to_another_site_after_login(client):
+    token = form_token(client.get("/login").text)
+    response = client.post("/login", data={"name": "anna", "password": PASSWORD, "csrf_token": token,
+                                           "next": "//evil.example/"})
+    assert response.headers["location"] == "/alerts"
+
+
+def test_a_wrong_password_is_refused_with_the_same_words_as_an_unknown_name(client):
+    wrong, unknown = log_in(client, "anna", "fel lösenord här"), log_in(client, "nobody", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Fel användarnamn eller lösenord." in wrong.text and "Fel användarnamn eller lösenord." in unknown.text
+    assert "monitor_session" not in wrong.headers.get("set-cookie", "")
+
+
+def test_logins_are_limited_per_account_even_with_the_right_password_afterwards(client):
+    for _ in range(5):
+        assert log_in(client, "anna", "fel lösenord här").status_code == 401
+    blocked = log_in(client, "anna")
+    assert blocked.status_code == 429 and "För många misslyckade inloggningar" in blocked.text
+    assert log_in(client, "vera").status_code == 303  # another account from the same address still may
+
+
+def test_logins_are_limited_per_address(client):
+    for i in range(20):
+        log_in(client, f"guess{i}", "fel lösenord här")
+    assert log_in(client, "vera").status_code == 429
+
+
+def test_a_login_form_without_its_token_is_refused(client):
+    client.get("/login")
+    response = client.post("/login", data={"name": "anna", "password": PASSWORD, "csrf_token": "forged"})
+    assert response.status_code == 403
+
+
+def test_logging_out_ends_the_session_on_the_server(as_user, scenario):
+    client, csrf = as_user("anna")
+    cookie = client.cookies.get("monitor_session")
+    assert client.post("/logout", data={"csrf_token": csrf}).headers["location"] == "/login"
+    client.cookies.set("monitor_session", cookie)  # a copy of the old cookie is worth nothing
+    assert client.get("/alerts").status_code == 303
+    with scenario.connect() as conn:
+        assert conn.execute(select(WebSession.__table__)).all() == []  # type: ignore[attr-defined]
+        actions = [r.action for r in conn.execute(select(AuditEntry.__table__))]  # type: ignore[attr-defined]
+    assert "session.login" in actions and "session.logout" in actions
+
+
+def test_a_change_with_a_wrong_or_missing_csrf_token_is_refused(as_user):
+    client, csrf = as_user("anna")
+    wrong = client.post(f"/suppliers/{ORG}/note", data={"text": "hej", "csrf_token": csrf[:-2] + "xx"})
+    missing = client.post(f"/suppliers/{ORG}/note", data={"text": "hej"})
+    assert wrong.status_code == missing.status_code == 403
+    assert "CSRF" in wrong.text
+    header = client.post(f"/suppliers/{ORG}/note", data={"text": "hej"}, headers={"X-CSRF-Token": csrf})
+    assert header.status_code == 303
+
+
+def test_a_viewer_sees_no_buttons_and_no_evidence_and_a_forged_post_is_refused(as_user):
+    client, csrf = as_user("vera")
+    page = client.get(f"/suppliers/{ORG}").text
+    assert 'data-action="' not in page and "V-WATCHED" not in page
+    assert "Underlaget visas för handläggare och administratörer." in page
+    response = client.post(f"/suppliers/{ORG}/dismiss", data={"reason": "datafel", "text": "x", "csrf_token": csrf})
+    assert response.status_code == 403
+    assert client.get("/audit").status_code == 403
+
+
+def test_every_page_carries_the_security_headers(as_user):
+    client, _ = as_user("adam")
+    for path in ("/login", "/alerts", f"/suppliers/{ORG}", "/rules", "/feeds", "/audit", "/healthz"):
+        headers = client.get(path).headers
+        assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
+        assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+
+
+def test_pages_have_no_inline_script_or_event_handlers(as_user):
+    client, _ = as_user("adam")
+    for path in ("/alerts", f"/suppliers/{ORG}", "/rules", "/feeds", "/audit"):
+        html = client.get(path).text.lower()
+        assert "<script>" not in html and " onerror=" not in html and " onclick=" not in html, path
+        assert '<script src="/static/htmx.min.js"' in html
+
+
+def test_a_disabled_user_is_logged_out_at_once(as_user, scenario):
+    from monitor.web.accounts import disable_user
+
+    client, _ = as_user("anna")
+    with scenario.begin() as conn:
+        disable_user(conn, "anna", "test")
+    assert client.get("/alerts").status_code == 303
+    assert log_in(client, "anna").status_code == 401
+
+
+def test_a_session_ends_when_it_expires(as_user, scenario):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    client, _ = as_user("anna")
+    sessions = WebSession.__table__  # type: ignore[attr-defined]
+    with scenario.begin() as conn:
+        conn.execute(update(sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert client.get("/alerts").status_code == 303
