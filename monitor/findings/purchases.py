@@ -49,7 +49,7 @@ def outside_reason(contract: Any, month: date, area: str | None) -> str | None:
     last = month.replace(day=monthrange(month.year, month.month)[1])
     if (contract.start is not None and last < contract.start) or (contract.end is not None and month > contract.end):
         return "period"
-    if area and fold_label(area) != fold_label(contract.area):
+    if isinstance(area, str) and area and fold_label(area) != fold_label(contract.area):  # NaN from pandas: none given
         return "area"
     return None
 
