@@ -49,6 +49,14 @@ SCHEME_OF_KIND = {
     "insufficient_rest": "round_the_clock",
 }
 
+# Register and invoice kinds: their schemes go on ordinary honest suppliers, which this scale does not
+# keep; tests/test_demo_registers.py judges them at a larger one.
+REGISTER_KINDS = {
+    "registration_lapsed", "company_status", "permit_missing", "billed_without_visits", "billed_vs_registered",
+    "payment_remarks", "rating_drop", "board_churn", "ivo_criticism", "price_above_contract",
+    "purchases_outside_contract",
+}
+
 runner = CliRunner()
 
 
@@ -100,7 +108,7 @@ def _covered(dataset: DemoDataset) -> set[str]:
 
 
 def test_it_plants_a_scheme_at_its_own_supplier_for_every_detector_but_threshold(demo):
-    assert set(SCHEME_OF_KIND) == set(DETECTORS) - {"threshold"}
+    assert set(SCHEME_OF_KIND) == set(DETECTORS) - {"threshold"} - REGISTER_KINDS
     assert set(SCHEME_OF_KIND.values()) <= set(demo.dataset.planted.values())
     assert len(set(demo.dataset.planted.values())) == len(demo.dataset.planted)
 

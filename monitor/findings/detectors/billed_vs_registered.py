@@ -24,14 +24,14 @@ MESSAGES = {
     "sv": {
         KIND: "Fakturerade {billed_hours} timmar {service} för {month} men registrerade {registered_hours} "
               "({excess_hours} timmar, {over_pct} % över; tolerans {tolerance_pct} %)",
-        f"{KIND}:many": "Fakturerade {excess_hours} timmar mer än registrerat under {findings:månad|månader} "
-                        "(upp till {over_pct} % över)",
+        f"{KIND}:many": "Fakturerade {excess_hours} timmar mer än registrerat för "
+                        "{findings:insats och månad|insatser och månader} (upp till {over_pct} % över)",
     },
     "en": {
         KIND: "Billed {billed_hours} hours of {service} for {month} but registered {registered_hours} "
               "({excess_hours} hours, {over_pct}% over; tolerance {tolerance_pct}%)",
-        f"{KIND}:many": "Billed {excess_hours} hours more than registered over {findings:month|months} "
-                        "(up to {over_pct}% over)",
+        f"{KIND}:many": "Billed {excess_hours} hours more than registered for "
+                        "{findings:service and month|services and months} (up to {over_pct}% over)",
     },
 }
 

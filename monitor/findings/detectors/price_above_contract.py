@@ -23,7 +23,8 @@ MESSAGES = {
     "sv": {
         KIND: "{service} för {month} fakturerades för {price} kr per {unit} mot avtalets {contract_price} kr "
               "({excess_amount} kr över)",
-        f"{KIND}:many": "Fakturerade {excess_amount} kr över avtalspriset ({findings:månad|månader} och insats)",
+        f"{KIND}:many": "Fakturerade {excess_amount} kr över avtalspriset ({findings:insats och månad|insatser och "
+                        "månader})",
     },
     "en": {
         KIND: "{service} for {month} was billed at {price} SEK per {unit_en} against the contract's {contract_price} "
