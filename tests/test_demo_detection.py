@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.db import make_engine
 from monitor.demo import UNCOVERED_SCHEMES, DemoDataset, generate_municipality
-from monitor.findings.detectors import DETECTORS
+from monitor.findings.detectors import DETECTORS, REGISTER_KINDS
 from monitor.findings.rules import load_rules
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -47,14 +47,6 @@ SCHEME_OF_KIND = {
     "shared_device": "shared_device",
     "single_client_concentration": "single_client_staff",
     "insufficient_rest": "round_the_clock",
-}
-
-# Register and invoice kinds: their schemes go on ordinary honest suppliers, which this scale does not
-# keep; tests/test_demo_registers.py judges them at a larger one.
-REGISTER_KINDS = {
-    "registration_lapsed", "company_status", "permit_missing", "billed_without_visits", "billed_vs_registered",
-    "payment_remarks", "rating_drop", "board_churn", "ivo_criticism", "price_above_contract",
-    "purchases_outside_contract",
 }
 
 runner = CliRunner()
@@ -108,6 +100,8 @@ def _covered(dataset: DemoDataset) -> set[str]:
 
 
 def test_it_plants_a_scheme_at_its_own_supplier_for_every_detector_but_threshold(demo):
+    # Register and invoice schemes go on ordinary honest suppliers, which this scale does not keep:
+    # tests/test_demo_registers.py judges them at a larger one.
     assert set(SCHEME_OF_KIND) == set(DETECTORS) - {"threshold"} - REGISTER_KINDS
     assert set(SCHEME_OF_KIND.values()) <= set(demo.dataset.planted.values())
     assert len(set(demo.dataset.planted.values())) == len(demo.dataset.planted)

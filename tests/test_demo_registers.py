@@ -20,8 +20,9 @@ from monitor.cli import app
 from monitor.db import make_engine
 from monitor.demo import DemoDataset, generate_municipality
 from monitor.demo.registers import REGISTER_SCHEMES
+from monitor.findings.detectors import REGISTER_KINDS
 from monitor.findings.rules import load_rules
-from tests.test_demo_detection import REGISTER_KINDS, RULES_DIR
+from tests.test_demo_detection import RULES_DIR
 
 SCALE, WEEKS, SEED = 0.6, 4, 2026
 KINDS_OF_SCHEME = {

@@ -54,6 +54,14 @@ MODULES = (
     "threshold",
 )
 
+# The kinds that read register snapshots and invoices rather than visits (module name = kind).
+REGISTER_KINDS = frozenset({
+    "registration_lapsed", "company_status", "permit_missing", "billed_without_visits", "billed_vs_registered",
+    "payment_remarks", "rating_drop", "board_churn", "ivo_criticism", "price_above_contract",
+    "purchases_outside_contract",
+})
+assert set(MODULES) >= REGISTER_KINDS
+
 
 @dataclass(frozen=True)
 class FindingDraft:
