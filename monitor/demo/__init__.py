@@ -11,6 +11,8 @@ without containing a single real person. `generate_municipality` writes the five
   distance, in day (07-16), evening (15-22) and night shifts;
 * hospital stays, deaths and moves, during which honest suppliers plan no visits;
 * door observations by the follow-up team;
+* company facts, IVO permits and invoices (`registers`, `invoices`), with three register and
+  billing schemes on ordinary suppliers and their honest look-alikes (see those modules);
 * fourteen planted welfare-crime schemes at fourteen different suppliers (`DemoDataset.planted`):
   thirteen with at least one for every built-in detector but the generic threshold rule, and one
   that no rule is written for (`UNCOVERED_SCHEMES`), so that only the outlier scoring can find it:
