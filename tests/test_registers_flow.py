@@ -45,3 +45,21 @@ def test_a_lapsed_f_tax_and_spend_outside_contract_reach_explain_and_the_digest(
             "registret") in digest
     assert "leverantörstrohet 66,7 %" in digest
     assert "19700101" not in digest
+
+
+def test_the_evidence_of_a_billing_finding_is_its_invoice_lines_and_is_audit_logged(env, write_csv):
+    import_personas(env, write_csv)
+    line = {"invoice_id": "F9", "supplier_org_number": SUSPECT["org_number"], "period": "2026-10",
+            "service_type": "hemtjänst", "hours": "10", "amount": "5200", "contract_price": "450",
+            "invoice_date": "2026-10-06"}
+    other_service = {**line, "service_type": "städ", "amount": "4500"}
+    assert invoke(env, "import", "invoices", str(write_csv("invoices.csv", [line, other_service]))).exit_code == 0
+    assert invoke(env, "score").exit_code == 0
+    shown = json.loads(invoke(env, "evidence", SUSPECT["org_number"], "--by", "Anna", "--format", "json").stdout)
+    (finding,) = [f for f in shown["findings"] if f["rule_id"] == "price-above-contract"]
+    assert [(x["invoice_id"], x["service_type"], x["amount"]) for x in finding["invoices"]] == [
+        ("F9", "hemtjänst", 5200.0)]
+    table = invoke(env, "evidence", SUSPECT["org_number"], "--by", "Anna").stdout
+    assert "F9 (hemtjänst)" in table and "10 h, 5200 kr" in table
+    audit = json.loads(invoke(env, "audit", "--format", "json").stdout)
+    assert any(a["action"] == "evidence.view" and a["after"]["invoice_lines"] == 1 for a in audit)
