@@ -132,10 +132,12 @@ def supplier_evidence(conn: Connection, org_number: str, actor: str, finding_id:
             snapshots=[str(x) for x in evidence.get("snapshots", [])],
             org_numbers=[str(x) for x in evidence.get("org_numbers", [])],
         ))
-    record_audit(conn, actor, "evidence.view", "supplier", supplier.org_number, None, {
+    seen: dict[str, Any] = {
         "finding_ids": [x.finding_id for x in findings],
         "visits": sum(len(x.visits) for x in findings),
         "observations": sum(len(x.observations) for x in findings),
-        "invoice_lines": sum(len(x.invoices) for x in findings),
-    })
+    }
+    if any(x.invoices for x in findings):
+        seen["invoice_lines"] = sum(len(x.invoices) for x in findings)
+    record_audit(conn, actor, "evidence.view", "supplier", supplier.org_number, None, seen)
     return SupplierEvidence(supplier.org_number, supplier.name, run.id if run else None, findings)
