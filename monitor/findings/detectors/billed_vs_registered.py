@@ -22,15 +22,15 @@ PERIOD = "month"
 EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
-        KIND: "Fakturerade {billed_hours} timmar {service} för {month} men registrerade {registered_hours} "
-              "({excess_hours} timmar, {over_pct} % över; tolerans {tolerance_pct} %)",
-        f"{KIND}:many": "Fakturerade {excess_hours} timmar mer än registrerat för "
+        KIND: "Fakturerade {billed_hours:timme|timmar} {service} för {month} men registrerade {registered_hours} "
+              "({hours_over:timme|timmar}, {over_pct} % över; tolerans {tolerance_pct} %)",
+        f"{KIND}:many": "Fakturerade {hours_over:timme|timmar} mer än registrerat för "
                         "{findings:insats och månad|insatser och månader} (upp till {over_pct} % över)",
     },
     "en": {
-        KIND: "Billed {billed_hours} hours of {service} for {month} but registered {registered_hours} "
-              "({excess_hours} hours, {over_pct}% over; tolerance {tolerance_pct}%)",
-        f"{KIND}:many": "Billed {excess_hours} hours more than registered for "
+        KIND: "Billed {billed_hours:hour|hours} of {service} for {month} but registered {registered_hours} "
+              "({hours_over:hour|hours}, {over_pct}% over; tolerance {tolerance_pct}%)",
+        f"{KIND}:many": "Billed {hours_over:hour|hours} more than registered for "
                         "{findings:service and month|services and months} (up to {over_pct}% over)",
     },
 }
@@ -68,6 +68,8 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
             "billed_hours": round(float(row.hours), 1),
             "registered_hours": round(hours, 1),
             "excess_hours": round(excess, 1),
+            # Summed in the sentence over several findings (an arg ending in _hours shows the largest).
+            "hours_over": round(excess, 1),
             "visits": visits,
             "over_pct": round(100 * excess / hours, 1),
             "tolerance_pct": round(100 * params.tolerance, 1),

@@ -21,12 +21,12 @@ PERIOD = "month"
 EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
-        KIND: "Fakturerade {service} för {month} ({hours} timmar, {amount} kr) utan ett enda registrerat besök",
+        KIND: "Fakturerade {service} för {month} ({hours:timme|timmar}, {amount} kr) utan ett enda registrerat besök",
         f"{KIND}:many": "Fakturerade {amount} kr för insatser utan registrerade besök "
                         "({findings:insats och månad|insatser och månader})",
     },
     "en": {
-        KIND: "Billed {service} for {month} ({hours} hours, {amount} SEK) without a single registered visit",
+        KIND: "Billed {service} for {month} ({hours:hour|hours}, {amount} SEK) without a single registered visit",
         f"{KIND}:many": "Billed {amount} SEK for services without registered visits "
                         "({findings:service and month|services and months})",
     },

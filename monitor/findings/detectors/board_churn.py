@@ -42,7 +42,7 @@ MESSAGES = {
     },
     "en": {
         KIND: "Board members and signatories replaced {replacements:time|times} between {first} and {last} "
-              "({snapshots} register snapshots; limit {max_replacements} in {months} months)",
+              "({snapshots:register snapshot|register snapshots}; limit {max_replacements} in {months:month|months})",
         f"{KIND}:many": "Board members and signatories replaced repeatedly ({replacements:change|changes})",
         f"{KIND}:linked": "{people:person|people} on the board on {last} sat on the board of {other_name} "
                           "({other_org}), whose contract was cancelled",

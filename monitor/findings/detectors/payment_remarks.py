@@ -23,14 +23,14 @@ MESSAGES = {
     "sv": {
         KIND: "Betalningsanmärkningar {before} → {after} och belopp {amount_before} → {amount_after} kr "
               "mellan {first} och {last}",
-        f"{KIND}:many": "Betalningsanmärkningar ökade vid {findings} registeruttag (upp till {max_remarks} "
-                        "anmärkningar, {max_amount} kr)",
+        f"{KIND}:many": "Betalningsanmärkningar ökade vid {findings} registeruttag (upp till "
+                        "{max_remarks:anmärkning|anmärkningar}, {max_amount} kr)",
     },
     "en": {
         KIND: "Payment remarks {before} → {after} and amount {amount_before} → {amount_after} SEK "
               "between {first} and {last}",
-        f"{KIND}:many": "Payment remarks rose in {findings:register snapshot|register snapshots} (up to {max_remarks} "
-                        "remarks, {max_amount} SEK)",
+        f"{KIND}:many": "Payment remarks rose in {findings:register snapshot|register snapshots} (up to "
+                        "{max_remarks:remark|remarks}, {max_amount} SEK)",
     },
 }
 
