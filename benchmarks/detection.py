@@ -17,6 +17,11 @@ number of planted suppliers. Ties are broken against the planted suppliers (one 
 negative ranks below it), so both figures are lower bounds and a part that scores nobody gets
 the share of positives, not luck.
 
+The register and billing schemes (monitor.demo.registers: a lapsed F-tax registration with a
+churning board, hours billed beyond the registered ones, spend outside contract) each must get
+an alert, and no register or billing rule may give an honest supplier a reason (their
+look-alikes: a name change, a single board change, an invoice corrected by a credit note).
+
 Aims, in every seed: AP of the combined ranking >= 0.9; every planted supplier above every
 look-alike; the scheme no rule is written for (UNCOVERED_SCHEMES) above every honest supplier in
 the combined ranking and in the top 10 % of the outliers-alone ranking of the honest suppliers
@@ -59,6 +64,9 @@ from import_visits import describe_checkout, fingerprint  # noqa: E402  (after t
 from sklearn.metrics import average_precision_score  # noqa: E402
 
 from monitor.demo import UNCOVERED_SCHEMES, DemoDataset, generate_municipality  # noqa: E402
+from monitor.demo.registers import REGISTER_SCHEMES  # noqa: E402
+from monitor.findings.detectors import REGISTER_KINDS  # noqa: E402
+from monitor.findings.rules import load_rules  # noqa: E402
 
 RULES_DIR = PROJECT_DIR / "rules"
 DEFAULT_SEEDS = (2026, 2027, 2028, 2029, 2030)
@@ -342,6 +350,40 @@ def print_isolated(isolated: list[SeedResult]) -> bool:
     return not misses
 
 
+def register_rule_ids(rules_dir: Path) -> set[str]:
+    """The rules over register snapshots and invoices."""
+    return {rule.id for rule in load_rules(rules_dir) if rule.kind in REGISTER_KINDS}
+
+
+def print_register_verdicts(results: list[SeedResult], rules_dir: Path) -> bool:
+    """The register and billing schemes (monitor.demo.registers): each gets an alert, and no register
+    or billing rule gives an honest supplier (the name change, single board change and credit note
+    among them) a reason."""
+    rule_ids = register_rule_ids(rules_dir)
+    misses, flagged = [], []
+    print(f"\nRegister and billing schemes ({', '.join(REGISTER_SCHEMES)}):")
+    for r in results:
+        for org, scheme in sorted(r.dataset.planted.items(), key=lambda x: x[1]):
+            if scheme not in REGISTER_SCHEMES:
+                continue
+            alerted = org in r.alerted
+            print(f"  seed {r.seed}: {_label(r, org)} alert {'yes' if alerted else 'NO'} [{_reasons(r, org)}]")
+            if not alerted:
+                misses.append(f"seed {r.seed}: {_label(r, org)}")
+        for org, row in r.rows.items():
+            hits = [x["id"] for x in row["reasons"] if x["source"] == "rule" and x["id"] in rule_ids]
+            if org not in r.dataset.planted and hits:
+                role = r.dataset.register_look_alikes.get(org, "")
+                flagged.append(f"seed {r.seed}: {_label(r, org)} {role} by {', '.join(hits)}")
+    print(f"  every register and billing scheme gets an alert: {'met' if not misses else 'MISSED'}")
+    for miss in misses:
+        print(f"    - {miss}")
+    print(f"  no register or billing rule flags an honest supplier or look-alike: {'met' if not flagged else 'MISSED'}")
+    for miss in flagged:
+        print(f"    - {miss}")
+    return not misses and not flagged
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS),
@@ -388,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     print_alerts(results)
     ok = print_verdicts(results)
     ok &= print_isolated(isolated)
+    ok &= print_register_verdicts(results, rules_dir)
     print(f"\n{len(results)} seeds in {time.perf_counter() - started:.0f} s; look-alikes: "
           + ", ".join(sorted(set(results[0].dataset.look_alikes.values()))))
     if args.keep:

@@ -61,6 +61,9 @@ class Supplier(SQLModel, table=True):
     subcategory: str | None = Field(default=None, max_length=100)
     contract_start: date | None = None
     contract_end: date | None = None
+    # The municipality ended the contract early for cause ("hävt avtal"): the board_churn rule
+    # looks for the same people on the boards of other suppliers.
+    contract_cancelled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     import_batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
 
 
@@ -504,3 +507,74 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = _ts()
     expires_at: datetime = _ts(index=True)
+
+class RegistrySnapshot(SQLModel, table=True):
+    """Company facts about one org number on one date, as a credit-information service or the
+    company register exported them. Each import is a dated snapshot: comparing snapshots shows a
+    lapsed registration, new payment remarks or a replaced board. Board members and signatories
+    are people: only their keyed-hash pseudonyms are stored, so the same person joins across
+    companies without the database holding who they are."""
+
+    __tablename__ = "registry_snapshots"
+    __table_args__ = (UniqueConstraint("org_number", "snapshot_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_number: str = Field(max_length=11, index=True)
+    snapshot_date: date
+    name: str | None = Field(default=None, max_length=300)
+    f_tax: bool | None = None
+    vat: bool | None = None
+    employer: bool | None = None
+    payment_remarks: int | None = None
+    payment_remarks_amount: float | None = None
+    credit_rating: str | None = Field(default=None, max_length=16)
+    company_status: str | None = Field(default=None, max_length=32)
+    registration_date: date | None = None
+    board_refs: list[str] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    signatory_refs: list[str] = Field(default_factory=list, sa_column=Column(JsonValue, nullable=False))
+    auditor: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=300)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
+
+
+class Permit(SQLModel, table=True):
+    """One IVO permit of one unit as IVO's register showed it on `snapshot_date`, with the latest
+    decision that criticised the unit, if any."""
+
+    __tablename__ = "permits"
+    __table_args__ = (UniqueConstraint("org_number", "unit", "permit_type", "snapshot_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_number: str = Field(max_length=11, index=True)
+    unit: str = Field(max_length=300)
+    permit_type: str = Field(max_length=100)
+    decision_date: date
+    status: str = Field(max_length=16, description="valid | revoked | expired")
+    snapshot_date: date
+    criticism_date: date | None = None
+    criticism_area: str | None = Field(default=None, max_length=100)
+    criticism: str | None = Field(default=None, sa_type=Text)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batches.id")
+
+
+class Invoice(SQLModel, table=True):
+    """One invoice line: what a supplier billed for one service in one month. A credit note is a
+    line with negative amounts, so the month's sums are what was finally billed. The org number
+    need not be in the supplier register: spend with suppliers outside it is what the
+    purchases_outside_contract rule and the digest's monthly figure are about."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("org_number", "invoice_id", "service_type", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: str = Field(max_length=100)
+    org_number: str = Field(max_length=11, index=True)
+    period: date = Field(description="The first day of the month billed for.")
+    service_type: str = Field(max_length=100)
+    hours: float | None = None
+    units: float | None = None
+    amount: float
+    contract_price: float | None = None
+    invoice_date: date
+    contract_area: str | None = Field(default=None, max_length=100)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batches.id")

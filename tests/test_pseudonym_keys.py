@@ -270,3 +270,37 @@ def test_an_import_that_starts_while_a_rotation_runs_waits_and_is_then_refused(i
     late.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], PseudonymKeyError)
     assert "V3" not in [v for v, _ in snapshot(db_url)["visits"]]
+
+
+def test_rekey_rewrites_board_members_so_snapshots_after_it_still_compare(imported, files, db_url, tmp_path,
+                                                                          write_csv):
+    from monitor.models import RegistrySnapshot
+
+    board = {"org_number": SUSPECT["org_number"], "board_members": "19700101-0003;19710101-0013",
+             "signatories": "19700101-0003"}
+    registry = write_csv("registry.csv", [{**board, "snapshot_date": "2026-09-01"}])
+    assert invoke(imported, "import", "registry", str(registry)).exit_code == 0
+    key_file = tmp_path / "new.key"
+    key_file.write_text(NEW_KEY, encoding="utf-8")
+    without = invoke(imported, "rekey", "--new-key-file", str(key_file), "--client-ids", str(files["visits"]),
+                     "--client-ids", str(files["client-events"]), "--client-ids", str(files["staff"]))
+    assert without.exit_code == 2 and "2 of 4 client pseudonyms" in without.output
+    result = invoke(imported, "rekey", "--new-key-file", str(key_file), "--client-ids", str(files["visits"]),
+                    "--client-ids", str(files["client-events"]), "--client-ids", str(files["staff"]),
+                    "--client-ids", str(registry))
+    assert result.exit_code == 0, result.output
+    new = Pseudonymiser(NEW_KEY.encode())
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(RegistrySnapshot.board_refs, RegistrySnapshot.signatory_refs)).all()
+    engine.dispose()
+    assert row.board_refs == sorted([new("19700101-0003"), new("19710101-0013")])
+    assert row.signatory_refs == [new("19700101-0003")]
+    # The next snapshot under the new key holds the same board, not two people replaced.
+    later = write_csv("registry2.csv", [{**board, "snapshot_date": "2026-10-01"}])
+    assert invoke(imported, "import", "registry", str(later), key=NEW_KEY).exit_code == 0
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        boards = conn.execute(select(RegistrySnapshot.board_refs)).scalars().all()
+    engine.dispose()
+    assert len(boards) == 2 and boards[0] == boards[1]

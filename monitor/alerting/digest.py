@@ -28,8 +28,10 @@ from monitor.alerting.mail import (
 from monitor.alerting.sections import DigestSections, build_sections, data_period, top_line
 from monitor.alerting.sections import SectionReason as DigestReason
 from monitor.config import Settings
+from monitor.findings.purchases import MonthlySpend, monthly_spend
 from monitor.jobs.runs import failing_jobs
 from monitor.models import ImportBatch
+from monitor.phrasing import format_number
 from monitor.ranking.report import RankedSupplier, latest_ranking
 from monitor.ranking.score import ScoringConfig
 from monitor.runs import latest_run
@@ -87,6 +89,8 @@ class DigestContext:
     chart_alt: str = ""
     chart_caption: str = ""
     chart_png: bytes | None = None
+    # Spend outside contract per month, with the share within contract ("leverantörstrohet").
+    spend: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,6 +133,7 @@ def build_digest_context(
         sections = build_sections(conn, t, settings.language, now, previous, settings.base_url)
         shown = [*sections.new, *sections.woken, *sections.rising, *sections.still_open]
         chart = trend_chart(conn, [a.org_number for a in shown], t, settings.language)
+        spend = [spend_line(m, t, settings.language) for m in monthly_spend(conn)]
         b = ImportBatch.__table__.c  # type: ignore[attr-defined]
         batches = conn.execute(
             select(b.kind, b.file_name, b.rows_accepted, b.rows_rejected, b.status)
@@ -169,6 +174,19 @@ def build_digest_context(
         chart_alt=chart.alt if chart else "",
         chart_caption=chart.caption if chart else "",
         chart_png=chart.png if chart else None,
+        spend=spend,
+    )
+
+
+def spend_line(month: MonthlySpend, t: dict[str, str], language: str) -> str:
+    """One month's spend outside contract in words, the amounts in whole kronor."""
+    loyalty = "–" if month.loyalty is None else format_number(round(100 * month.loyalty, 1), language)
+    return t["spend_line"].format(
+        month=f"{month.month:%Y-%m}", outside=format_number(round(month.outside), language),
+        total=format_number(round(month.total), language),
+        outside_register=format_number(round(month.outside_register), language),
+        suppliers=month.suppliers_outside_register,
+        outside_contract=format_number(round(month.outside_contract), language), loyalty=loyalty,
     )
 
 

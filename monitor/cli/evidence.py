@@ -22,12 +22,14 @@ TEXTS = Texts(
         "staff": "Personal: {ids}", "devices": "Enheter: {ids}", "missing": "Borttagna besök: {ids}",
         "visit": "besök", "observation": "dörrobservation", "col_kind": "Typ", "col_id": "Id",
         "col_staff": "Personal", "col_client": "Brukare (pseudonym)", "col_start": "Från", "col_end": "Till",
-        "col_method": "Registrering"},
+        "col_method": "Registrering", "invoice": "fakturarad", "snapshots": "Registeruttag: {ids}",
+        "org_numbers": "Andra leverantörer: {ids}"},
     en={"title": "Finding {id}: {rule} ({severity}), {start} - {end}", "none": "{name} ({org}) has no findings.",
         "staff": "Staff: {ids}", "devices": "Devices: {ids}", "missing": "Visits since removed: {ids}",
         "visit": "visit", "observation": "door observation", "col_kind": "Kind", "col_id": "Id",
         "col_staff": "Staff", "col_client": "Client (pseudonym)", "col_start": "From", "col_end": "To",
-        "col_method": "Registration"},
+        "col_method": "Registration", "invoice": "invoice line", "snapshots": "Register snapshots: {ids}",
+        "org_numbers": "Other suppliers: {ids}"},
 )
 CSV_HEADER = ["finding_id", "rule_id", "kind", "id", "staff_id", "client_ref", "start", "end",
               "registration_method", "device_id", "staff_seen"]
@@ -74,6 +76,9 @@ def evidence(
             for o in f.observations:
                 writer.writerow([f.finding_id, f.rule_id, "observation", o["observation_id"], None, None,
                                  o["observed_from"], o["observed_to"], None, None, o["staff_seen"]])
+            for line in f.invoices:
+                writer.writerow([f.finding_id, f.rule_id, "invoice", line["invoice_id"], None, None,
+                                 line["period"], line["invoice_date"], None, None, None])
         return
     if not result.findings:
         console.print(t("none", name=result.name, org=result.org_number), highlight=False, markup=False)
@@ -89,7 +94,13 @@ def evidence(
         for v in f.visits:
             table.add_row(t("visit"), escape(v["visit_id"]), escape(v["staff_id"]), v["client_ref"][:12],
                           _short(v["registered_start"]), _short(v["registered_end"]), v["registration_method"])
+        for line in f.invoices:
+            # The month billed for and the invoice's date; hours and amount where the method goes.
+            hours = "" if line["hours"] is None else f"{line['hours']:g} h, "
+            table.add_row(t("invoice"), escape(f"{line['invoice_id']} ({line['service_type']})"), "", "",
+                          line["period"][:7], line["invoice_date"], f"{hours}{line['amount']:g} kr")
         print_table(table)
-        for key, ids in (("staff", f.staff_ids), ("devices", f.device_ids), ("missing", f.missing_visit_ids)):
+        for key, ids in (("staff", f.staff_ids), ("devices", f.device_ids), ("missing", f.missing_visit_ids),
+                         ("snapshots", f.snapshots), ("org_numbers", f.org_numbers)):
             if ids:
                 console.print(t(key, ids=", ".join(ids)), highlight=False, markup=False)

@@ -48,6 +48,9 @@ class Kind(StrEnum):
     visits = "visits"
     observations = "observations"
     client_events = "client-events"
+    registry = "registry"
+    permits = "permits"
+    invoices = "invoices"
 
 
 @user_errors

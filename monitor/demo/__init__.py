@@ -11,6 +11,8 @@ without containing a single real person. `generate_municipality` writes the five
   distance, in day (07-16), evening (15-22) and night shifts;
 * hospital stays, deaths and moves, during which honest suppliers plan no visits;
 * door observations by the follow-up team;
+* company facts, IVO permits and invoices (`registers`, `invoices`), with three register and
+  billing schemes on ordinary suppliers and their honest look-alikes (see those modules);
 * fourteen planted welfare-crime schemes at fourteen different suppliers (`DemoDataset.planted`):
   thirteen with at least one for every built-in detector but the generic threshold rule, and one
   that no rule is written for (`UNCOVERED_SCHEMES`), so that only the outlier scoring can find it:
@@ -38,18 +40,24 @@ it, and each stage branches on that role.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from monitor.demo.clients import populate_clients
 from monitor.demo.events import generate_client_events
 from monitor.demo.exports import COLUMNS, csv_rows, write_exports
+from monitor.demo.invoices import write_invoices
 from monitor.demo.municipality import Municipality
 from monitor.demo.observations import generate_observations
+from monitor.demo.registers import REGISTER_SCHEMES, plan_registers, write_permits, write_registry
 from monitor.demo.routes import build_routes
-from monitor.demo.suppliers import LOOK_ALIKES, SCHEMES, UNCOVERED_SCHEMES, register_suppliers
+from monitor.demo.suppliers import LOOK_ALIKES, UNCOVERED_SCHEMES, register_suppliers
+from monitor.demo.suppliers import SCHEMES as VISIT_SCHEMES
 from monitor.demo.visits import generate_visits
+
+# The visit schemes (suppliers.py), then the register and invoice ones (registers.py, invoices.py).
+SCHEMES = (*VISIT_SCHEMES, *REGISTER_SCHEMES)
 
 # The autumn DST change (2026-10-25) falls inside the four default weeks, on purpose.
 DEFAULT_START = date(2026, 10, 5)
@@ -64,6 +72,8 @@ class DemoDataset:
     look_alikes: dict[str, str]  # org_number -> honest look-alike role (large, night_patrol, rural ...)
     start: date  # first day of visits (a Monday)
     weeks: int
+    # org_number -> register or billing look-alike (name_change ...), on suppliers in look_alikes too
+    register_look_alikes: dict[str, str] = field(default_factory=dict)
 
 
 def generate_municipality(
@@ -104,14 +114,21 @@ def generate_municipality(
         by_entrance = generate_visits(town, write_row)
     observation_rows = generate_observations(town, by_entrance)
     write_exports(files, town.suppliers, event_rows, observation_rows)
+    registers = plan_registers(town, schemes)
+    for kind in ("registry", "permits", "invoices"):
+        files[kind] = directory / f"{kind}.csv"
+    write_registry(files["registry"], town, registers)
+    write_permits(files["permits"], town)
+    write_invoices(files["invoices"], files["visits"], town, registers)
     return DemoDataset(
         directory=directory,
         files=files,
-        planted={s.org: s.role for s in town.suppliers if s.role in SCHEMES},
+        planted={**{s.org: s.role for s in town.suppliers if s.role in SCHEMES}, **registers.planted},
         honest_largest=town.suppliers[0].org,
         look_alikes={s.org: s.role for s in town.suppliers if s.role in LOOK_ALIKES},
         start=start,
         weeks=weeks,
+        register_look_alikes=registers.look_alikes,
     )
 
 

@@ -1,6 +1,6 @@
 """CSV exports -> evidence rows. One module per source; runner.py does the streaming."""
 
-from monitor.imports import client_events, observations, staff, suppliers, visits
+from monitor.imports import client_events, invoices, observations, permits, registry, staff, suppliers, visits
 from monitor.imports.csvfile import CsvImportError
 from monitor.imports.mapping import ColumnMapping, MappingError, load_mapping
 from monitor.imports.runner import ImportResult, ImportSpec, import_csv
@@ -13,6 +13,9 @@ SPECS: dict[str, ImportSpec] = {
         visits.SPEC,
         observations.SPEC,
         client_events.SPEC,
+        registry.SPEC,
+        permits.SPEC,
+        invoices.SPEC,
     )
 }
 

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, TypeVar
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
-from monitor.timestamps import TimestampError, date_only, instant_candidates, parse_instant, resolve_candidates
+from monitor.timestamps import (
+    TimestampError,
+    date_only,
+    day_start,
+    instant_candidates,
+    parse_instant,
+    resolve_candidates,
+)
 
 if TYPE_CHECKING:
     from monitor.imports.bounds import TimeBounds
@@ -244,3 +251,52 @@ def interval(
     if outside or order:
         return None, None
     return start, end
+
+
+def count(value: str) -> int | None:
+    """A whole number of 0 or more; empty is None."""
+    number = decimal(value)
+    if number is None:
+        return None
+    if number < 0 or number != int(number):
+        raise ValueError(f"expected a whole number of 0 or more, got {value.strip()!r}")
+    return int(number)
+
+
+def optional_yes_no(value: str) -> bool | None:
+    """ja/nej, or empty when the export does not say."""
+    return yes_no(value) if value.strip() else None
+
+
+def month(value: str) -> date:
+    """The first day of a month written 2026-10, 202610, or as any day in it (2026-10-31)."""
+    text = value.strip()
+    if not text:
+        raise ValueError("missing value")
+    compact = text.replace("-", "")
+    if len(compact) == 6 and compact.isdigit():
+        year, number = int(compact[:4]), int(compact[4:])
+        if 1 <= number <= 12:
+            return date(year, number, 1)
+    day = date_only(text)
+    if day is None:
+        raise ValueError(f"not a month: {text!r} (expected e.g. 2026-10, 202610 or a date in the month)")
+    return day.replace(day=1)
+
+
+def date_within(bounds: TimeBounds, optional: bool = False) -> Callable[[str], date | None]:
+    """A calendar date whose local midnight lies inside the import's bounds (a snapshot or an
+    invoice dated 2062 would otherwise be the newest one)."""
+
+    def parse(value: str) -> date | None:
+        text = value.strip()
+        if not text:
+            if optional:
+                return None
+            raise ValueError("missing value")
+        day = calendar_date(text)
+        assert day is not None
+        bounds.check(day_start(day), text)
+        return day
+
+    return parse

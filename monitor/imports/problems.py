@@ -19,7 +19,8 @@ from typing import IO
 
 from monitor.csvoutput import CsvWriter
 
-CLIENT_ID_COLUMNS = frozenset({"client_id", "relative_of_client_ids"})
+# Board members and signatories (registry imports) are people too: their ids are never repeated.
+CLIENT_ID_COLUMNS = frozenset({"client_id", "relative_of_client_ids", "board_members", "signatories"})
 CLIENT_ID_SHOWN = "<client id>"
 REJECTED_SUFFIX = ".rejected.csv"
 REJECTED_COLUMNS = ("line", "column", "reason")

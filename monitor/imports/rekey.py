@@ -21,18 +21,20 @@ from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import split_list
 from monitor.imports.mapping import ColumnMapping
 from monitor.keycheck import PseudonymKeyError, lock_key_check, replace_key_check, stored_key_check
-from monitor.models import ClientEvent, Staff, Visit
+from monitor.models import ClientEvent, RegistrySnapshot, Staff, Visit
 from monitor.pseudonyms import Pseudonymiser
 
 logger = logging.getLogger(__name__)
 
-# The columns of the import files that hold client ids, and whether each holds a list.
-CLIENT_ID_COLUMNS = {"client_id": False, "relative_of_client_ids": True}
+# The columns of the import files that hold client ids (or, in company facts, the ids of board
+# members and signatories, pseudonymised the same way), and whether each holds a list.
+CLIENT_ID_COLUMNS = {"client_id": False, "relative_of_client_ids": True, "board_members": True, "signatories": True}
 UPDATE_CHUNK = 1_000
 
 _visits = Visit.__table__  # type: ignore[attr-defined]
 _events = ClientEvent.__table__  # type: ignore[attr-defined]
 _staff = Staff.__table__  # type: ignore[attr-defined]
+_registry = RegistrySnapshot.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RekeyResult:
     visits: int = 0
     client_events: int = 0
     staff: int = 0
+    registry_snapshots: int = 0
 
 
 def read_client_ids(paths: Iterable[Path], mapping: ColumnMapping | None = None,
@@ -84,6 +87,9 @@ def stored_pseudonyms(conn: Connection) -> set[str]:
     found.update(conn.execute(select(_events.c.client_ref).distinct()).scalars())
     for refs in conn.execute(select(_staff.c.relative_of_client_refs)).scalars():
         found.update(refs or ())
+    for board, signatories in conn.execute(select(_registry.c.board_refs, _registry.c.signatory_refs)):
+        found.update(board or ())
+        found.update(signatories or ())
     return found
 
 
@@ -119,7 +125,7 @@ def rotate_pseudonyms(
             raise PseudonymKeyError(
                 f"{missing} of {len(stored)} client pseudonyms in the database have no client id in the "
                 "files given: nothing changed. Give every export the data came from (visits, client events, "
-                "staff lists) with --client-ids"
+                "staff lists, company facts) with --client-ids"
                 + ("; if the database was built with another key, set MONITOR_PSEUDONYM_KEY to it"
                    if stored_check is None else "")
             )
@@ -147,6 +153,14 @@ def rotate_pseudonyms(
             conn.execute(update(_staff).where(_staff.c.id == staff_id)
                          .values(relative_of_client_refs=sorted({renamed[r] for r in refs})))
         result.staff = len(staff_rows)
+        registry_rows = [row for row in conn.execute(select(_registry.c.id, _registry.c.board_refs,
+                                                            _registry.c.signatory_refs))
+                         if row.board_refs or row.signatory_refs]
+        for row in registry_rows:
+            conn.execute(update(_registry).where(_registry.c.id == row.id).values(
+                board_refs=sorted({renamed[r] for r in row.board_refs or ()}),
+                signatory_refs=sorted({renamed[r] for r in row.signatory_refs or ()})))
+        result.registry_snapshots = len(registry_rows)
         replace_key_check(conn, new.key_check)
     logger.info("Rotated pseudonym key pseudonyms=%d visits=%d client_events=%d staff=%d",
                 result.pseudonyms, result.visits, result.client_events, result.staff)

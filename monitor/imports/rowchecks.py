@@ -27,6 +27,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Columns the importer fills from another: a duplicate is named by the column the user wrote.
 _KEY_SOURCES = {"supplier_id": "supplier_org_number", "client_ref": "client_id"}
+# Invoices store the supplier's org number under its own name; the file calls it supplier_org_number.
+_KEY_SOURCES_BY_TABLE = {"invoices": {"org_number": "supplier_org_number"}}
 
 
 class RowChecks:
@@ -34,7 +36,8 @@ class RowChecks:
         """`columns`: the file's columns this import reads; `width`: the header's number of fields."""
         self._width = width
         self._key_of = operator.itemgetter(*conflict_keys)
-        self._key_columns = [_KEY_SOURCES.get(k, k) for k in conflict_keys]
+        sources = {**_KEY_SOURCES, **_KEY_SOURCES_BY_TABLE.get(table.name, {})}
+        self._key_columns = [sources.get(k, k) for k in conflict_keys]
         self._first_lines: dict[int, int] = {}
         self._input_caps = {c: _input_cap(table, c) for c in columns}
         self._stored_caps = [

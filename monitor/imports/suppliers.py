@@ -12,11 +12,16 @@ from monitor.imports.fields import (
     org_number,
     required,
     split_list,
+    yes_no,
 )
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import Supplier
 
 CONTRACT_FORMS = ("LOV", "LOU", "direkt")
+
+
+def _cancelled(value: str) -> bool:
+    return yes_no(value) if value.strip() else False
 
 
 def parse_supplier(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
@@ -34,6 +39,7 @@ def parse_supplier(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         "subcategory": row.get("subcategory", "").strip() or None,
         "contract_start": start,
         "contract_end": end,
+        "contract_cancelled": e.check("contract_cancelled", _cancelled, row.get("contract_cancelled", "")),
     }
     e.raise_if_any()
     return record
@@ -43,7 +49,7 @@ SPEC = ImportSpec(
     kind="suppliers",
     table=Supplier.__table__,  # type: ignore[attr-defined]
     required_columns=("org_number", "name", "contract_area", "contract_form"),
-    optional_columns=("aliases", "subcategory", "contract_start", "contract_end"),
+    optional_columns=("aliases", "subcategory", "contract_start", "contract_end", "contract_cancelled"),
     conflict_keys=("org_number",),
     parse_row=parse_supplier,
     pseudonymises=False,

@@ -24,7 +24,7 @@ from monitor.yamlfile import ConfigFileError, all_errors, load_yaml, node_line, 
 TASKS = ("poll-feeds", "import-inbox", "score", "digest", "retention")
 # Only for the service's own tests (MONITOR_TEST_TASKS=1): a job that takes its time, one that raises.
 TEST_TASKS = ("sleep", "fail")
-KINDS = ("suppliers", "staff", "visits", "observations", "client-events")
+KINDS = ("suppliers", "staff", "visits", "observations", "client-events", "registry", "permits", "invoices")
 
 
 def allowed_tasks() -> tuple[str, ...]:
@@ -82,7 +82,7 @@ class InboxFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pattern: str
-    kind: Literal["suppliers", "staff", "visits", "observations", "client-events"]
+    kind: Literal["suppliers", "staff", "visits", "observations", "client-events", "registry", "permits", "invoices"]
     mapping: Path | None = None
 
 

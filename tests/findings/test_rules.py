@@ -74,7 +74,7 @@ BROKEN = [
     ("unknown_field", _insert(5, "    treshold: 3\n"),
      ":5: rule 'door-watch': unknown field 'treshold'"),
     ("unknown_kind", RULE.replace("kind: door_observation_mismatch", "kind: door_watch"),
-     ":4: rule 'door-watch': unknown kind 'door_watch'; valid kinds: door_observation_mismatch"),
+     ":4: rule 'door-watch': unknown kind 'door_watch'; valid kinds: billed_vs_registered, billed_without_visits"),
     ("wrong_param_type", RULE.replace("max_distance_m: 40", 'max_distance_m: "far"'),
      ":7: rule 'door-watch': field 'params.max_distance_m': Input should be a valid number"),
     ("unknown_param", RULE + "      max_distanse_m: 30\n",
@@ -90,7 +90,7 @@ BROKEN = [
     ("yes_as_a_distance", RULE.replace("max_distance_m: 40", "max_distance_m: yes"),
      ":7: rule 'door-watch': field 'params.max_distance_m': Input should be a valid number"),
     ("kind_written_as_a_list", RULE.replace("kind: door_observation_mismatch", "kind: [door_observation_mismatch]"),
-     ":4: rule 'door-watch': unknown kind ['door_observation_mismatch']; valid kinds: door_observation_mismatch"),
+     ":4: rule 'door-watch': unknown kind ['door_observation_mismatch']; valid kinds: billed_vs_registered, billed_without_visits"),
     ("invalid_yaml", RULE + "   - id: [broken\n", ":8: not valid YAML"),
 ]
 

@@ -8,7 +8,10 @@ Each detector is a module that defines:
   reports single events (a rule may then not set `period`);
 - `MESSAGES`: {language: {message key: template}}; a key `KIND:many` words several findings
   at once (see monitor.messages);
-- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
+- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes;
+- `EVIDENCE_CLASS` (register and invoice detectors): "direct" when a finding is itself the
+  wrong (a lapsed registration, hours billed and never registered), "statistical" when it is
+  a sign that raises the odds.
 """
 
 from __future__ import annotations
@@ -37,8 +40,27 @@ MODULES = (
     "shared_device",
     "single_client_concentration",
     "insufficient_rest",
+    "registration_lapsed",
+    "company_status",
+    "permit_missing",
+    "billed_without_visits",
+    "billed_vs_registered",
+    "payment_remarks",
+    "rating_drop",
+    "board_churn",
+    "ivo_criticism",
+    "price_above_contract",
+    "purchases_outside_contract",
     "threshold",
 )
+
+# The kinds that read register snapshots and invoices rather than visits (module name = kind).
+REGISTER_KINDS = frozenset({
+    "registration_lapsed", "company_status", "permit_missing", "billed_without_visits", "billed_vs_registered",
+    "payment_remarks", "rating_drop", "board_churn", "ivo_criticism", "price_above_contract",
+    "purchases_outside_contract",
+})
+assert set(MODULES) >= REGISTER_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,73 @@
+"""permit_missing: a supplier in a contract area that requires an IVO permit, with no valid permit in IVO's register.
+
+Read from the IVO register snapshots (`monitor import permits`). Which contract areas need a
+permit is the rule's `areas` (HVB, LSS and stödboende by default; hemtjänst needs none). A
+supplier in such an area whose contract runs on the date of the latest snapshot, and which
+has no permit with status valid in that snapshot (none listed, or only revoked or expired
+ones), is a finding: from the last snapshot in which it had a valid permit (or the latest,
+if none did) to the latest. Without any permit snapshot imported nothing is judged.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.findings.detectors import FindingDraft
+from monitor.findings.evidence import RuleContext
+from monitor.findings.registers import contracts_in_scope, days_span, folded, permit_snapshots
+from monitor.labels import fold_label
+
+KIND = "permit_missing"
+PERIOD = None
+EVIDENCE_CLASS = "direct"
+MESSAGES = {
+    "sv": {
+        KIND: "Inget giltigt IVO-tillstånd i registret {latest} för avtalsområdet {area} "
+              "(tillstånd i registret: {listed}; senast giltigt {last_valid})",
+        f"{KIND}:many": "Inget giltigt IVO-tillstånd för avtalsområdet {area}",
+    },
+    "en": {
+        KIND: "No valid IVO permit in the register on {latest} for the contract area {area} "
+              "(permits listed: {listed}; last valid on {last_valid})",
+        f"{KIND}:many": "No valid IVO permit for the contract area {area}",
+    },
+}
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    areas: list[str] = Field(
+        ["HVB", "LSS", "Stödboende"], min_length=1,
+        description="Contract areas whose suppliers need a valid IVO permit (case-insensitive).",
+    )
+
+
+def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
+    snapshots = permit_snapshots(ctx)
+    if not snapshots:
+        return []
+    areas = folded(params.areas)
+    latest = max(snapshots)
+    drafts = []
+    for contract in contracts_in_scope(ctx):
+        if fold_label(contract.area) not in areas or not contract.runs_on(latest):
+            continue
+        listed = snapshots[latest].get(contract.org_number, [])
+        if any(p.status == "valid" for p in listed):
+            continue
+        last_valid = max((day for day, by_org in snapshots.items()
+                          if any(p.status == "valid" for p in by_org.get(contract.org_number, []))), default=None)
+        start, end = days_span(last_valid or latest, latest)
+        args = {
+            "area": contract.area,
+            "latest": latest.isoformat(),
+            "listed": ", ".join(f"{p.unit} ({p.status})" for p in listed) or "—",
+            "last_valid": last_valid.isoformat() if last_valid else "—",
+        }
+        drafts.append(FindingDraft(
+            supplier_id=contract.supplier_id, period_start=start, period_end=end, strength=1.0,
+            detail={"key": KIND, "args": args},
+            evidence={"snapshots": sorted({latest.isoformat(), *([last_valid.isoformat()] if last_valid else [])})},
+        ))
+    return drafts
