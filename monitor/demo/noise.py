@@ -6,8 +6,8 @@ the supplier's own random stream decides how much):
 
 * long_days: a day-route regular also drives an evening route's last round now and then
   (covering a colleague), a 07-22 day with a break;
-* split_shifts: an evening regular also drives a day route's morning round, with the middle of the
-  day off: a delad tur, and some nights only nine hours' rest before it;
+* split_shifts: an evening regular also drives a day route's morning rounds, with the middle of
+  the day off: a delad tur of some fifteen hours from first visit to last;
 * corrections: a tag not read, a phone left in the car; the visit is typed in by hand days later
   when the coordinator notices it missing (a late, manual registration);
 * lock_change: halfway through, the supplier moves its tagged clients to digital locks; during

@@ -84,10 +84,10 @@ class _Visits:
                 planned = self._plan(route, day, rng)
                 lock_outage = day in outage and role == "outage"
                 if i in handovers:
-                    # A long day or a split shift: one round of this route is driven by someone else.
-                    slot, other = handovers[i]
-                    handed = [p for p in planned if p[1].slot == slot]
-                    planned = [p for p in planned if p[1].slot != slot]
+                    # A long day or a split shift: rounds of this route are driven by someone else.
+                    slots, other = handovers[i]
+                    handed = [p for p in planned if p[1].slot in slots]
+                    planned = [p for p in planned if p[1].slot not in slots]
                     if handed:
                         self._register(supplier, route, handed, other, other, buddy, lock_outage, rng,
                                        day=day, untidy=untidy)
@@ -100,15 +100,16 @@ class _Visits:
     def _untidy_rota(
         supplier: Supplier, day: int, duty: dict[int, tuple[str, str]], worked_evening: set[str],
         untidy: random.Random,
-    ) -> dict[int, tuple[str, str]]:
-        """Long days and split shifts (monitor.demo.noise), as route -> (round, who drives it today).
+    ) -> dict[int, tuple[tuple[str, ...], str]]:
+        """Long days and split shifts (monitor.demo.noise), as route -> (rounds, who drives them today).
 
         A long day: a day regular also drives an evening route's evening round (from 18:45), after
-        a break. A split shift: an evening regular drives a day route's morning round (07-10:30)
-        before their own evening. Neither round overlaps the person's own route, and the planner
-        keeps the night's rest: no split shift after an evening, no long day before a morning."""
+        a break. A split shift (delad tur): an evening regular drives a day route's morning rounds
+        (07 to about 11:30) before their own evening, four to five hours later. No round handed over
+        overlaps the person's own route, and the planner keeps the night's rest: no split shift
+        after an evening, no long day before a morning."""
         noise = supplier.noise
-        handovers: dict[int, tuple[str, str]] = {}
+        handovers: dict[int, tuple[tuple[str, ...], str]] = {}
         if not (noise.long_days or noise.split_shifts):
             return handovers
         days = [i for i in duty if supplier.routes[i].kind == "day" and not supplier.routes[i].double]
@@ -120,12 +121,12 @@ class _Visits:
             day_route, evening = days[untidy.randrange(len(days))], evenings[untidy.randrange(len(evenings))]
             person = duty[day_route][0]
             if all(routes[i].regular(day + 1, routes[i].staff) != person for i in days):
-                handovers[evening] = ("evening", person)
+                handovers[evening] = (("evening",), person)
         if untidy.random() < noise.split_shifts:
             day_route, evening = days[untidy.randrange(len(days))], evenings[untidy.randrange(len(evenings))]
             person = duty[evening][0]
             if person != duty[day_route][0] and person not in worked_evening:
-                handovers[day_route] = ("morning", person)
+                handovers[day_route] = (("morning", "late_morning"), person)
         return handovers
 
     def _on_duty(

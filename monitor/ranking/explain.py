@@ -37,7 +37,12 @@ TEXTS = Texts(
                   "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
         "rules_heading": "Regler",
         "rules_none": ": inga fynd i den här poängsättningen",
-        "rule_line": "{rule} ({severity}): {title}: {points} poäng från styrkan {strength} efter aktualitet",
+        "rule_line": "{rule} ({severity}, {evidence}): {title}: {points} poäng från styrkan {strength} efter "
+                     "aktualitet{rarity}{cap}",
+        "evidence_direct": "direkt bevis",
+        "evidence_statistical": "statistiskt tecken",
+        "rarity": "; vikt {weight} för att regeln flaggade {flagged} av {suppliers} leverantörer",
+        "cap": "; {raw} poäng före taket för statistiska tecken",
         "sev_low": "låg",
         "sev_medium": "medel",
         "sev_high": "hög",
@@ -72,7 +77,12 @@ TEXTS = Texts(
                   "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
         "rules_heading": "Rules",
         "rules_none": ": no findings in this run",
-        "rule_line": "{rule} ({severity}): {title}: {points} points from strength {strength} after recency",
+        "rule_line": "{rule} ({severity}, {evidence}): {title}: {points} points from strength {strength} after "
+                     "recency{rarity}{cap}",
+        "evidence_direct": "direct evidence",
+        "evidence_statistical": "statistical sign",
+        "rarity": "; weight {weight} since the rule flagged {flagged} of {suppliers} suppliers",
+        "cap": "; {raw} points before the ceiling on statistical signs",
         "sev_low": "low",
         "sev_medium": "medium",
         "sev_high": "high",
@@ -118,6 +128,11 @@ class RuleLine:
     points: float
     strength: float
     findings: list[FindingLine] = field(default_factory=list)
+    evidence: str = "statistical"  # direct | statistical (docs/scoring.md, "Evidence classes")
+    rarity: float = 1.0  # the rule's weight for how many suppliers it flagged in the run
+    flagged_suppliers: int | None = None
+    suppliers: int | None = None
+    raw_points: float | None = None  # before the ceiling on statistical signs
 
 
 @dataclass
@@ -150,8 +165,10 @@ class Explanation:
             "previous_score": self.previous_score, "components": self.components,
             "total_points": self.total_points, "saturation": self.saturation,
             "rules": [
-                {"id": r.rule_id, "title": r.title, "severity": r.severity, "points": r.points,
-                 "strength": r.strength, "findings": [f.__dict__ for f in r.findings]}
+                {"id": r.rule_id, "title": r.title, "severity": r.severity, "evidence": r.evidence,
+                 "points": r.points, "raw_points": r.raw_points, "strength": r.strength, "rarity": r.rarity,
+                 "flagged_suppliers": r.flagged_suppliers, "suppliers": r.suppliers,
+                 "findings": [f.__dict__ for f in r.findings]}
                 for r in self.rules
             ],
             "outlier": self.outlier,
@@ -223,7 +240,9 @@ def _rule_lines(
     lines = []
     for reason in (r for r in reasons if r.get("source") == "rule"):
         line = RuleLine(reason["id"], reason["title"], reason.get("severity", ""), reason.get("points", 0.0),
-                        reason.get("strength", 0.0))
+                        reason.get("strength", 0.0), evidence=reason.get("evidence", "statistical"),
+                        rarity=reason.get("rarity", 1.0), flagged_suppliers=reason.get("flagged_suppliers"),
+                        suppliers=reason.get("suppliers"), raw_points=reason.get("raw_points"))
         for finding in (x for x in findings if x.rule_id == reason["id"]):
             weight = decay(finding.period_end, run.as_of, config.recency.half_life_days) if run.as_of else 1.0
             line.findings.append(FindingLine(
@@ -279,8 +298,13 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
     heading("rules_heading", "" if result.rules else t("rules_none"))
     for rule in result.rules:
         severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
+        rarity = "" if rule.rarity >= 1 or rule.suppliers is None else t(
+            "rarity", weight=fixed(rule.rarity, 2, language), flagged=rule.flagged_suppliers, suppliers=rule.suppliers)
+        cap = "" if rule.raw_points is None or abs(rule.raw_points - rule.points) < 0.05 else t(
+            "cap", raw=fixed(rule.raw_points, 1, language))
         console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
-                               points=fixed(rule.points, 1, language), strength=fixed(rule.strength, 2, language)),
+                               evidence=t(f"evidence_{rule.evidence}"), points=fixed(rule.points, 1, language),
+                               strength=fixed(rule.strength, 2, language), rarity=rarity, cap=cap),
                       highlight=False, markup=False)
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key, justify in (("col_period", "left"), ("col_strength", "right"), ("col_recency", "right"),
