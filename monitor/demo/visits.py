@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from monitor.demo.routes import Route
     from monitor.demo.suppliers import Supplier
 
+# A split shift (monitor.demo.noise) takes a day route's rounds up to lunch, and only when they last
+# until 10:30 or later: the break before the 16:00 evening stays under the six hours that would make
+# it two shifts with too short a rest between them (insufficient_rest's shift_break_hours).
+SPLIT_ROUNDS = ("morning", "late_morning", "lunch")
+SPLIT_EARLIEST_END = 10 * 60 + 30
+
 # address key -> registered visits there as (start, end, supplier no), in epoch minutes
 ByEntrance = dict[str, list[tuple[int, int, int]]]
 
@@ -87,7 +93,10 @@ class _Visits:
                     # A long day or a split shift: rounds of this route are driven by someone else.
                     slots, other = handovers[i]
                     handed = [p for p in planned if p[1].slot in slots]
-                    planned = [p for p in planned if p[1].slot not in slots]
+                    split_end = self.clock.at(day, SPLIT_EARLIEST_END)
+                    if slots == SPLIT_ROUNDS and handed and max(p[3] for p in handed) < split_end:
+                        handed = []  # the break before the evening would count as a night: nobody is asked
+                    planned = [p for p in planned if p[1].slot not in slots or not handed]
                     if handed:
                         self._register(supplier, route, handed, other, other, buddy, lock_outage, rng,
                                        day=day, untidy=untidy)
@@ -105,7 +114,7 @@ class _Visits:
 
         A long day: a day regular also drives an evening route's evening round (from 18:45), after
         a break. A split shift (delad tur): an evening regular drives a day route's morning rounds
-        (07 to about 11:30) before their own evening, four to five hours later. No round handed over
+        (07 to about 12:30) before their own evening, four to five hours later. No round handed over
         overlaps the person's own route, and the planner keeps the night's rest: no split shift
         after an evening, no long day before a morning."""
         noise = supplier.noise
@@ -126,7 +135,7 @@ class _Visits:
             day_route, evening = days[untidy.randrange(len(days))], evenings[untidy.randrange(len(evenings))]
             person = duty[evening][0]
             if person != duty[day_route][0] and person not in worked_evening:
-                handovers[day_route] = (("morning", "late_morning"), person)
+                handovers[day_route] = (SPLIT_ROUNDS, person)
         return handovers
 
     def _on_duty(
