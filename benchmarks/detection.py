@@ -293,11 +293,15 @@ def summary_line(results: list[SeedResult]) -> str:
     honest_shares = [sum(o in r.alerted for o in _honest(r)) / max(len(_honest(r)), 1) for r in results]
     doors = [_places(r)[DOOR_SCHEME] for r in results if DOOR_SCHEME in _places(r)]
     missed = sorted({s for r in results for o, s in r.dataset.planted.items() if o not in r.alerted})
+    # The gap the alert threshold has to fall in: the highest honest and the lowest planted score.
+    honest_top = max(r.rows[o]["score"] for r in results for o in _honest(r))
+    planted_low = min(r.rows[o]["score"] for r in results for o in r.dataset.planted)
     return (f"{'all':>6} AP mean {sum(aps) / len(aps):.3f} (lowest {min(aps):.3f}); P@k mean "
             f"{sum(pks) / len(pks):.3f}; planted with alert {planted_alerted}/{planted}"
             + (f" (without: {', '.join(missed)})" if missed else "")
             + f"; honest with alert at most {max(honest_shares):.0%} in a seed; door observation placed "
-            + (f"{min(doors)}-{max(doors)}" if doors else "-"))
+            + (f"{min(doors)}-{max(doors)}" if doors else "-")
+            + f"; highest honest score {honest_top:g}, lowest planted {planted_low:g}")
 
 
 def print_verdicts(results: list[SeedResult]) -> bool:

@@ -187,16 +187,21 @@ def rarity_weight(flagged: int, suppliers: int, config: RarityConfig) -> float:
 
     A finding tells the team something in proportion to its surprisal, log(1/p), where p is the
     chance that a supplier shows it. p is estimated with `prior_suppliers` imagined suppliers at
-    full_weight_share, so a small population or a single hit does not make a rule look common;
-    the surprisal is measured against that of a rule at full_weight_share, capped at 1 (rarer
-    still adds nothing: the severity already says what one finding is worth)."""
-    if not config.enabled or suppliers <= 0:
+    full_weight_share, so a small population does not make a rule look common. The surprisal is
+    measured against that of a rule at full_weight_share, or, in a population too small to show
+    so rare a sign, against that of a rule firing at one supplier: one hit always counts in full.
+    Capped at 1: rarer still adds nothing, the severity already says what one finding is worth."""
+    if not config.enabled or suppliers <= 0 or flagged <= 1:
         return 1.0
-    p0 = config.full_weight_share
-    share = (flagged + config.prior_suppliers * p0) / (suppliers + config.prior_suppliers)
-    if share >= 1:
+    p0, m = config.full_weight_share, config.prior_suppliers
+
+    def share(k: int) -> float:
+        return (k + m * p0) / (suppliers + m)
+
+    estimate, reference = share(flagged), max(p0, share(1))
+    if estimate >= 1:
         return config.min_weight
-    return max(config.min_weight, min(1.0, math.log(share) / math.log(p0)))
+    return max(config.min_weight, min(1.0, math.log(estimate) / math.log(reference)))
 
 
 def capped_statistical(points: float, cap: float) -> float:

@@ -106,9 +106,10 @@ def test_a_rule_firing_at_most_suppliers_adds_less_than_the_same_rule_firing_at_
     (2, 43, 1.0),
     (26, 43, 0.283),  # 60 %
     (43, 43, 0.12),  # every supplier: little, but not nothing
-    (1, 5, 0.843),  # a small municipality: one hit is not yet a common sign
-    (5, 5, 0.476),
-], ids=["one_of_43", "two_of_43", "60_percent", "all", "one_of_5", "all_of_5"])
+    (1, 5, 1.0),  # a small municipality: one hit is the rarest sign it can show
+    (5, 5, 0.565),
+    (2, 2, 0.831),
+], ids=["one_of_43", "two_of_43", "60_percent", "all", "one_of_5", "all_of_5", "both_of_2"])
 def test_it_weights_a_rule_by_the_information_its_firing_carries(flagged, suppliers, weight):
     assert rarity_weight(flagged, suppliers, RarityConfig()) == pytest.approx(weight, abs=0.001)
 
