@@ -19,7 +19,7 @@ from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.output import print_table
 from monitor.phrasing import fixed
-from monitor.ranking.score import ScoringConfig
+from monitor.ranking.score import ScoringConfig, diminishing
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
 from monitor.runs import findings_of_run, latest_run
@@ -43,6 +43,7 @@ TEXTS = Texts(
         "evidence_statistical": "statistiskt tecken",
         "rarity": "; vikt {weight} för att regeln flaggade {flagged} av {suppliers} leverantörer",
         "cap": "; {raw} poäng före taket för statistiska tecken",
+        "direct_cap": "; direkta bevis räknas högst ×{multiplier}: några händelser räcker som bevis",
         "sev_low": "låg",
         "sev_medium": "medel",
         "sev_high": "hög",
@@ -60,7 +61,7 @@ TEXTS = Texts(
         "ev_device": "{n:enhet|enheter}",
         "peers_heading": "Jämförelse med likartade leverantörer",
         "peers_none": ": avviker inte (eller för få besök för att jämföra)",
-        "peers_line": ": styrka {strength} → {points} poäng; {detail}",
+        "peers_line": ": styrka {strength} → {points} poäng{cap}; {detail}",
         "col_feature": "mått",
         "col_supplier": "leverantören",
         "col_peer_median": "median hos likartade",
@@ -83,6 +84,7 @@ TEXTS = Texts(
         "evidence_statistical": "statistical sign",
         "rarity": "; weight {weight} since the rule flagged {flagged} of {suppliers} suppliers",
         "cap": "; {raw} points before the ceiling on statistical signs",
+        "direct_cap": "; direct evidence counts at most ×{multiplier}: a few events prove it",
         "sev_low": "low",
         "sev_medium": "medium",
         "sev_high": "high",
@@ -100,7 +102,7 @@ TEXTS = Texts(
         "ev_device": "{n:device|devices}",
         "peers_heading": "Peers",
         "peers_none": ": not unlike its peers (or not enough visits to compare)",
-        "peers_line": ": strength {strength} → {points} points; {detail}",
+        "peers_line": ": strength {strength} → {points} points{cap}; {detail}",
         "col_feature": "feature",
         "col_supplier": "supplier",
         "col_peer_median": "peer median",
@@ -152,6 +154,7 @@ class Explanation:
     rules: list[RuleLine]
     outlier: dict[str, Any] | None
     media: list[dict[str, Any]]
+    direct_max_multiplier: float = 2.0
 
     @property
     def total_points(self) -> float:
@@ -226,6 +229,7 @@ def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, l
         rules=_rule_lines(conn, run, supplier.id, reasons, config, language),
         outlier=next((r for r in reasons if r.get("source") == "outlier"), None),
         media=[r for r in reasons if r.get("source") == "media"],
+        direct_max_multiplier=config.evidence.direct_max_multiplier,
     )
 
 
@@ -267,6 +271,11 @@ def _evidence_text(evidence: dict[str, int], t: Translator) -> str:
     return ", ".join(parts)
 
 
+def _cap_text(raw: float | None, points: float, t: Translator, language: str) -> str:
+    """'; 41,9 poäng före taket för statistiska tecken' when the ceiling took points off."""
+    return "" if raw is None or abs(raw - points) < 0.05 else t("cap", raw=fixed(raw, 1, language))
+
+
 def print_explanation(console: Any, result: Explanation, language: str = "sv") -> None:
     """The breakdown as text: formula first, then each source with the numbers behind it."""
     from rich.markup import escape
@@ -300,8 +309,9 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
         severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
         rarity = "" if rule.rarity >= 1 or rule.suppliers is None else t(
             "rarity", weight=fixed(rule.rarity, 2, language), flagged=rule.flagged_suppliers, suppliers=rule.suppliers)
-        cap = "" if rule.raw_points is None or abs(rule.raw_points - rule.points) < 0.05 else t(
-            "cap", raw=fixed(rule.raw_points, 1, language))
+        cap = _cap_text(rule.raw_points, rule.points, t, language)
+        if rule.evidence == "direct" and diminishing(rule.strength) > result.direct_max_multiplier:
+            cap += t("direct_cap", multiplier=f"{result.direct_max_multiplier:g}")
         console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
                                evidence=t(f"evidence_{rule.evidence}"), points=fixed(rule.points, 1, language),
                                strength=fixed(rule.strength, 2, language), rarity=rarity, cap=cap),
@@ -319,7 +329,8 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
         heading("peers_heading", t("peers_none"))
     else:
         heading("peers_heading", t("peers_line", strength=fixed(outlier["strength"], 2, language),
-                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"]))
+                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"],
+                                   cap=_cap_text(outlier.get("raw_points"), outlier["points"], t, language)))
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key in ("col_feature", "col_supplier", "col_peer_median", "col_z"):
             table.add_column(t(key), justify="left" if key == "col_feature" else "right")
