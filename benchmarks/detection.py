@@ -22,17 +22,21 @@ churning board, hours billed beyond the registered ones, spend outside contract)
 an alert, and no register or billing rule may give an honest supplier a reason (their
 look-alikes: a name change, a single board change, an invoice corrected by a credit note).
 
-Aims, in every seed: AP of the combined ranking >= 0.9; every planted supplier above every
-look-alike; the scheme no rule is written for (UNCOVERED_SCHEMES) above every honest supplier in
-the combined ranking and in the top 10 % of the outliers-alone ranking of the honest suppliers
-and itself (the thirteen other planted schemes are outliers too, so among all suppliers it is
-shown for information). Then, per seed, the same municipality with only the uncovered scheme
-planted (`monitor demo --schemes identity_churn`): it must rank in the top 10 % of the combined
-ranking. Exit status 1 if an aim is missed.
+Aims, in every seed: AP of the combined ranking >= 0.95; every planted supplier above every
+honest one (look-alikes and the untidy ordinary suppliers of monitor.demo.noise included); every
+planted supplier with an alert (`monitor alerts list`, opened at `alerts.threshold` in
+rules/scoring.yaml) and at most 10 % of the honest ones; the door-observation case, the
+strongest evidence the municipality has, in the top 3; the scheme no rule is written for
+(UNCOVERED_SCHEMES) above every honest supplier in the combined ranking and in the top 10 % of
+the outliers-alone ranking of the honest suppliers and itself (the thirteen other planted
+schemes are outliers too, so among all suppliers it is shown for information). Then, per seed,
+the same municipality with only the uncovered scheme planted (`monitor demo --schemes
+identity_churn`): it must rank in the top 10 % of the combined ranking. Exit status 1 if an aim
+is missed.
 
-It also prints, per seed, how many planted and honest suppliers get an alert (`monitor alerts
-list`, opened at `alerts.threshold` in rules/scoring.yaml), the place of the door-observation
-case and of every planted scheme: the figures the alert threshold is to be calibrated by.
+Per seed it prints the AP and precision@k, how many planted and honest suppliers get an alert,
+the place of the door-observation case and of every planted scheme, and a summary line over the
+seeds: the figures the alert threshold is calibrated by (docs/scoring.md).
 
     python benchmarks/detection.py                        # seeds 2026-2030, scale 1, 4 weeks (about 80 s)
     python benchmarks/detection.py --seeds 7 --scale 0.5  # one quick seed
@@ -72,7 +76,10 @@ RULES_DIR = PROJECT_DIR / "rules"
 DEFAULT_SEEDS = (2026, 2027, 2028, 2029, 2030)
 # The demo's full size: 43 suppliers, about 80,000 visits in four weeks that include the autumn clock change.
 DEFAULT_SCALE, DEFAULT_WEEKS = 1.0, 4
-AIM_AP, AIM_TOP_SHARE = 0.9, 0.10
+AIM_AP, AIM_TOP_SHARE = 0.95, 0.10
+# At most this share of the honest suppliers may get an alert; the door-observation case in this top.
+AIM_HONEST_ALERT_SHARE, AIM_DOOR_PLACE = 0.10, 3
+DOOR_SCHEME = "door_observation"
 RANKINGS = ("combined", "rules", "outliers")
 
 
@@ -252,22 +259,57 @@ def print_table(results: list[SeedResult]) -> None:
           "ranking (of all suppliers; of the honest ones and itself) and in the combined one.")
 
 
+def _places(result: SeedResult) -> dict[str, int]:
+    """Each planted scheme's 1-based place in the combined ranking (ties against the planted)."""
+    order = result.judged["combined"].order
+    return {scheme: order.index(org) + 1 for org, scheme in result.dataset.planted.items()}
+
+
+def _honest(result: SeedResult) -> list[str]:
+    return [o for o in result.rows if o not in result.dataset.planted]
+
+
 def print_alerts(results: list[SeedResult]) -> None:
-    """Who gets an alert (rules/scoring.yaml alerts.threshold) and where each scheme ranks: the
-    figures the calibration of the alert threshold is judged by (issue 11; not yet an aim here)."""
+    """Per seed: AP, precision@k, who gets an alert (rules/scoring.yaml alerts.threshold), the place
+    of the door-observation case and of every planted scheme; then one line over the seeds."""
     print("\nAlerts (score >= alerts.threshold) and the place of each planted scheme in the combined ranking:")
-    print(f"{'seed':>6} {'planted with alert':>18} {'honest with alert':>18} {'door observation':>16}   places")
+    print(f"{'seed':>6} {'AP':>6} {'P@k':>6} {'planted with alert':>18} {'honest with alert':>18} "
+          f"{'door observation':>16}   places")
     for r in results:
         planted = r.dataset.planted
-        honest = [o for o in r.rows if o not in planted]
+        honest = _honest(r)
         honest_alerted = [o for o in honest if o in r.alerted]
-        order = r.judged["combined"].order
-        places = {scheme: order.index(org) + 1 for org, scheme in planted.items()}
-        door = places.get("door_observation")
-        print(f"{r.seed:>6} {sum(o in r.alerted for o in planted):>10}/{len(planted):<7} "
+        places = _places(r)
+        door = places.get(DOOR_SCHEME)
+        print(f"{r.seed:>6} {r.judged['combined'].ap:>6.3f} {r.judged['combined'].precision_at_k:>6.3f} "
+              f"{sum(o in r.alerted for o in planted):>10}/{len(planted):<7} "
               f"{len(honest_alerted):>7}/{len(honest):<3} ({len(honest_alerted) / max(len(honest), 1):>4.0%}) "
               f"{door if door is not None else '-':>16}   "
               + ", ".join(f"{scheme} {place}" for scheme, place in sorted(places.items(), key=lambda x: x[1])))
+        if honest_alerted:
+            print(f"{'':>6} honest with an alert: " + "; ".join(f"{_label(r, o)} [{_reasons(r, o)}]"
+                                                              for o in honest_alerted))
+    print(summary_line(results))
+
+
+def summary_line(results: list[SeedResult]) -> str:
+    """The seeds in one line: AP (mean, lowest), precision@k, alerts, the door case's worst place."""
+    aps = [r.judged["combined"].ap for r in results]
+    pks = [r.judged["combined"].precision_at_k for r in results]
+    planted = sum(len(r.dataset.planted) for r in results)
+    planted_alerted = sum(sum(o in r.alerted for o in r.dataset.planted) for r in results)
+    honest_shares = [sum(o in r.alerted for o in _honest(r)) / max(len(_honest(r)), 1) for r in results]
+    doors = [_places(r)[DOOR_SCHEME] for r in results if DOOR_SCHEME in _places(r)]
+    missed = sorted({s for r in results for o, s in r.dataset.planted.items() if o not in r.alerted})
+    # The gap the alert threshold has to fall in: the highest honest and the lowest planted score.
+    honest_top = max(r.rows[o]["score"] for r in results for o in _honest(r))
+    planted_low = min(r.rows[o]["score"] for r in results for o in r.dataset.planted)
+    return (f"{'all':>6} AP mean {sum(aps) / len(aps):.3f} (lowest {min(aps):.3f}); P@k mean "
+            f"{sum(pks) / len(pks):.3f}; planted with alert {planted_alerted}/{planted}"
+            + (f" (without: {', '.join(missed)})" if missed else "")
+            + f"; honest with alert at most {max(honest_shares):.0%} in a seed; door observation placed "
+            + (f"{min(doors)}-{max(doors)}" if doors else "-")
+            + f"; highest honest score {honest_top:g}, lowest planted {planted_low:g}")
 
 
 def print_verdicts(results: list[SeedResult]) -> bool:
@@ -291,6 +333,27 @@ def print_verdicts(results: list[SeedResult]) -> bool:
     verdict("every planted supplier above every honest look-alike (combined)", [
         f"seed {r.seed}: {_label(r, p)} [{_reasons(r, p)}] is not above {_label(r, lk)} [{_reasons(r, lk)}]"
         for r in results for p, lk in r.judged["combined"].look_alike_violations
+    ])
+    verdict("every planted supplier above every honest one (combined)", [
+        f"seed {r.seed}: {_label(r, p)} [{_reasons(r, p)}] is not above {_label(r, h)} [{_reasons(r, h)}]"
+        for r in results for p in r.dataset.planted for h in _honest(r)
+        if r.points["combined"][p] <= r.points["combined"][h] and h not in r.dataset.look_alikes
+    ])
+    verdict("every planted supplier gets an alert", [
+        f"seed {r.seed}: {_label(r, o)} [{_reasons(r, o)}] has no alert"
+        for r in results for o in r.dataset.planted if o not in r.alerted
+    ])
+    verdict(f"at most {AIM_HONEST_ALERT_SHARE:.0%} of the honest suppliers get an alert", [
+        f"seed {r.seed}: {len(alerted)} of {len(_honest(r))}: "
+        + ", ".join(f"{_label(r, o)} [{_reasons(r, o)}]" for o in alerted)
+        for r in results
+        for alerted in [[o for o in _honest(r) if o in r.alerted]]
+        if len(alerted) > AIM_HONEST_ALERT_SHARE * len(_honest(r))
+    ])
+    verdict(f"the door-observation case in the top {AIM_DOOR_PLACE}", [
+        f"seed {r.seed}: placed {_places(r)[DOOR_SCHEME]}; above it: "
+        + ", ".join(_label(r, o) for o in r.judged["combined"].order[:_places(r)[DOOR_SCHEME] - 1])
+        for r in results if DOOR_SCHEME in _places(r) and _places(r)[DOOR_SCHEME] > AIM_DOOR_PLACE
     ])
     top_all, top_honest, above_honest = [], [], []
     for r in results:

@@ -100,7 +100,8 @@ def _run_scoring(
             media = media_signals(conn, as_of, config.recency.half_life_days,
                                   until=window.end if window.backfill else None)
         titles = {rule.id: Title.model_validate(rule.title).as_dict() for rule in rules}
-        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media, titles)
+        classes = {rule.id: rule.evidence_class for rule in rules}
+        ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media, titles, classes)
         if ranking:
             conn.execute(
                 insert(SupplierScore.__table__),  # type: ignore[arg-type]

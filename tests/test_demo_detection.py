@@ -182,3 +182,76 @@ def test_the_demo_news_raise_the_named_suppliers_but_not_the_praised_or_common_w
     assert media["title"] == "Uppmärksammad i media" and "”" in media["detail"]
     trygg = next(r for r in demo.ranking if r["name"] == TRYGG_NAME)
     assert not any(x["source"] == "media" for x in trygg["reasons"])
+
+
+# --------------------------------------------------------------------------- calibrated risk (issue 11)
+# On the full-size demo, whose ordinary honest suppliers include untidy ones (monitor.demo.noise:
+# long days, split shifts, late manual corrections, a shared part-timer, a switch of locks).
+DOOR_SCHEME, DOOR_TOP, HONEST_ALERT_SHARE, MIN_AP = "door_observation", 3, 0.10, 0.95
+
+
+def _alerted(demo: ScoredDemo) -> set[str]:
+    from monitor.ranking.score import load_scoring_config
+
+    threshold = load_scoring_config(RULES_DIR).alerts.threshold
+    return {r["org_number"] for r in demo.ranking if r["score"] >= threshold}
+
+
+def test_the_door_observation_case_ranks_in_the_top_three(full_demo):
+    place = next(i for i, r in enumerate(full_demo.ranking, start=1)
+                 if full_demo.dataset.planted.get(r["org_number"]) == DOOR_SCHEME)
+    assert place <= DOOR_TOP, [_label(r, full_demo.dataset) for r in full_demo.ranking[:place]]
+    door = full_demo.ranking[place - 1]
+    assert {x.get("evidence") for x in door["reasons"] if x["source"] == "rule"} == {"direct"}
+
+
+def test_at_most_one_honest_supplier_in_ten_gets_an_alert(full_demo):
+    honest = [r for r in full_demo.ranking if r["org_number"] not in full_demo.dataset.planted]
+    alerted = [_label(r, full_demo.dataset) for r in honest if r["org_number"] in _alerted(full_demo)]
+    assert len(alerted) <= HONEST_ALERT_SHARE * len(honest), alerted
+
+
+def test_every_scheme_a_rule_is_written_for_gets_an_alert(full_demo):
+    missed = [_label(r, full_demo.dataset) for r in full_demo.ranking
+              if r["org_number"] in _covered(full_demo.dataset) and r["org_number"] not in _alerted(full_demo)]
+    assert missed == []
+
+
+def test_no_honest_supplier_outranks_a_planted_one_and_the_ranking_finds_them_first(full_demo):
+    from sklearn.metrics import average_precision_score
+
+    planted = full_demo.dataset.planted
+    labels = [int(r["org_number"] in planted) for r in full_demo.ranking]
+    lowest = min(r["score"] for r in full_demo.ranking if r["org_number"] in planted)
+    above = [_label(r, full_demo.dataset) for r in full_demo.ranking
+             if r["org_number"] not in planted and r["score"] >= lowest]
+    assert above == []
+    assert average_precision_score(labels, [-i for i in range(len(labels))]) >= MIN_AP
+
+
+def test_the_full_demo_has_untidy_honest_suppliers(full_demo):
+    import csv
+    from collections import Counter
+    from datetime import datetime, timedelta
+
+    files, planted = full_demo.dataset.files, full_demo.dataset.planted
+    with files["staff"].open(encoding="utf-8") as f:
+        employers = Counter(row["staff_id"] for row in csv.DictReader(f))
+    assert [s for s, n in employers.items() if n > 1], "no part-timer works for two suppliers"
+    corrected: Counter[str] = Counter()
+    nfc_weeks: dict[str, set[int]] = {}
+    with files["visits"].open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            org = row["supplier_org_number"]
+            if org in planted:
+                continue
+            end, recorded = (datetime.fromisoformat(row[k]) for k in ("registered_end", "recorded_at"))
+            if row["registration_method"] == "manual" and recorded - end > timedelta(hours=24):
+                corrected[org] += 1
+            if row["registration_method"] == "nfc":
+                start = datetime.fromisoformat(row["registered_start"]).date()
+                nfc_weeks.setdefault(org, set()).add((start - full_demo.dataset.start).days // 7)
+    assert len(corrected) >= 3, f"forgotten visits typed in days later at {len(corrected)} honest suppliers"
+    last_week = full_demo.dataset.weeks - 1
+    assert [org for org, weeks in nfc_weeks.items() if 0 in weeks and last_week not in weeks], \
+        "no honest supplier moved from tags to digital locks"

@@ -36,6 +36,7 @@ TEXTS = Texts(
         "col_title": "titel",
         "col_kind": "typ",
         "col_severity": "allvarlighet",
+        "col_evidence": "bevisklass",
         "col_weight": "vikt",
         "col_enabled": "påslagen",
         "col_period": "period",
@@ -83,6 +84,7 @@ TEXTS = Texts(
         "col_title": "title",
         "col_kind": "kind",
         "col_severity": "severity",
+        "col_evidence": "evidence",
         "col_weight": "weight",
         "col_enabled": "enabled",
         "col_period": "period",
@@ -180,7 +182,7 @@ def rules_list(
     if format is ListFormat.json:
         language = state_of(ctx).settings.language
         rows = [{"id": r.id, "title": r.title.in_language(language), "titles": r.title.as_dict(),
-                 "kind": r.kind, "severity": r.severity, "weight": r.weight,
+                 "kind": r.kind, "severity": r.severity, "evidence": r.evidence_class, "weight": r.weight,
                  "enabled": r.enabled, "period": r.effective_period,
                  "scope": {"contract_areas": list(r.scope.contract_areas),
                            "service_types": list(r.scope.service_types)},
@@ -191,8 +193,8 @@ def rules_list(
     t = translator(ctx, TEXTS)
     language = state_of(ctx).settings.language
     table = Table()
-    for key in ("col_id", "col_title", "col_kind", "col_severity", "col_weight", "col_enabled", "col_period",
-                "col_scope", "col_params", "col_version", "col_hits"):
+    for key in ("col_id", "col_title", "col_kind", "col_severity", "col_evidence", "col_weight", "col_enabled",
+                "col_period", "col_scope", "col_params", "col_version", "col_hits"):
         table.add_column(t(key))
     common = []
     for rule in rules:
@@ -203,12 +205,12 @@ def rules_list(
             hit_text = t("hits_common" if rate["common"] else "hits", hit=rate["suppliers"], scored=scored, share=share)
             if rate["common"]:
                 common.append(rule.id)
-        # Kind, severity, period and params are written as in the YAML, so they can be looked up in it.
+        # Kind, severity, evidence, period and params are written as in the YAML, so they can be looked up in it.
         params = "\n".join(f"{k}={v}" for k, v in rule.effective_params.model_dump().items())
         scope = "; ".join(filter(None, (", ".join(rule.scope.contract_areas), ", ".join(rule.scope.service_types))))
         table.add_row(rule.id, escape(rule.title.in_language(language)), rule.kind, rule.severity,
-                      f"{rule.weight:g}", t("yes") if rule.enabled else t("no"), rule.effective_period or "-",
-                      escape(scope or t("all")), escape(params), rule.version, hit_text)
+                      rule.evidence_class, f"{rule.weight:g}", t("yes") if rule.enabled else t("no"),
+                      rule.effective_period or "-", escape(scope or t("all")), escape(params), rule.version, hit_text)
     print_table(table)
     if common:
         err_console.print(t("common_warning", rules=len(common), ids=", ".join(common),

@@ -21,7 +21,10 @@ without containing a single real person. `generate_municipality` writes the five
   few clients per staff member, a staff list that is new every week;
 * honest look-alikes that a careless rule would flag: a night patrol with many short visits, a
   rural supplier with long drives, a one-week digital-lock outage, double staffing, a relative
-  employed openly, and the large supplier itself.
+  employed openly, and the large supplier itself;
+* honest untidiness at some ordinary suppliers (`noise`): long days, split shifts, registrations
+  forgotten and typed in days later, a part-timer shared by two suppliers, a switch to digital
+  locks halfway through.
 
 Client ids are 12-digit personnummer whose check digit is deliberately wrong, so they can never
 belong to a real person. Timestamps carry an explicit UTC offset, so the hour that happens twice
@@ -49,6 +52,7 @@ from monitor.demo.events import generate_client_events
 from monitor.demo.exports import COLUMNS, csv_rows, write_exports
 from monitor.demo.invoices import write_invoices
 from monitor.demo.municipality import Municipality
+from monitor.demo.noise import share_staff
 from monitor.demo.observations import generate_observations
 from monitor.demo.registers import REGISTER_SCHEMES, plan_registers, write_permits, write_registry
 from monitor.demo.routes import build_routes
@@ -110,6 +114,7 @@ def generate_municipality(
     event_rows = generate_client_events(town)
     for supplier in town.suppliers:
         build_routes(town, supplier)
+    share_staff(town)
     with csv_rows(files["visits"], "visits") as write_row:
         by_entrance = generate_visits(town, write_row)
     observation_rows = generate_observations(town, by_entrance)

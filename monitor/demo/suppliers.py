@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from stdnum import luhn
 
+from monitor.demo.noise import Noise, draw_noise
 from monitor.demo.places import URBAN
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class Spec:
     form: str = "LOV"
     methods: tuple[float, float, float] = (0.5, 0.35, 0.15)  # nfc, digital_lock, app
     ends: bool = False
+    noise: tuple[str, ...] = ()  # honest untidiness (monitor.demo.noise.NOISE_KINDS)
 
 
 # The first MIN_SUPPLIERS carry the planted schemes and the look-alikes, so a scaled-down demo keeps them.
@@ -85,13 +87,16 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Medmänniskan Omsorg AB", "honest_relative", 12, 9, ("Sjödalen", "Glömsta")),
     # Registers its visits under staff ids that change every day or two: no rule is written for it.
     Spec("Aurora Hemtjänst Södertörn AB", "identity_churn", 20, 8, ("Vårby", "Segeltorp"), ("Aurora Omsorg",)),
-    Spec("Södertörns Omsorgspartner AB", "honest", 65, 8, ("Visättra", "Flemingsberg", "Balingsnäs")),
-    Spec("Livskraft Hemtjänst AB", "honest", 55, 8, ("Stuvsta", "Snättringe", "Sjödalen")),
+    # Ordinary honest suppliers, some of them untidy the way real ones are (monitor.demo.noise).
+    Spec("Södertörns Omsorgspartner AB", "honest", 65, 8, ("Visättra", "Flemingsberg", "Balingsnäs"),
+         noise=("long_days", "corrections", "shared_staff")),
+    Spec("Livskraft Hemtjänst AB", "honest", 55, 8, ("Stuvsta", "Snättringe", "Sjödalen"),
+         noise=("split_shifts", "shared_staff")),
     Spec("Hemtrevnad Omsorg Aktiebolag", "honest", 50, 8, ("Huddinge centrum", "Glömsta"),
-         ("Hemtrevnad",)),
-    Spec("Stuvsta Omsorg AB", "honest", 5, 3, ("Stuvsta",)),
-    Spec("Segeltorps Hemtjänst HB", "honest", 6, 3, ("Segeltorp",)),
-    Spec("Vårby Vård & Omsorg AB", "honest", 7, 3, ("Vårby",)),
+         ("Hemtrevnad",), noise=("lock_change", "corrections")),
+    Spec("Stuvsta Omsorg AB", "honest", 5, 3, ("Stuvsta",), noise=("split_shifts",)),
+    Spec("Segeltorps Hemtjänst HB", "honest", 6, 3, ("Segeltorp",), noise=("corrections",)),
+    Spec("Vårby Vård & Omsorg AB", "honest", 7, 3, ("Vårby",), noise=("long_days",)),
     Spec("Trivsam Vardag i Huddinge AB", "honest", 5, 3, ("Huddinge centrum", "Sjödalen")),
     Spec("Glädjeomsorg HB", "honest", 4, 3, ("Snättringe",)),
     Spec("Ljuspunkten Hemtjänst AB", "honest", 6, 3, ("Flemingsberg",)),
@@ -99,10 +104,11 @@ _CATALOG: tuple[Spec, ...] = (
     Spec("Snättringe Hemservice HB", "honest", 5, 3, ("Snättringe", "Stuvsta")),
     Spec("Ekbackens Omsorg AB", "honest", 6, 3, ("Balingsnäs",)),
     Spec("Sjödalens Hemtjänst AB", "honest", 5, 3, ("Sjödalen",)),
-    Spec("Vardagshjälpen Huddinge AB", "honest", 7, 3, ("Huddinge centrum",), ("Vardagshjälpen",)),
+    Spec("Vardagshjälpen Huddinge AB", "honest", 7, 3, ("Huddinge centrum",), ("Vardagshjälpen",),
+         noise=("corrections", "long_days")),
     Spec("Hjärtats Hemtjänst AB", "honest", 6, 3, ("Visättra", "Flemingsberg")),
     Spec("Bikupans Omsorg HB", "honest", 4, 3, ("Vårby",)),
-    Spec("Ängsbackens Vård Aktiebolag", "honest", 6, 3, ("Stuvsta", "Balingsnäs")),
+    Spec("Ängsbackens Vård Aktiebolag", "honest", 6, 3, ("Stuvsta", "Balingsnäs"), noise=("split_shifts",)),
     Spec("Seniorstöd Södertörn AB", "honest", 5, 3, ("Segeltorp", "Glömsta")),
     Spec("Mångfaldens Hemtjänst AB", "honest", 6, 3, ("Flemingsberg", "Visättra")),
     Spec("Kastanjens Omsorg HB", "honest", 4, 3, ("Sjödalen",), ends=True),
@@ -135,6 +141,7 @@ class Supplier:
     shared_entrance: str = ""  # door_observation: the entrance several clients share
     # Routes of their own kind, outside the packing: (kind, clients) for dedicated | round_the_clock.
     own_routes: list[tuple[str, list[Client]]] = field(default_factory=list)
+    noise: Noise = field(default_factory=Noise)  # drawn when registered (monitor.demo.noise)
 
     @property
     def role(self) -> str:
@@ -157,7 +164,9 @@ def register_suppliers(town: Municipality, schemes: Collection[str] | None = Non
         if spec.ends:
             end_month = town.clock.start + timedelta(days=rng.randint(120, 800))
             end = (end_month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        town.suppliers.append(Supplier(no, spec, _org_number(rng, orgs), start.replace(day=1), end))
+        supplier = Supplier(no, spec, _org_number(rng, orgs), start.replace(day=1), end)
+        supplier.noise = draw_noise(town, supplier)
+        town.suppliers.append(supplier)
 
 
 def _org_number(rng: random.Random, taken: set[str]) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from monitor.demo.noise import untidy_registration
 from monitor.demo.recording import IdentityPool, devices_for, entered_late_at, registered_minutes, registration_method
 from monitor.demo.routes import ROUNDS
 
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
     from monitor.demo.municipality import Municipality
     from monitor.demo.routes import Route
     from monitor.demo.suppliers import Supplier
+
+# A split shift (monitor.demo.noise) takes a day route's rounds up to lunch, and only when they last
+# until 10:30 or later: the break before the 16:00 evening stays under the six hours that would make
+# it two shifts with too short a rest between them (insufficient_rest's shift_break_hours).
+SPLIT_ROUNDS = ("morning", "late_morning", "lunch")
+SPLIT_EARLIEST_END = 10 * 60 + 30
 
 # address key -> registered visits there as (start, end, supplier no), in epoch minutes
 ByEntrance = dict[str, list[tuple[int, int, int]]]
@@ -56,6 +63,8 @@ class _Visits:
         day_routes = [i for i, r in enumerate(supplier.routes) if r.kind == "day"]
         worked_evening: set[str] = set()
         identities = IdentityPool(self.town, supplier) if role == "identity_churn" else None
+        # The noise has a stream of its own: a tidy supplier's visits stay exactly as they were.
+        untidy = self.town.rng(f"noise-visits:{supplier.no}")
         for day in range(-1, self.days):
             sick_cover = list(supplier.subs)
             duty: dict[int, tuple[str, str]] = {}
@@ -66,6 +75,7 @@ class _Visits:
                         self._on_duty(route, route.buddies, day, sick_cover, worked_evening, rng)
                         if route.double else "",
                     )
+            handovers = self._untidy_rota(supplier, day, duty, worked_evening, untidy) if day >= 0 else {}
             worked_evening = {
                 name for i, pair in duty.items() if supplier.routes[i].kind == "evening" for name in pair
             }
@@ -78,10 +88,55 @@ class _Visits:
                 if borrowed and i == day_routes[1]:
                     staff = duty[day_routes[0]][0]
                 planned = self._plan(route, day, rng)
+                lock_outage = day in outage and role == "outage"
+                if i in handovers:
+                    # A long day or a split shift: rounds of this route are driven by someone else.
+                    slots, other = handovers[i]
+                    handed = [p for p in planned if p[1].slot in slots]
+                    split_end = self.clock.at(day, SPLIT_EARLIEST_END)
+                    if slots == SPLIT_ROUNDS and handed and max(p[3] for p in handed) < split_end:
+                        handed = []  # the break before the evening would count as a night: nobody is asked
+                    planned = [p for p in planned if p[1].slot not in slots or not handed]
+                    if handed:
+                        self._register(supplier, route, handed, other, other, buddy, lock_outage, rng,
+                                       day=day, untidy=untidy)
                 if planned:
                     identity = partial(identities.staff_for, i, day) if identities else None
-                    self._register(supplier, route, planned, staff, device, buddy,
-                                   day in outage and role == "outage", rng, identity)
+                    self._register(supplier, route, planned, staff, device, buddy, lock_outage, rng, identity,
+                                   day=day, untidy=untidy)
+
+    @staticmethod
+    def _untidy_rota(
+        supplier: Supplier, day: int, duty: dict[int, tuple[str, str]], worked_evening: set[str],
+        untidy: random.Random,
+    ) -> dict[int, tuple[tuple[str, ...], str]]:
+        """Long days and split shifts (monitor.demo.noise), as route -> (rounds, who drives them today).
+
+        A long day: a day regular also drives an evening route's evening round (from 18:45), after
+        a break. A split shift (delad tur): an evening regular drives a day route's morning rounds
+        (07 to about 12:30) before their own evening, four to five hours later. No round handed over
+        overlaps the person's own route, and the planner keeps the night's rest: no split shift
+        after an evening, no long day before a morning."""
+        noise = supplier.noise
+        handovers: dict[int, tuple[tuple[str, ...], str]] = {}
+        if not (noise.long_days or noise.split_shifts):
+            return handovers
+        days = [i for i in duty if supplier.routes[i].kind == "day" and not supplier.routes[i].double]
+        evenings = [i for i in duty if supplier.routes[i].kind == "evening" and not supplier.routes[i].double]
+        if not days or not evenings:
+            return handovers
+        routes = supplier.routes
+        if untidy.random() < noise.long_days:
+            day_route, evening = days[untidy.randrange(len(days))], evenings[untidy.randrange(len(evenings))]
+            person = duty[day_route][0]
+            if all(routes[i].regular(day + 1, routes[i].staff) != person for i in days):
+                handovers[evening] = (("evening",), person)
+        if untidy.random() < noise.split_shifts:
+            day_route, evening = days[untidy.randrange(len(days))], evenings[untidy.randrange(len(evenings))]
+            person = duty[evening][0]
+            if person != duty[day_route][0] and person not in worked_evening:
+                handovers[day_route] = (SPLIT_ROUNDS, person)
+        return handovers
 
     def _on_duty(
         self, route: Route, staff: list[str], day: int, sick_cover: list[str], worked_evening: set[str],
@@ -126,7 +181,7 @@ class _Visits:
     def _register(
         self, supplier: Supplier, route: Route, planned: list[tuple[Client, Need, int, int]],
         staff: str, device: str, buddy: str, outage: bool, rng: random.Random,
-        identity: Callable[[str, int], str] | None = None,
+        identity: Callable[[str, int], str] | None = None, day: int = 0, untidy: random.Random | None = None,
     ) -> None:
         """Turn a planned route into registrations: what the staff's phone or the door lock recorded.
 
@@ -172,6 +227,9 @@ class _Visits:
         in_round: dict[str, int] = {}
         for i, (client, need, p_start, p_end, r_start, r_end) in enumerate(done):
             method = registration_method(client, role, outage, rng)
+            fix = untidy_registration(supplier.noise, client, day, untidy) if untidy is not None else None
+            if fix is not None:
+                method = fix.method
             if exact:
                 recorded = batch_at + i // 4
             elif late_at is not None:
@@ -180,6 +238,8 @@ class _Visits:
                 recorded = r_end + rng.randint(4, 90)
             else:
                 recorded = r_end + rng.randint(1, 2)
+            if fix is not None and fix.late_minutes:
+                recorded = r_end + fix.late_minutes  # forgotten, and typed in by the coordinator days later
             if identity is not None:
                 in_round[need.slot] = in_round.get(need.slot, -1) + 1
                 staff = device = identity(need.slot, in_round[need.slot])

@@ -27,6 +27,7 @@ rules:
     enabled: true
     severity: high                 # low | medium | high | critical
     weight: 1.0                    # multiplies the rule's points in scoring.yaml
+    evidence: direct               # direct | statistical; default: the kind's class (below)
     period: week                   # day | week | month, for kinds that aggregate
     scope:                         # optional; empty means everything
       contract_areas: [Hemtjänst]
@@ -68,7 +69,8 @@ def detectors_markdown() -> str:
         if rest.strip():
             parts.append(f"{rest.strip()}\n\n")
         period = detector.period or "none (one finding per event or window)"
-        parts.append(f"Default period: **{period}**.\n\n")
+        parts.append(f"Default period: **{period}**. Evidence class: **{detector.evidence_class}** "
+                     "(see docs/scoring.md, \"Evidence classes\").\n\n")
         fields = detector.Params.model_fields
         if fields:
             parts.append("| parameter | type | default | meaning |\n|---|---|---|---|\n")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from monitor.findings.detectors import DETECTORS
+from monitor.findings.detectors import DETECTORS, EvidenceClass
 from monitor.findings.periods import Period
 from monitor.yamlfile import ConfigFileError, all_errors, load_yaml, node_line, raise_all
 
@@ -79,6 +79,10 @@ class Rule(BaseModel):
     params: dict[str, Any] = {}
     scope: Scope = Field(default_factory=Scope, description="Contract areas and service types; empty means all.")
     period: Period | None = Field(None, description="day, week or month, for kinds that aggregate.")
+    evidence: EvidenceClass | None = Field(
+        None, description="direct (a registered visit shown not to have happened as registered) or statistical "
+                          "(a sign in shares, hours or comparisons); default: the kind's own class.",
+    )
     source_file: str = Field("", exclude=True)
     source_line: int = Field(0, exclude=True)
 
@@ -89,6 +93,10 @@ class Rule(BaseModel):
     @property
     def effective_period(self) -> Period | None:
         return self.period or DETECTORS[self.kind].period  # type: ignore[return-value]
+
+    @property
+    def evidence_class(self) -> EvidenceClass:
+        return self.evidence or DETECTORS[self.kind].evidence_class
 
     @property
     def version(self) -> str:
@@ -103,6 +111,9 @@ class Rule(BaseModel):
             "period": self.effective_period,
             "params": self.effective_params.model_dump(mode="json"),
         }
+        if self.evidence is not None:
+            # Only when set, so the versions of rules that leave it to their kind stay as they were.
+            definition["evidence"] = self.evidence
         blob = json.dumps(definition, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 

@@ -19,7 +19,7 @@ from monitor.messages import render_detail
 from monitor.models import Finding, ScoringRun, Supplier, SupplierScore
 from monitor.output import print_table
 from monitor.phrasing import fixed
-from monitor.ranking.score import ScoringConfig
+from monitor.ranking.score import ScoringConfig, diminishing
 from monitor.ranking.wording import reworded
 from monitor.recency import decay
 from monitor.runs import findings_of_run, latest_run
@@ -37,7 +37,13 @@ TEXTS = Texts(
                   "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
         "rules_heading": "Regler",
         "rules_none": ": inga fynd i den här poängsättningen",
-        "rule_line": "{rule} ({severity}): {title}: {points} poäng från styrkan {strength} efter aktualitet",
+        "rule_line": "{rule} ({severity}, {evidence}): {title}: {points} poäng från styrkan {strength} efter "
+                     "aktualitet{rarity}{cap}",
+        "evidence_direct": "direkt bevis",
+        "evidence_statistical": "statistiskt tecken",
+        "rarity": "; vikt {weight} för att regeln flaggade {flagged} av {suppliers} leverantörer",
+        "cap": "; {raw} poäng före taket för statistiska tecken",
+        "direct_cap": "; direkta bevis räknas högst ×{multiplier}: några händelser räcker som bevis",
         "sev_low": "låg",
         "sev_medium": "medel",
         "sev_high": "hög",
@@ -58,7 +64,7 @@ TEXTS = Texts(
         "ev_org_numbers": "{n:annan leverantör|andra leverantörer}",
         "peers_heading": "Jämförelse med likartade leverantörer",
         "peers_none": ": avviker inte (eller för få besök för att jämföra)",
-        "peers_line": ": styrka {strength} → {points} poäng; {detail}",
+        "peers_line": ": styrka {strength} → {points} poäng{cap}; {detail}",
         "col_feature": "mått",
         "col_supplier": "leverantören",
         "col_peer_median": "median hos likartade",
@@ -75,7 +81,13 @@ TEXTS = Texts(
                   "risk = 100 × (1 − e^(−{total} / {saturation})) = {score}",
         "rules_heading": "Rules",
         "rules_none": ": no findings in this run",
-        "rule_line": "{rule} ({severity}): {title}: {points} points from strength {strength} after recency",
+        "rule_line": "{rule} ({severity}, {evidence}): {title}: {points} points from strength {strength} after "
+                     "recency{rarity}{cap}",
+        "evidence_direct": "direct evidence",
+        "evidence_statistical": "statistical sign",
+        "rarity": "; weight {weight} since the rule flagged {flagged} of {suppliers} suppliers",
+        "cap": "; {raw} points before the ceiling on statistical signs",
+        "direct_cap": "; direct evidence counts at most ×{multiplier}: a few events prove it",
         "sev_low": "low",
         "sev_medium": "medium",
         "sev_high": "high",
@@ -96,7 +108,7 @@ TEXTS = Texts(
         "ev_org_numbers": "{n:other supplier|other suppliers}",
         "peers_heading": "Peers",
         "peers_none": ": not unlike its peers (or not enough visits to compare)",
-        "peers_line": ": strength {strength} → {points} points; {detail}",
+        "peers_line": ": strength {strength} → {points} points{cap}; {detail}",
         "col_feature": "feature",
         "col_supplier": "supplier",
         "col_peer_median": "peer median",
@@ -124,6 +136,11 @@ class RuleLine:
     points: float
     strength: float
     findings: list[FindingLine] = field(default_factory=list)
+    evidence: str = "statistical"  # direct | statistical (docs/scoring.md, "Evidence classes")
+    rarity: float = 1.0  # the rule's weight for how many suppliers it flagged in the run
+    flagged_suppliers: int | None = None
+    suppliers: int | None = None
+    raw_points: float | None = None  # before the ceiling on statistical signs
 
 
 @dataclass
@@ -143,6 +160,7 @@ class Explanation:
     rules: list[RuleLine]
     outlier: dict[str, Any] | None
     media: list[dict[str, Any]]
+    direct_max_multiplier: float = 2.0
 
     @property
     def total_points(self) -> float:
@@ -156,8 +174,10 @@ class Explanation:
             "previous_score": self.previous_score, "components": self.components,
             "total_points": self.total_points, "saturation": self.saturation,
             "rules": [
-                {"id": r.rule_id, "title": r.title, "severity": r.severity, "points": r.points,
-                 "strength": r.strength, "findings": [f.__dict__ for f in r.findings]}
+                {"id": r.rule_id, "title": r.title, "severity": r.severity, "evidence": r.evidence,
+                 "points": r.points, "raw_points": r.raw_points, "strength": r.strength, "rarity": r.rarity,
+                 "flagged_suppliers": r.flagged_suppliers, "suppliers": r.suppliers,
+                 "findings": [f.__dict__ for f in r.findings]}
                 for r in self.rules
             ],
             "outlier": self.outlier,
@@ -215,6 +235,7 @@ def explain_supplier(conn: Connection, org_number: str, config: ScoringConfig, l
         rules=_rule_lines(conn, run, supplier.id, reasons, config, language),
         outlier=next((r for r in reasons if r.get("source") == "outlier"), None),
         media=[r for r in reasons if r.get("source") == "media"],
+        direct_max_multiplier=config.evidence.direct_max_multiplier,
     )
 
 
@@ -229,7 +250,9 @@ def _rule_lines(
     lines = []
     for reason in (r for r in reasons if r.get("source") == "rule"):
         line = RuleLine(reason["id"], reason["title"], reason.get("severity", ""), reason.get("points", 0.0),
-                        reason.get("strength", 0.0))
+                        reason.get("strength", 0.0), evidence=reason.get("evidence", "statistical"),
+                        rarity=reason.get("rarity", 1.0), flagged_suppliers=reason.get("flagged_suppliers"),
+                        suppliers=reason.get("suppliers"), raw_points=reason.get("raw_points"))
         for finding in (x for x in findings if x.rule_id == reason["id"]):
             weight = decay(finding.period_end, run.as_of, config.recency.half_life_days) if run.as_of else 1.0
             line.findings.append(FindingLine(
@@ -257,6 +280,11 @@ def _evidence_text(evidence: dict[str, int], t: Translator) -> str:
 def evidence_words(evidence: dict[str, int], language: str) -> str:
     """'2 besök, 1 portobservation', as `monitor explain` words a finding's evidence (the web UI too)."""
     return _evidence_text(evidence, TEXTS.for_language(language))
+
+
+def _cap_text(raw: float | None, points: float, t: Translator, language: str) -> str:
+    """'; 41,9 poäng före taket för statistiska tecken' when the ceiling took points off."""
+    return "" if raw is None or abs(raw - points) < 0.05 else t("cap", raw=fixed(raw, 1, language))
 
 
 def print_explanation(console: Any, result: Explanation, language: str = "sv") -> None:
@@ -290,8 +318,14 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
     heading("rules_heading", "" if result.rules else t("rules_none"))
     for rule in result.rules:
         severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
+        rarity = "" if rule.rarity >= 1 or rule.suppliers is None else t(
+            "rarity", weight=fixed(rule.rarity, 2, language), flagged=rule.flagged_suppliers, suppliers=rule.suppliers)
+        cap = _cap_text(rule.raw_points, rule.points, t, language)
+        if rule.evidence == "direct" and diminishing(rule.strength) > result.direct_max_multiplier:
+            cap += t("direct_cap", multiplier=f"{result.direct_max_multiplier:g}")
         console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
-                               points=fixed(rule.points, 1, language), strength=fixed(rule.strength, 2, language)),
+                               evidence=t(f"evidence_{rule.evidence}"), points=fixed(rule.points, 1, language),
+                               strength=fixed(rule.strength, 2, language), rarity=rarity, cap=cap),
                       highlight=False, markup=False)
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key, justify in (("col_period", "left"), ("col_strength", "right"), ("col_recency", "right"),
@@ -306,7 +340,8 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
         heading("peers_heading", t("peers_none"))
     else:
         heading("peers_heading", t("peers_line", strength=fixed(outlier["strength"], 2, language),
-                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"]))
+                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"],
+                                   cap=_cap_text(outlier.get("raw_points"), outlier["points"], t, language)))
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key in ("col_feature", "col_supplier", "col_peer_median", "col_z"):
             table.add_column(t(key), justify="left" if key == "col_feature" else "right")

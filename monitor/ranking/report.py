@@ -52,7 +52,8 @@ class RankedSupplier:
             "trend": self.trend,
             "components": self.components,
             "reasons": [
-                {k: r[k] for k in ("source", "id", "title", "detail", "points") if k in r} for r in self.reasons
+                {k: r[k] for k in ("source", "id", "title", "detail", "points", "evidence") if k in r}
+                for r in self.reasons
             ],
         }
 

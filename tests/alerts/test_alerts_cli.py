@@ -70,9 +70,9 @@ def test_the_team_works_an_alert_from_review_to_dismissed_and_the_audit_log_show
         ("Bertil", "alert.snooze"), ("Bertil", "alert.dismiss")]
     assert "Granskningslogg (6 rader)" in invoke(env, "audit").stdout
     history = invoke(env, "alerts", "show", ORG).stdout
-    assert "system: open - -> ny (risken 57 nådde larmgränsen 50)" in history
+    assert "system: open - -> ny (risken 57 nådde larmgränsen 27)" in history
     assert "Bertil: dismiss under_granskning -> avskriven (forklarad: nytt låssystem)" in history
-    assert "risk 57 reached the alert threshold 50" in invoke(env, "--lang", "en", "alerts", "show", ORG).stdout
+    assert "risk 57 reached the alert threshold 27" in invoke(env, "--lang", "en", "alerts", "show", ORG).stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [

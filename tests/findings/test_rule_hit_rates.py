@@ -44,3 +44,13 @@ def test_rules_test_warns_when_the_rule_as_written_would_flag_a_common_sign(scor
     assert out["suppliers"] == {"flagged": 1, "registered": 2, "common": True}
     quiet = invoke(scored, "rules", "test", "staff-overlap")
     assert "Varning" not in quiet.stderr
+
+
+def test_rules_list_says_whether_each_rule_is_direct_evidence_or_a_statistical_sign(tmp_path, env):
+    result = invoke({**env, "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}, "rules", "list",
+                    "--format", "json")
+    classes = {r["id"]: r["evidence"] for r in json.loads(result.stdout)}
+    assert classes["door-observation-mismatch"] == classes["visit-during-absence"] == "direct"
+    assert classes["late-registration"] == classes["manual-registration-share"] == "statistical"
+    assert "bevisklass" in invoke({**env, "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"},
+                                  "rules", "list").stdout

@@ -66,6 +66,21 @@ def test_it_prints_the_explanation_as_text(demo_db):
     assert "Jämförelse med likartade leverantörer" in result.stdout and "Media" in result.stdout
 
 
+def test_it_says_which_reasons_are_direct_evidence_and_which_statistical_signs(demo_db):
+    ranking = _rank(demo_db)
+    rules = [r for s in ranking for r in s["reasons"] if r["source"] == "rule"]
+    assert {r["evidence"] for r in rules} == {"direct", "statistical"}
+    assert {r["id"] for r in rules if r["evidence"] == "direct"} <= {
+        "door-observation-mismatch", "visit-during-absence", "staff-overlap", "impossible-travel", "shared-device"}
+    door = next(s for s in ranking if any(r["id"] == "door-observation-mismatch" for r in s["reasons"]))
+    result = runner.invoke(app, ["--db", demo_db, "explain", door["org_number"]], env={"COLUMNS": "200"})
+    assert "door-observation-mismatch (kritisk, direkt bevis)" in result.stdout
+    explained = json.loads(runner.invoke(app, ["--db", demo_db, "--lang", "en", "explain", door["org_number"],
+                                               "--format", "json"]).stdout)
+    rule = next(r for r in explained["rules"] if r["id"] == "door-observation-mismatch")
+    assert (rule["evidence"], rule["suppliers"]) == ("direct", len(ranking)) and 0 < rule["rarity"] <= 1
+
+
 def test_it_refuses_to_explain_an_unknown_org_number(demo_db):
     result = runner.invoke(app, ["--db", demo_db, "explain", "556000-0000"])
     assert result.exit_code == 2

@@ -9,7 +9,13 @@ import pytest
 
 from monitor.findings.rules import load_rules
 from monitor.ranking.outliers import FeatureExplanation, SupplierOutlier
-from monitor.ranking.score import ScoringConfig, diminishing, load_scoring_config, score_from_points
+from monitor.ranking.score import (
+    ScoringConfig,
+    capped_statistical,
+    diminishing,
+    load_scoring_config,
+    score_from_points,
+)
 from monitor.recency import decay
 from monitor.scoring import run_scoring
 from monitor.yamlfile import ConfigFileError
@@ -73,8 +79,11 @@ def test_it_gives_outlier_points_in_proportion_to_strength_with_the_features_in_
             ids[SUSPECT["org_number"]], 0.5)})
     top = ranking[0]
     assert top.org_number == SUSPECT["org_number"]
-    assert top.components["outlier"] == pytest.approx(config.outliers.points * 0.5)
+    # The peer comparison is a statistical sign: its points count under the statistical ceiling.
+    raw = config.outliers.points * 0.5
+    assert top.components["outlier"] == pytest.approx(capped_statistical(raw, config.evidence.statistical_cap), abs=0.05)
     (reason,) = top.reasons
+    assert (reason["raw_points"], reason["evidence"]) == (raw, "statistical")
     assert (reason["source"], reason["title"]) == ("outlier", "Avviker från jämförbara leverantörer")
     assert "41\u00a0%" in reason["detail"] and "3\u00a0%" in reason["detail"] and "12 leverantörer inom Hemtjänst" in reason["detail"]
     assert ranking[1].score == 0 and ranking[1].reasons == []

@@ -8,10 +8,11 @@ Each detector is a module that defines:
   reports single events (a rule may then not set `period`);
 - `MESSAGES`: {language: {message key: template}}; a key `KIND:many` words several findings
   at once (see monitor.messages);
-- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes;
-- `EVIDENCE_CLASS` (register and invoice detectors): "direct" when a finding is itself the
-  wrong (a lapsed registration, hours billed and never registered), "statistical" when it is
-  a sign that raises the odds.
+- `EVIDENCE_CLASS` (optional): "direct" when a finding shows that a registered visit did not
+  happen as registered (a door observation, a visit while the client was in hospital, one id at
+  two clients at once, a lapsed registration, hours billed and never registered), "statistical" (the default) when it is a sign in shares, hours or
+  comparisons; a rule may override it with `evidence:` (see docs/scoring.md, "Evidence classes");
+- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
+
+EvidenceClass = Literal["direct", "statistical"]
+EVIDENCE_CLASSES: tuple[str, ...] = get_args(EvidenceClass)
+DEFAULT_EVIDENCE_CLASS: EvidenceClass = "statistical"
 
 # In the order `monitor rules list` and the docs show them.
 MODULES = (
@@ -83,12 +88,17 @@ class Detector:
     period: str | None
     messages: dict[str, dict[str, str]]
     doc: str
+    evidence_class: EvidenceClass = DEFAULT_EVIDENCE_CLASS
 
 
 def _registry() -> dict[str, Detector]:
     detectors = {}
     for name in MODULES:
         module = importlib.import_module(f"monitor.findings.detectors.{name}")
+        evidence_class = getattr(module, "EVIDENCE_CLASS", DEFAULT_EVIDENCE_CLASS)
+        if evidence_class not in EVIDENCE_CLASSES:
+            raise ValueError(f"{module.__name__}: EVIDENCE_CLASS must be one of {EVIDENCE_CLASSES}, "
+                             f"not {evidence_class!r}")
         detectors[module.KIND] = Detector(
             kind=module.KIND,
             Params=module.Params,
@@ -96,6 +106,7 @@ def _registry() -> dict[str, Detector]:
             period=getattr(module, "PERIOD", None),
             messages=getattr(module, "MESSAGES", {}),
             doc=(module.__doc__ or "").strip(),
+            evidence_class=evidence_class,
         )
     return detectors
 

@@ -19,6 +19,8 @@ from monitor.findings.evidence import RuleContext
 
 KIND = "door_observation_mismatch"
 PERIOD = None  # one finding per observation window
+# An observer saw no staff at the door while visits were registered there: the visit did not happen as registered.
+EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
         KIND: "{visits} besök registrerade under en portobservation ({minutes} min) där ingen personal sågs",

@@ -29,6 +29,8 @@ from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "impossible_travel"
 PERIOD = "week"
+# Both registrations cannot be true: nobody drives that fast between two homes.
+EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
         KIND: "{moves:förflyttning|förflyttningar} mellan besök som skulle kräva mer än {threshold_kmh} km/h "

@@ -28,6 +28,8 @@ from monitor.findings.sequences import range_pairs, reach_until, time_order
 
 KIND = "shared_device"
 PERIOD = "week"
+# One phone registering for two staff ids: the registrations were not made by who they name.
+EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
         KIND: "{devices:enhet|enheter} registrerade besök åt olika personal med högst {threshold_minutes} min emellan "

@@ -26,6 +26,8 @@ from monitor.findings.sequences import range_pairs, reach_until, sequence_frame
 
 KIND = "staff_overlap"
 PERIOD = "week"
+# One person cannot be at two clients at once: at least one registration is not what happened.
+EVIDENCE_CLASS = "direct"
 MESSAGES = {
     "sv": {
         KIND: "{overlaps:tillfälle|tillfällen} där samma personal var registrerad hos två brukare samtidigt i minst "

@@ -31,6 +31,8 @@ from monitor.findings.visit_signs import ABSENCE_EVENTS, ABSENCE_MIN_OVERLAP_MIN
 
 KIND = "visit_during_absence"
 PERIOD = "week"
+# The client was in hospital, dead or moved away: the visit cannot have happened as registered.
+EVIDENCE_CLASS = "direct"
 # Detail arg per event: numbers only, so no client data can reach an email.
 _EVENT_ARGS = {"hospitalized": "hospital_visits", "deceased": "after_death_visits", "moved_out": "after_move_visits"}
 MESSAGES = {
