@@ -10,8 +10,9 @@ Each detector is a module that defines:
   at once (see monitor.messages);
 - `EVIDENCE_CLASS` (optional): "direct" when a finding shows that a registered visit did not
   happen as registered (a door observation, a visit while the client was in hospital, one id at
-  two clients at once, a lapsed registration, hours billed and never registered), "statistical" (the default) when it is a sign in shares, hours or
-  comparisons; a rule may override it with `evidence:` (see docs/scoring.md, "Evidence classes");
+  two clients at once, a lapsed registration, hours billed and never registered),
+  "statistical" (the default) when it is a sign in shares, hours or comparisons;
+  a rule may override it with `evidence:` (see docs/scoring.md, "Evidence classes");
 - `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
 """
 
