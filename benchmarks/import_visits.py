@@ -59,7 +59,7 @@ FIRST_DAY = date(2026, 10, 5)
 VISIT_HEADER = (
     "visit_id", "supplier_org_number", "staff_id", "client_id", "address", "latitude", "longitude",
     "planned_start", "planned_end", "registered_start", "registered_end", "registration_method",
-    "service_type",
+    "service_type", "device_id", "recorded_at", "decided_minutes",
 )
 SUPPLIER_HEADER = (
     "org_number", "name", "contract_area", "contract_form", "subcategory", "contract_start",
@@ -94,6 +94,8 @@ SERVICE_WEIGHTS = {
     "ledsagning": 2,
 }
 PLANNED_MINUTES = (10, 15, 20, 30, 30, 45, 60, 90)
+# The decision's minutes as the system writes them: a Swedish decimal comma now and then.
+DECIDED_MINUTES = {m: (f"{m * 1.05:.1f}".replace(".", ",") if m % 20 == 10 else str(m)) for m in PLANNED_MINUTES}
 
 
 def _expand(weights: dict[str, int]) -> list[str]:
@@ -189,8 +191,13 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
         for m in range((N_DAYS + 3) * 1440)
     ]
 
+    # A time-registration system numbers a visit when it is planned (weeks ahead, whole series
+    # at once) and exports by time, so the ids arrive in no order: a seeded permutation.
+    import numpy as np
+
+    visit_numbers = np.random.default_rng(42).permutation(rows) + 1_000
     visits_path = directory / "visits.csv"
-    visit_number = 1_000
+    written = 0
     with visits_path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, delimiter=";")
         writer.writerow(VISIT_HEADER)
@@ -202,19 +209,26 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
                 rng.randrange(1320, 1860) if rng.random() < 0.06 else rng.randrange(420, 1320)
                 for _ in range(count)
             )
+            numbers = visit_numbers[written:written + count].tolist()
+            written += count
             batch = []
-            for start in starts:
+            for start, number in zip(starts, numbers, strict=True):
                 supplier, pnr, address, lat, lon = clients[rng.randrange(N_CLIENTS)]
                 planned = day_offset + start - start % 5
                 length = PLANNED_MINUTES[rng.randrange(len(PLANNED_MINUTES))]
                 registered = planned + rng.randrange(-10, 16)
                 registered_end = registered + max(1, length + rng.randrange(-10, 11))
                 has_plan = rng.random() >= 0.03  # unplanned (extra) visits have no plan
-                visit_number += 1
+                staff = staff_by_supplier[supplier][rng.randrange(len(staff_by_supplier[supplier]))]
+                method = methods[rng.randrange(100)]
+                # Phones and NFC readers are the staff's own; a manual entry is typed in later.
+                device = f"MOB-{staff}" if method in ("app", "nfc") else ""
+                recorded = minutes[registered_end + rng.randrange(5, 600)] if method == "manual" else ""
+                decided = DECIDED_MINUTES[length] if has_plan and rng.random() < 0.6 else ""
                 batch.append((
-                    f"V{visit_number:08d}",
+                    f"V{number:08d}",
                     orgs[supplier],
-                    staff_by_supplier[supplier][rng.randrange(len(staff_by_supplier[supplier]))],
+                    staff,
                     pnr,
                     address,
                     lat,
@@ -223,8 +237,11 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
                     minutes[planned + length] if has_plan else "",
                     minutes[registered],
                     minutes[registered_end],
-                    methods[rng.randrange(100)],
+                    method,
                     services[rng.randrange(100)],
+                    device,
+                    recorded,
+                    decided,
                 ))
             writer.writerows(batch)
     return GeneratedFiles(visits=visits_path, suppliers=suppliers_path, rows=rows)
@@ -305,7 +322,7 @@ def _stored_rows(step: Step, supplier_ids: dict[str, int], batch_id: int) -> lis
     """
     from monitor.addresses import address_key
     from monitor.pseudonyms import Pseudonymiser
-    from monitor.timestamps import resolve_interval
+    from monitor.timestamps import parse_instant, resolve_interval
 
     pseudonymise = Pseudonymiser(BENCH_KEY)
     keys: dict[str, str] = {}
@@ -353,9 +370,9 @@ def _stored_rows(step: Step, supplier_ids: dict[str, int], batch_id: int) -> lis
                 as_stored(registered[1]),
                 row[at["registration_method"]],
                 row[at["service_type"]],
-                None,
-                None,
-                None,
+                row[at["device_id"]] or None,
+                as_stored(parse_instant(row[at["recorded_at"]])) if row[at["recorded_at"]] else None,
+                float(row[at["decided_minutes"]].replace(",", ".")) if row[at["decided_minutes"]] else None,
                 batch_id,
             ))
     return out
@@ -372,8 +389,16 @@ def _measure_floor_sqlite(step: Step) -> dict[str, float]:
     supplier_ids = dict(conn.execute("SELECT org_number, id FROM suppliers").fetchall())
     batch_id = conn.execute("SELECT max(id) FROM import_batches").fetchone()[0]
     rows = _stored_rows(step, supplier_ids, batch_id)
+    # The floor's table has the visits' columns and types and one index: the natural key.
+    columns = [
+        f"{name} {kind}{' NOT NULL' if notnull else ''}{' PRIMARY KEY' if name == 'visit_id' else ''}"
+        for _, name, kind, notnull, _, _ in conn.execute("PRAGMA table_info(visits)")
+        if name != "id"
+    ]
+    conn.execute(f"CREATE TABLE {FLOOR_TABLE} ({', '.join(columns)})")
+    conn.commit()
     sql = (
-        f"INSERT INTO visits ({', '.join(STORED_COLUMNS)}) "
+        f"INSERT INTO {FLOOR_TABLE} ({', '.join(STORED_COLUMNS)}) "
         f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})"
     )
     start_rss = _peak_rss_mb()
@@ -392,12 +417,14 @@ def _measure_floor_postgresql(step: Step) -> dict[str, float]:
     with psycopg.connect(_libpq_url(step.url)) as conn:
         supplier_ids = dict(conn.execute("SELECT org_number, id FROM suppliers").fetchall())
         batch_id = conn.execute("SELECT max(id) FROM import_batches").fetchone()[0]  # type: ignore[index]
+        conn.execute(f"CREATE TABLE {FLOOR_TABLE} (LIKE visits)")
+        conn.execute(f"ALTER TABLE {FLOOR_TABLE} DROP COLUMN id, ADD PRIMARY KEY (visit_id)")
         conn.commit()
         rows = _stored_rows(step, supplier_ids, batch_id)
         start_rss = _peak_rss_mb()
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(
-            f"COPY visits ({', '.join(STORED_COLUMNS)}) FROM STDIN"
+            f"COPY {FLOOR_TABLE} ({', '.join(STORED_COLUMNS)}) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -503,7 +530,7 @@ def prepare_database(url: str, suppliers_csv: Path) -> dict[str, Any]:
         engine.dispose()
 
 
-def check_contents(url: str, expected_rows: int, what: str) -> str:
+def check_contents(url: str, expected_rows: int, what: str, table: str = "visits") -> str:
     """Assert the row count; return a digest of every stored value, in visit_id order."""
     from sqlalchemy import text
 
@@ -513,12 +540,12 @@ def check_contents(url: str, expected_rows: int, what: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     try:
         with engine.connect() as conn:
-            count = conn.execute(text("SELECT count(*) FROM visits")).scalar_one()
+            count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             assert count == expected_rows, (
-                f"{what}: the visits table holds {count:,} rows after the insert, expected {expected_rows:,}"
+                f"{what}: the {table} table holds {count:,} rows after the insert, expected {expected_rows:,}"
             )
             result = conn.execution_options(yield_per=20_000).execute(
-                text(f"SELECT {', '.join(COMPARED_COLUMNS)} FROM visits ORDER BY visit_id")
+                text(f"SELECT {', '.join(COMPARED_COLUMNS)} FROM {table} ORDER BY visit_id")
             )
             for row in result:
                 digest.update(repr(tuple(row)).encode())
@@ -570,6 +597,9 @@ def describe_checkout(files: list[Path]) -> str:
 
 
 FLOOR_NAMES = {"sqlite": "executemany", "postgresql": "COPY"}
+# The floor inserts into a table of its own with the visits' columns and only a primary key
+# (visit_id): no secondary index, no foreign key, nothing to validate.
+FLOOR_TABLE = "visits_floor"
 
 
 def bench_backend(
@@ -583,7 +613,8 @@ def bench_backend(
             step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows, pragmas)
             measurement = run_step(step)
             label = f"{backend} {'monitor import' if method == 'import' else 'raw ' + FLOOR_NAMES[backend]}"
-            digests[method] = check_contents(url, files.rows, label)
+            table = "visits" if method == "import" else FLOOR_TABLE
+            digests[method] = check_contents(url, files.rows, label, table)
         print(
             f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
             f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
@@ -626,10 +657,21 @@ def print_report(measurements: list[Measurement]) -> None:
         )
 
 
+def row_count(text: str) -> int:
+    """1000000, 1_000_000, 200k, 1M or 10M."""
+    value = text.strip().lower().replace("_", "").replace(",", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(value[-1:], 1)
+    try:
+        return int(float(value.rstrip("km")) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a row count: {text!r} (e.g. 200k, 1M, 10M)") from None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--rows", type=int, default=1_000_000, help="visit rows to generate (default 1,000,000)"
+        "--rows", type=row_count, default=1_000_000,
+        help="visit rows to generate: 200k, 1M (default), 3M, 10M (the 10M run takes most of an hour)",
     )
     parser.add_argument(
         "--backends", default=",".join(BACKENDS),
