@@ -15,10 +15,11 @@ from monitor.imports.fields import (
     required,
 )
 from monitor.imports.runner import ImportContext, ImportSpec
+from monitor.imports.visit_columns import parse_visit_columns
 from monitor.models import Visit
 from monitor.registrations import REGISTRATION_METHODS
 
-_method = choice(REGISTRATION_METHODS)
+registration_method = choice(REGISTRATION_METHODS)
 
 
 def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         "registered_start": registered_start,
         "registered_end": registered_end,
         "registration_method": e.check(
-            "registration_method", _method, row["registration_method"]
+            "registration_method", registration_method, row["registration_method"]
         ),
         "service_type": e.check("service_type", required, row["service_type"]),
         "device_id": row.get("device_id", "").strip() or None,
@@ -63,4 +64,5 @@ SPEC = ImportSpec(
     optional_columns=("device_id", "recorded_at", "decided_minutes"),
     conflict_keys=("visit_id",),
     parse_row=parse_visit,
+    parse_columns=parse_visit_columns,
 )

@@ -8,6 +8,7 @@ file (rowchecks.py); DISTINCT ON stays as a guard, so a batch never fails the st
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
@@ -21,7 +22,13 @@ INSERT_ONLY = frozenset({"import_batch_id"})
 
 
 class BatchWriter(Protocol):
-    def write(self, rows: list[dict[str, Any]]) -> int:
+    # The order of the values in a stored row.
+    columns: list[str]
+
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        """A parsed record as the row `write` takes: its values in `columns` order, stored form."""
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
         """Upsert the rows; return how many were inserted or changed."""
 
 
@@ -39,24 +46,25 @@ def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[s
 
 class SqliteWriter:
     """Compiles the upsert once and feeds the driver plain tuples: SQLAlchemy's per-row
-    parameter handling would otherwise cost more than SQLite's own insert."""
+    parameter handling would otherwise cost more than SQLite's own insert. A batch is written
+    in key order, so the key's index is walked forward rather than hit at random pages."""
 
     def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
         self._conn = conn
         statement = _on_conflict(sqlite.insert(table), table, keys, columns)
         compiled = statement.compile(dialect=conn.dialect, column_keys=columns)
         self._sql = str(compiled)
-        order = list(compiled.positiontup or [])
-        processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in order]
-        self._fields = list(zip(order, processors, strict=True))
+        self.columns = list(compiled.positiontup or [])
+        processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in self.columns]
+        self._fields = list(zip(self.columns, processors, strict=True))
+        self._key = operator.itemgetter(*(self.columns.index(k) for k in keys))
 
-    def write(self, rows: list[dict[str, Any]]) -> int:
-        fields = self._fields
-        params = [
-            tuple(row[name] if process is None else process(row[name]) for name, process in fields)
-            for row in rows
-        ]
-        result = self._conn.exec_driver_sql(self._sql, params, execution_options={"preserve_rowcount": True})
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(record[name] if process is None else process(record[name]) for name, process in self._fields)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
+        rows.sort(key=self._key)
+        result = self._conn.exec_driver_sql(self._sql, rows, execution_options={"preserve_rowcount": True})
         return int(result.rowcount)
 
 
@@ -70,7 +78,7 @@ def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
 class PostgresWriter:
     def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
         self._conn = conn
-        self._columns = columns
+        self.columns = columns
         self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
         name = f"import_stage_{table.name}"
         column_list = ", ".join(f'"{c}"' for c in columns)
@@ -93,13 +101,14 @@ class PostgresWriter:
         self._copy_sql = f'COPY "{name}" ({column_list}) FROM STDIN'
         self._truncate = text(f'TRUNCATE "{name}"')
 
-    def write(self, rows: list[dict[str, Any]]) -> int:
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(Jsonb(record[c]) if c in self._json else record[c] for c in self.columns)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
         cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(self._copy_sql) as copy:
             for row in rows:
-                copy.write_row(
-                    [Jsonb(row[c]) if c in self._json else row[c] for c in self._columns]
-                )
+                copy.write_row(row)
         changed = int(self._conn.execute(self._merge).rowcount)
         self._conn.execute(self._truncate)
         return changed
