@@ -8,13 +8,16 @@ Each detector is a module that defines:
   reports single events (a rule may then not set `period`);
 - `MESSAGES`: {language: {message key: template}}; a key `KIND:many` words several findings
   at once (see monitor.messages);
-- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
+- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes;
+- optionally `VISIT_COLUMNS`: the visits frame's columns it reads besides visit_id, supplier_id,
+  staff_id and the registered start and end, so a run of such rules loads only those
+  (monitor.findings.evidence); without it a run loads every column.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,6 +64,7 @@ class Detector:
     period: str | None
     messages: dict[str, dict[str, str]]
     doc: str
+    visit_columns: frozenset[str] | None = None  # None: it may read any
 
 
 def _registry() -> dict[str, Detector]:
@@ -74,8 +78,24 @@ def _registry() -> dict[str, Detector]:
             period=getattr(module, "PERIOD", None),
             messages=getattr(module, "MESSAGES", {}),
             doc=(module.__doc__ or "").strip(),
+            visit_columns=frozenset(module.VISIT_COLUMNS) if hasattr(module, "VISIT_COLUMNS") else None,
         )
     return detectors
 
 
 DETECTORS: dict[str, Detector] = _registry()
+
+
+def visit_columns_for(rules: Iterable[Any]) -> frozenset[str] | None:
+    """The visit columns a run of these rules reads; None when any of them may read any."""
+    needed: set[str] = set()
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        columns = DETECTORS[rule.kind].visit_columns
+        if columns is None:
+            return None
+        needed |= columns
+        if rule.scope.service_types:
+            needed.add("service_type")  # the scope is applied to the frame (Evidence.scoped_visits)
+    return frozenset(needed)
