@@ -18,9 +18,7 @@ Frames:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -32,6 +30,7 @@ from sqlalchemy import Connection
 
 from monitor.findings.periods import Period
 from monitor.findings.sequences import time_order
+from monitor.gcpause import gc_paused
 from monitor.labels import fold_label
 
 T = TypeVar("T")
@@ -138,7 +137,7 @@ class Evidence:
         cursor = self._cursor()
         try:
             cursor.execute(f"SELECT {', '.join(columns)} FROM visits{where}", self._bind(params))
-            with _gc_paused():
+            with gc_paused():
                 arrays = _fetch_columns(cursor, names)
         finally:
             cursor.close()
@@ -215,19 +214,6 @@ class Evidence:
                 mask &= hit[types.codes.to_numpy()]
             self._scoped[key] = frame if mask.all() else frame[mask].reset_index(drop=True)
         return self._scoped[key]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Without the cyclic GC while a million row tuples come and go: they hold no cycles,
-    and its collections would cost about a sixth of the load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Pool:

@@ -72,7 +72,8 @@ class BatchParser:
             self._checks.check_fields(fields, values)
             record = self._spec.parse_row(values, self._ctx)
         except RowErrors as exc:
-            return exc
+            # Without its traceback: the frames it holds would make a cycle per bad row.
+            return exc.with_traceback(None)
         record["import_batch_id"] = batch_id
         if self.writer is None:
             self.writer = self._make_writer(list(record))

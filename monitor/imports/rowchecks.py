@@ -86,8 +86,12 @@ class RowChecks:
         """The column-wise fast path's view of check_fields: which values might have a control
         character or be too long (None: none); their rows are checked again one by one."""
         cap = self._input_caps[column]
-        if max(map(len, values), default=0) <= cap and not _CONTROL.search("".join(values)):
-            return None
+        if max(map(len, values), default=0) <= cap:
+            joined = "".join(values)
+            # isprintable() is a plain C loop and true for nearly every column; only a column
+            # with a tab, a no-break space or the like needs the (slower) exact search.
+            if joined.isprintable() or not _CONTROL.search(joined):
+                return None
         return np.fromiter((len(v) > cap or _CONTROL.search(v) is not None for v in values),
                            dtype=bool, count=len(values))
 

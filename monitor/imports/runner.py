@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from monitor.config import Settings
 from monitor.db import format_sqlite_utc, utcnow
+from monitor.gcpause import gc_paused
 from monitor.imports.batches import BatchParser
 from monitor.imports.bounds import TimeBounds
 from monitor.imports.bulk import BulkLoad
@@ -32,7 +33,7 @@ from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
 from monitor.imports.problems import RejectedFile, RejectedRow, column_labels, mask_personal_numbers
 from monitor.imports.rowchecks import RowChecks
-from monitor.imports.writers import batch_writer
+from monitor.imports.writers import BatchWriter, WriteBehind, batch_writer
 from monitor.keycheck import PseudonymKeyError, claim_or_verify_key
 from monitor.models import ImportBatch, Supplier
 from monitor.pseudonyms import Pseudonymiser
@@ -90,6 +91,11 @@ def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[t
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _write(bulk: BulkLoad, writer: BatchWriter, rows: list[tuple[Any, ...]]) -> int:
+    bulk.before_writing(len(rows))
+    return writer.write(rows)
 
 
 def _no_client_ids(client_id: str) -> str:
@@ -218,21 +224,26 @@ def import_csv(
                     spec, ctx, positions, mapping, checks, labels, len(csv_file.header),
                     lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns),
                 )
-                for chunk in _chunks(csv_file.rows(), batch_rows):
-                    result.rows_read += len(chunk)
-                    batch = parser.parse(chunk, batch_id)
-                    for rejected, fields in batch.rejected:
-                        result.rows_rejected += 1
-                        if len(result.rejected) < SHOWN_REJECTS:
-                            result.rejected.append(rejected)
-                        rejects.write(rejected, fields)
-                    if batch.rows:
-                        assert parser.writer is not None
-                        bulk.before_writing(len(batch.rows))
-                        result.rows_changed += parser.writer.write(batch.rows)
-                        result.rows_accepted += len(batch.rows)
-                    if on_progress:
-                        on_progress(csv_file.bytes_read)
+                behind = WriteBehind()
+                try:
+                    for chunk in _chunks(csv_file.rows(), batch_rows):
+                        result.rows_read += len(chunk)
+                        with gc_paused():
+                            batch = parser.parse(chunk, batch_id)
+                        for rejected, fields in batch.rejected:
+                            result.rows_rejected += 1
+                            if len(result.rejected) < SHOWN_REJECTS:
+                                result.rejected.append(rejected)
+                            rejects.write(rejected, fields)
+                        if batch.rows:
+                            assert parser.writer is not None
+                            result.rows_changed += behind.submit(_write, bulk, parser.writer, batch.rows)
+                            result.rows_accepted += len(batch.rows)
+                        if on_progress:
+                            on_progress(csv_file.bytes_read)
+                    result.rows_changed += behind.wait()
+                finally:
+                    behind.close()  # before the transaction ends, whatever happened
                 bulk.finish()
                 result.sha256 = digest.hexdigest()
                 read_through = True

@@ -8,7 +8,10 @@ file (rowchecks.py); DISTINCT ON stays as a guard, so a batch never fails the st
 
 from __future__ import annotations
 
+import contextlib
 import operator
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
@@ -118,3 +121,30 @@ def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns:
     if conn.dialect.name == "postgresql":
         return PostgresWriter(conn, table, keys, columns)
     return SqliteWriter(conn, table, keys, columns)
+
+
+class WriteBehind:
+    """Writes one batch on a second thread while the caller parses the next: both drivers let
+    go of the GIL while the database works (SQLite's step, PostgreSQL's round trips), so on two
+    cores the parsing and the database overlap. One batch in flight at most, so memory stays
+    that of two batches; the connection is used by one thread at a time."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
+        self._pending: Future[int] | None = None
+
+    def submit(self, write: Callable[..., int], *args: Any) -> int:
+        """Start `write(*args)` once the previous write is done; return what that one returned."""
+        done = self.wait()
+        self._pending = self._pool.submit(write, *args)
+        return done
+
+    def wait(self) -> int:
+        """Wait for the write in flight; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        return pending.result() if pending is not None else 0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # the error that brought us here is the one to tell
+            self.wait()
+        self._pool.shutdown()
