@@ -479,6 +479,24 @@ def check_contents(url: str, expected_rows: int, what: str, table: str = "visits
     )
 
 
+def database_mb(url: str) -> float:
+    """The visits table with its indexes, on disk."""
+    from sqlalchemy import text
+
+    from monitor.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                # dbstat is not in every build; the whole file is near enough (the visits are most of it).
+                pages = conn.execute(text("PRAGMA page_count")).scalar_one()
+                return float(pages * conn.execute(text("PRAGMA page_size")).scalar_one()) / 1e6
+            return float(conn.execute(text("SELECT pg_total_relation_size('visits')")).scalar_one()) / 1e6
+    finally:
+        engine.dispose()
+
+
 def check_sample(url: str, visits_csv: Path, every: int) -> int:
     """Every `every`-th row of the export parsed again by the row parser (visits.parse_visit) and
     compared with what the import stored: the fast path must store what the row path would."""
@@ -578,13 +596,15 @@ def bench_backend(
             check_contents(url, files.rows, label, "visits" if method == "import" else FLOOR_TABLE)
             if method == "import":
                 checked = check_sample(url, files.visits, max(1, files.rows // 2_000))
+                size_mb = database_mb(url)
         print(
             f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
             f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
             flush=True,
         )
         measurements.append(measurement)
-    print(f"  (the import stored what the row parser reads in all {checked:,} rows sampled)", flush=True)
+    print(f"  (the import stored what the row parser reads in all {checked:,} rows sampled; the visits take "
+          f"{size_mb:,.0f} MB with their indexes, {size_mb / files.rows * 1e6:,.0f} MB per million)", flush=True)
     return measurements
 
 

@@ -224,7 +224,7 @@ def import_csv(
                     spec, ctx, positions, mapping, checks, labels, len(csv_file.header),
                     lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns),
                 )
-                behind = WriteBehind()
+                behind = WriteBehind(threaded=conn.dialect.name == "postgresql")
                 try:
                     for chunk in _chunks(csv_file.rows(), batch_rows):
                         result.rows_read += len(chunk)

@@ -124,17 +124,21 @@ def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns:
 
 
 class WriteBehind:
-    """Writes one batch on a second thread while the caller parses the next: both drivers let
-    go of the GIL while the database works (SQLite's step, PostgreSQL's round trips), so on two
-    cores the parsing and the database overlap. One batch in flight at most, so memory stays
-    that of two batches; the connection is used by one thread at a time."""
+    """Writes one batch on a second thread while the caller parses the next, on PostgreSQL: its
+    driver lets go of the GIL for a whole statement, so the server's work and the parsing
+    overlap on two cores. Not on SQLite: its driver takes the GIL back for every row, and
+    against a thread that is parsing, each row would wait its turn. One batch in flight at
+    most, so memory stays that of two batches; one thread at a time uses the connection."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
+    def __init__(self, threaded: bool) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") if threaded else None
         self._pending: Future[int] | None = None
 
     def submit(self, write: Callable[..., int], *args: Any) -> int:
-        """Start `write(*args)` once the previous write is done; return what that one returned."""
+        """Start `write(*args)` once the previous write is done; return what that one returned
+        (without a thread: do it now and return what it returned)."""
+        if self._pool is None:
+            return write(*args)
         done = self.wait()
         self._pending = self._pool.submit(write, *args)
         return done
@@ -147,4 +151,5 @@ class WriteBehind:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the error that brought us here is the one to tell
             self.wait()
-        self._pool.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown()
