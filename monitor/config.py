@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         20_000, ge=100, description="Rows per bulk insert during CSV import."
     )
     import_index_rebuild_rows: int = Field(
-        100_000, ge=0,
+        50_000, ge=0,
         description="An import that writes more rows than this, and more than the table held, drops the "
                     "table's secondary indexes and builds them again before it commits (faster for big "
                     "loads; PostgreSQL readers of the table wait meanwhile); 0: never.",
