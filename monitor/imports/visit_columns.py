@@ -18,20 +18,23 @@ from monitor.imports.fields import (
     SWEDEN_LAT,
     SWEDEN_LON,
     RowErrors,
+    choice,
     decimal,
     instant_within,
     non_negative,
     required,
 )
+from monitor.registrations import REGISTRATION_METHODS
 from monitor.timestamps import instant_candidates
 
 if TYPE_CHECKING:
     from monitor.imports.runner import ImportContext
 
+# Shared with the row parser (visits.py).
+registration_method = choice(REGISTRATION_METHODS)
+
 
 def parse_visit_columns(raw: dict[str, Sequence[str]], ctx: ImportContext, parsed: ParsedColumns) -> None:
-    from monitor.imports.visits import registration_method
-
     n = parsed.size
     nothing: list[Any] = [None] * n
     memo = ctx.memos

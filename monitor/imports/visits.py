@@ -7,7 +7,6 @@ from typing import Any
 from monitor.addresses import address_key
 from monitor.imports.fields import (
     RowErrors,
-    choice,
     coordinates,
     instant_within,
     interval,
@@ -15,11 +14,8 @@ from monitor.imports.fields import (
     required,
 )
 from monitor.imports.runner import ImportContext, ImportSpec
-from monitor.imports.visit_columns import parse_visit_columns
+from monitor.imports.visit_columns import parse_visit_columns, registration_method
 from monitor.models import Visit
-from monitor.registrations import REGISTRATION_METHODS
-
-registration_method = choice(REGISTRATION_METHODS)
 
 
 def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
