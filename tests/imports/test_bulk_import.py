@@ -168,3 +168,16 @@ def test_every_row_is_stored_whatever_the_batch_edges(with_suppliers, write_csv,
                         index_rebuild_rows=500)
     assert (result.rows_read, result.rows_changed) == (rows, rows)
     assert len(_dump(with_suppliers)) == rows
+
+
+def test_the_bulk_settings_last_only_as_long_as_the_import(with_suppliers, write_csv, pseudonymise):
+    if with_suppliers.dialect.name != "sqlite":
+        pytest.skip("connection settings of SQLite; PostgreSQL's are SET LOCAL, ended by the commit")
+    with with_suppliers.connect() as conn:
+        before = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "temp_store", "threads")]
+    import_csv(with_suppliers, VISITS, write_csv("v.csv", [_visit(n) for n in range(600)]), pseudonymise=pseudonymise,
+               batch_rows=200, index_rebuild_rows=100)
+    with with_suppliers.connect() as conn:
+        after = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "temp_store", "threads")]
+        assert conn.exec_driver_sql("select count(*) from visits").scalar() == 600
+    assert after == before
