@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         20_000, ge=100, description="Rows per bulk insert during CSV import."
     )
+    import_index_rebuild_rows: int = Field(
+        50_000, ge=0,
+        description="An import that writes more rows than this, and more than the table held, drops the "
+                    "table's secondary indexes (on PostgreSQL also its foreign keys) and builds them again "
+                    "before it commits (faster for big loads; PostgreSQL readers of the table wait "
+                    "meanwhile); 0: never.",
+    )
     import_earliest_date: date = Field(
         date(2000, 1, 1),
         description="Imports reject registered times before this date (local midnight) as mistyped.",

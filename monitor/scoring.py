@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert, update
 
 from monitor.alerts.sync import AlertSync, sync_alerts
 from monitor.db import utcnow
+from monitor.findings.detectors import visit_columns_for
 from monitor.findings.evaluate import EvaluationSummary, evaluate_rules
 from monitor.findings.evidence import Evidence
 from monitor.findings.rules import Rule, Title
@@ -22,6 +23,7 @@ from monitor.media.signals import SupplierMedia, match_articles, media_signals
 from monitor.models import ScoringRun, SupplierScore
 from monitor.ranking.outliers import SupplierOutlier, score_outliers
 from monitor.ranking.score import ScoringConfig, SupplierRisk, score_suppliers
+from monitor.timings import Timings, no_lap
 
 logger = logging.getLogger(__name__)
 # A run renews its lease at every rule; one that stops renewing for this long is taken over.
@@ -57,6 +59,7 @@ def run_scoring(
     engine: Engine, rules: list[Rule], config: ScoringConfig, language: str = "sv",
     on_rule: Callable[[Rule], None] | None = None, now: datetime | None = None,
     media_rules: MediaRules | None = None, since: date | None = None, until: date | None = None,
+    timings: Timings | None = None,
 ) -> ScoringOutcome:
     """Score the window: the latest `config.window.weeks` weeks, or [since, until] as a back-fill.
 
@@ -70,15 +73,17 @@ def run_scoring(
             if on_rule is not None:
                 on_rule(rule)
 
-        return _run_scoring(engine, rules, config, language, on_rule_renewing, now, media_rules, since, until)
+        return _run_scoring(engine, rules, config, language, on_rule_renewing, now, media_rules, since, until,
+                            timings)
 
 
 def _run_scoring(
     engine: Engine, rules: list[Rule], config: ScoringConfig, language: str,
     on_rule: Callable[[Rule], None] | None, now: datetime, media_rules: MediaRules | None,
-    since: date | None, until: date | None,
+    since: date | None, until: date | None, timings: Timings | None = None,
 ) -> ScoringOutcome:
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
+    lap = timings.lap if timings is not None else no_lap
     outlier_period = config.outliers.period if config.outliers.enabled else None
     with engine.begin() as conn:
         window = scoring_window(conn, config.window.weeks, now, since, until)
@@ -87,18 +92,26 @@ def _run_scoring(
             insert(runs).values(started_at=utcnow(), window_start=window.start, window_end=window.end,
                                 backfill=window.backfill).returning(runs.c.id)
         ).scalar_one()
-        # Loaded once, shared by the rules and the outlier scoring: the window and its lookback.
-        evidence = Evidence(conn, since=window.load_from, until=window.end)
-        evaluation = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence, window=window)
+        lap("window")
+        # Loaded once, shared by the rules and the outlier scoring: the window and its lookback,
+        # only the columns the rules read unless the outlier scoring reads them all.
+        evidence = Evidence(conn, since=window.load_from, until=window.end,
+                            visit_columns=None if config.outliers.enabled else visit_columns_for(rules))
+        evidence.visits  # noqa: B018  (loaded here, so that the load is not timed as the first rule)
+        lap("evidence")
+        evaluation = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence, window=window, timings=timings)
+        lap("rules")
         as_of = evidence_as_of(evidence, window, now)
         outliers = (score_outliers(evidence, config.outliers, as_of.timestamp(), judged_from=window.start)
                     if config.outliers.enabled else {})
+        lap("outliers")
         media: dict[int, SupplierMedia] = {}
         if media_rules is not None:
             match_articles(conn, media_rules)
             # A back-fill does not see the news that came after it; the latest run sees today's.
             media = media_signals(conn, as_of, config.recency.half_life_days,
                                   until=window.end if window.backfill else None)
+        lap("media")
         titles = {rule.id: Title.model_validate(rule.title).as_dict() for rule in rules}
         classes = {rule.id: rule.evidence_class for rule in rules}
         ranking = score_suppliers(conn, run_id, config, as_of, outliers, language, media, titles, classes)
@@ -111,6 +124,7 @@ def _run_scoring(
                     for i, r in enumerate(ranking, start=1)
                 ],
             )
+        lap("ranking")
         # In the run's transaction: a run that fails leaves the alerts as they were. A back-fill
         # is history and must not open, wake or re-open today's cases.
         alerts = AlertSync() if window.backfill else sync_alerts(conn, run_id, ranking, config.alerts, now)
@@ -122,6 +136,7 @@ def _run_scoring(
                 as_of=as_of,
             )
         )
+        lap("alerts")
     logger.info("Scored suppliers run_id=%d window=%s backfill=%s suppliers=%d findings=%d new=%d outliers=%d "
                 "alerts=%s", run_id, window.describe(), window.backfill, len(ranking), evaluation.findings_total,
                 evaluation.findings_new, len(outliers), alerts.as_json())

@@ -150,3 +150,16 @@ def test_piped_tables_are_not_cut_at_eighty_columns(scored):
     assert "door_observation_mismatch" in listed and "…" not in listed
     ranked = invoke(scored, "rank").stdout
     assert "Hemtjänst Beta AB" in ranked and "…" not in ranked
+
+
+def test_score_timings_give_the_seconds_of_every_stage_and_every_enabled_rule(scored):
+    from monitor.findings.rules import load_rules
+
+    result = invoke(scored, "score", "--timings")
+    assert result.exit_code == 0, result.output
+    timed = result.output.split("Tid per steg")[1]
+    for stage in ("window", "evidence", "rules", "outliers", "ranking", "alerts"):
+        assert f"  {stage} " in timed
+    for rule in load_rules(PROJECT_DIR / "rules"):
+        if rule.enabled:
+            assert f"  {rule.id} " in timed

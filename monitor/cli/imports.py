@@ -98,6 +98,7 @@ def import_file(
             engine, spec, file, pseudonymise=pseudonymise, mapping=column_mapping, strict=strict,
             batch_rows=state.settings.import_batch_rows, encoding=encoding,
             bounds=TimeBounds.from_settings(state.settings, now),
+            index_rebuild_rows=state.settings.import_index_rebuild_rows,
             on_progress=lambda done: progress.update(task, completed=done),
         )
 

@@ -29,6 +29,8 @@ TEXTS = Texts(
         "alerts": "Larm: [och: {opened:nytt|nya} ;; {woken:väckt|väckta} ur snooze ;; "
                   "{reopened:återöppnat|återöppnade}]; se `monitor alerts list`.",
         "no_alerts": "Inga nya larm.",
+        "timings": "Tid per steg (sekunder):",
+        "timings_rules": "Tid per regel (sekunder, längst först):",
     },
     en={
         "progress": "Scoring",
@@ -45,6 +47,8 @@ TEXTS = Texts(
         "alerts": "Alerts: [and: {opened:new|new} ;; {woken:woken|woken} from snooze ;; {reopened:reopened|reopened}]; "
                   "see `monitor alerts list`.",
         "no_alerts": "No new alerts.",
+        "timings": "Time per stage (seconds):",
+        "timings_rules": "Time per rule (seconds, longest first):",
     },
 )
 
@@ -58,6 +62,9 @@ def score(
     until: Annotated[
         datetime | None, typer.Option(formats=DATE_FORMATS, help="... up to and including this day (YYYY-MM-DD).")
     ] = None,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Also print the seconds each stage and each rule took.")
+    ] = False,
 ) -> None:
     """Run the rules over the evidence, store findings and rank the suppliers.
 
@@ -68,12 +75,14 @@ def score(
     from monitor.findings.rules import Rule, load_rules
     from monitor.ranking.score import load_scoring_config
     from monitor.scoring import run_scoring
+    from monitor.timings import Timings
 
     state = state_of(ctx)
     t = translator(ctx, TEXTS)
     rules_dir = state.settings.resolved("rules_dir")
     rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
     enabled = [r for r in rules if r.enabled]
+    times = Timings() if timings else None
     with progress_bar(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn(t("progress_count", done="{task.completed}", total="{task.total}"))) as progress:
         task = progress.add_task(t("progress"), total=len(enabled))
@@ -85,7 +94,7 @@ def score(
             raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
         outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule,
                               media_rules=media_rules(rules_dir), since=since.date() if since else None,
-                              until=until.date() if until else None)
+                              until=until.date() if until else None, timings=times)
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
     kind = t("backfill") if outcome.window.backfill else t("window")
@@ -101,6 +110,8 @@ def score(
         changed = alerts.opened + alerts.woken + alerts.reopened
         console.print(t("alerts", opened=alerts.opened, woken=alerts.woken, reopened=alerts.reopened)
                       if changed else t("no_alerts"), highlight=False, markup=False)
+    if times is not None:
+        print_timings(times, t)
 
 
 def media_rules(rules_dir: Path) -> Any:
@@ -108,3 +119,13 @@ def media_rules(rules_dir: Path) -> Any:
     from monitor.media.keywords import load_media_rules
 
     return load_media_rules(rules_dir) if (rules_dir / "media.yaml").exists() else None
+
+
+def print_timings(times: Any, t: Any) -> None:
+    """The stages in the order they ran, then the rules, longest first."""
+    console.print(t("timings"), highlight=False, markup=False)
+    for stage, seconds in times.stages:
+        console.print(f"  {stage:<24} {seconds:8.2f}", highlight=False, markup=False)
+    console.print(t("timings_rules"), highlight=False, markup=False)
+    for rule_id, seconds in sorted(times.rules, key=lambda r: -r[1]):
+        console.print(f"  {rule_id:<40} {seconds:8.2f}", highlight=False, markup=False)

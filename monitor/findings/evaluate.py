@@ -22,6 +22,7 @@ from monitor.findings.rules import Rule
 from monitor.findings.window import ScoringWindow
 from monitor.labels import fold_label
 from monitor.models import Finding, RunFinding, Supplier
+from monitor.timings import Timings
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def store_findings(
 
 def evaluate_rules(
     conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None,
-    evidence: Evidence | None = None, window: ScoringWindow | None = None,
+    evidence: Evidence | None = None, window: ScoringWindow | None = None, timings: Timings | None = None,
 ) -> EvaluationSummary:
     """Run every enabled rule and store its findings in `window` (all of them without one);
     `on_rule` is told as each one starts."""
@@ -145,7 +146,10 @@ def evaluate_rules(
         stored = store_findings(conn, rule, drafts, run_id)
         summary.findings_total += stored.findings_total
         summary.findings_new += stored.findings_new
+        seconds = time.perf_counter() - started
+        if timings is not None:
+            timings.rule(rule.id, seconds)
         logger.info("Evaluated rule rule_id=%s findings=%d new=%d seconds=%.2f", rule.id, stored.findings_total,
-                    stored.findings_new, time.perf_counter() - started)
+                    stored.findings_new, seconds)
     return summary
 

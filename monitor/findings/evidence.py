@@ -18,9 +18,7 @@ Frames:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -32,6 +30,7 @@ from sqlalchemy import Connection
 
 from monitor.findings.periods import Period
 from monitor.findings.sequences import time_order
+from monitor.gcpause import gc_paused
 from monitor.labels import fold_label
 
 T = TypeVar("T")
@@ -49,6 +48,29 @@ _INTS = ("id", "supplier_id")
 _POOLED = ("staff_id", "client_ref", "address_key", "device_id", *_CATEGORIES)
 # Rows per fetch: the driver's row tuples only live for one chunk.
 _FETCH_ROWS = 20_000
+# Loaded whatever a run asks for: the frame's order and staff_key are made of them.
+_CORE_COLUMNS = frozenset({"visit_id", "supplier_id", "staff_id", "registered_start", "registered_end"})
+# Derived columns -> the loaded ones they are made of.
+_DERIVED_FROM = {
+    "staff_key": ("supplier_id", "staff_id"),
+    "client_key": ("client_ref",),
+    "address_code": ("address_key",),
+    "registered_minutes": ("registered_start", "registered_end"),
+    "planned_minutes": ("planned_start", "planned_end"),
+}
+
+
+def loaded_columns(wanted: frozenset[str] | None) -> tuple[str, ...]:
+    """The visit columns to read from the database for frames with `wanted` (None: all)."""
+    if wanted is None:
+        return _VISIT_COLUMNS
+    needed = set(_CORE_COLUMNS)
+    for name in wanted:
+        needed.update(_DERIVED_FROM.get(name, (name,)))
+    unknown = needed - set(_VISIT_COLUMNS)
+    if unknown:
+        raise ValueError(f"no such visit column: {', '.join(sorted(unknown))}")
+    return tuple(c for c in _VISIT_COLUMNS if c in needed)
 
 
 def _epoch_sql(dialect: str, column: str) -> str:
@@ -65,6 +87,9 @@ class Evidence:
     conn: Connection
     since: datetime | None = None
     until: datetime | None = None
+    # The visit columns the run's detectors read (detectors.visit_columns_for); None: all of them.
+    # Reading only those saves most of the load when a run needs few.
+    visit_columns: frozenset[str] | None = None
     _scoped: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
     _derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -104,20 +129,19 @@ class Evidence:
 
     @cached_property
     def visits(self) -> pd.DataFrame:
-        columns = [
-            _epoch_sql(self.dialect, c) if c in _INSTANTS else c for c in _VISIT_COLUMNS
-        ]
+        names = loaded_columns(self.visit_columns)
+        columns = [_epoch_sql(self.dialect, c) if c in _INSTANTS else c for c in names]
         where, params = self._window_sql("registered_start")
         # The bare DB-API cursor: SQLAlchemy's Row objects and pandas' record parsing cost
         # more than the query itself at a million rows.
         cursor = self._cursor()
         try:
             cursor.execute(f"SELECT {', '.join(columns)} FROM visits{where}", self._bind(params))
-            with _gc_paused():
-                arrays = _fetch_columns(cursor)
+            with gc_paused():
+                arrays = _fetch_columns(cursor, names)
         finally:
             cursor.close()
-        return _visits_frame(arrays)
+        return _visits_frame(arrays, names)
 
     @cached_property
     def client_events(self) -> pd.DataFrame:
@@ -192,19 +216,6 @@ class Evidence:
         return self._scoped[key]
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Without the cyclic GC while a million row tuples come and go: they hold no cycles,
-    and its collections would cost about a sixth of the load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Pool:
     """Codes for one column's values, in order of first appearance (as pd.factorize gives).
 
@@ -229,14 +240,14 @@ class _Pool:
         return self.chunks[0], np.array(list(self.codes), dtype=object)
 
 
-def _fetch_columns(cursor: Any) -> dict[str, Any]:
-    """The rows of a SELECT of _VISIT_COLUMNS, as one array (or _Pool) per column."""
-    floats: dict[str, list[np.ndarray]] = {c: [] for c in _FLOATS}
-    ints: dict[str, list[np.ndarray]] = {c: [] for c in _INTS}
+def _fetch_columns(cursor: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The rows of a SELECT of `names`, as one array (or _Pool) per column."""
+    floats: dict[str, list[np.ndarray]] = {c: [] for c in _FLOATS if c in names}
+    ints: dict[str, list[np.ndarray]] = {c: [] for c in _INTS if c in names}
     visit_ids: list[np.ndarray] = []
-    pools = {c: _Pool() for c in _POOLED}
+    pools = {c: _Pool() for c in _POOLED if c in names}
     while rows := cursor.fetchmany(_FETCH_ROWS):
-        for name, values in zip(_VISIT_COLUMNS, zip(*rows, strict=True), strict=True):
+        for name, values in zip(names, zip(*rows, strict=True), strict=True):
             if name in floats:
                 floats[name].append(np.array(values, dtype=np.float64))  # None -> NaN
             elif name in ints:
@@ -277,19 +288,21 @@ def _visit_order(staff_key: np.ndarray, starts: np.ndarray, ends: np.ndarray, vi
     return time_order(staff_key, starts, ends, visit_ids)
 
 
-def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:
-    """The visits frame of the module docstring from the fetched columns."""
+def _visits_frame(arrays: dict[str, Any], names: tuple[str, ...] = _VISIT_COLUMNS) -> pd.DataFrame:
+    """The visits frame of the module docstring from the fetched columns (`names`, and the
+    derived columns those allow)."""
     for column in _INSTANTS:
+        if column not in arrays:
+            continue
         # Rounded to the millisecond: julianday arithmetic leaves a few microseconds of noise.
         arrays[column] = np.round(arrays[column], 3)
     staff_codes, staff_ids = arrays["staff_id"].result()
     supplier_ids = arrays["supplier_id"]
     # Codes in order of first appearance, as factorizing the (supplier, staff) pairs would give.
     staff_key = pd.factorize(supplier_ids * (len(staff_ids) + 1) + staff_codes)[0].astype(np.int64)
-    client_codes = arrays["client_ref"].result()[0]
     order = _visit_order(staff_key, arrays["registered_start"], arrays["registered_end"], arrays["visit_id"])
     columns: dict[str, Any] = {}
-    for name in _VISIT_COLUMNS:
+    for name in names:
         value = arrays[name]
         if name in _CATEGORIES:
             codes, uniques = value.result()
@@ -302,10 +315,13 @@ def _visits_frame(arrays: dict[str, Any]) -> pd.DataFrame:
         else:
             columns[name] = value[order]
     columns["staff_key"] = staff_key[order]
-    columns["client_key"] = client_codes[order]
-    columns["address_code"] = arrays["address_key"].result()[0][order]
+    if "client_ref" in arrays:
+        columns["client_key"] = arrays["client_ref"].result()[0][order]
+    if "address_key" in arrays:
+        columns["address_code"] = arrays["address_key"].result()[0][order]
     columns["registered_minutes"] = (columns["registered_end"] - columns["registered_start"]) / 60.0
-    columns["planned_minutes"] = (columns["planned_end"] - columns["planned_start"]) / 60.0
+    if "planned_start" in arrays and "planned_end" in arrays:
+        columns["planned_minutes"] = (columns["planned_end"] - columns["planned_start"]) / 60.0
     return pd.DataFrame(columns)
 
 

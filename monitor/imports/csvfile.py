@@ -116,7 +116,8 @@ def open_csv(
                 raise CsvImportError(_csv_error_message(path, previous_end + 1, exc)) from exc
             start = previous_end + 1
             previous_end = reader.line_num + 1  # +1: the header was read outside the reader
-            if not any(f.strip() for f in fields):
+            # The first field decides for nearly every row; only a row starting blank is looked through.
+            if not (fields and (fields[0].strip() or any(f.strip() for f in fields))):
                 continue
             yield start, ([restore_cell(f) for f in fields[skip:]] if skip else fields)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Table, Text
 
 from monitor.imports.fields import RowErrors
@@ -62,6 +63,10 @@ class RowChecks:
             if (problem := _control_character(column, value) or _too_long(value, self._input_caps[column]))
         ))
 
+    @property
+    def stored_caps(self) -> list[tuple[str, int]]:
+        return self._stored_caps
+
     def check_record(self, record: Mapping[str, Any], line: int) -> None:
         """After parsing: values too long for their column, and a key an earlier row had. Called
         only for rows that will be applied, so the first applied row of a key is the one kept."""
@@ -69,12 +74,29 @@ class RowChecks:
             value = record.get(column)
             if isinstance(value, str) and len(value) > cap:
                 _reject((column, f"longer than {cap} characters ({len(value):,})"))
+        self.check_key(self._key_of(record), line)
+
+    def check_key(self, key: Any, line: int) -> None:
+        """A key an earlier applied row had rejects this row."""
         # The key's 64-bit hash, not the key: a million-row file costs about 100 MB, whatever
         # its ids. Equal instants hash alike whatever their offset, as the database compares
         # them. A million keys give two different ones the same hash with a chance of about 3 in 10^8.
-        first = self._first_lines.setdefault(hash(self._key_of(record)), line)
+        first = self._first_lines.setdefault(hash(key), line)
         if first != line:
             _reject((self._key_columns[0], f"duplicate of line {first} (same {', '.join(self._key_columns)})"))
+
+    def suspect_values(self, column: str, values: Sequence[str]) -> np.ndarray | None:
+        """The column-wise fast path's view of check_fields: which values might have a control
+        character or be too long (None: none); their rows are checked again one by one."""
+        cap = self._input_caps[column]
+        if max(map(len, values), default=0) <= cap:
+            joined = "".join(values)
+            # isprintable() is a plain C loop and true for nearly every column; only a column
+            # with a tab, a no-break space or the like needs the (slower) exact search.
+            if joined.isprintable() or not _CONTROL.search(joined):
+                return None
+        return np.fromiter((len(v) > cap or _CONTROL.search(v) is not None for v in values),
+                           dtype=bool, count=len(values))
 
 
 def _reject(*problems: tuple[str, str]) -> None:

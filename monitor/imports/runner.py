@@ -11,28 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from monitor.config import Settings
-from monitor.db import utcnow
+from monitor.db import format_sqlite_utc, utcnow
+from monitor.gcpause import gc_paused
+from monitor.imports.batches import BatchParser
 from monitor.imports.bounds import TimeBounds
+from monitor.imports.bulk import BulkLoad
+from monitor.imports.columns import Memo, ParsedColumns
 from monitor.imports.csvfile import CsvImportError, open_csv
 from monitor.imports.fields import RowErrors, org_number
 from monitor.imports.mapping import ColumnMapping
-from monitor.imports.problems import (
-    RejectedFile,
-    RejectedRow,
-    column_labels,
-    mask_personal_numbers,
-    rejected_row,
-)
+from monitor.imports.problems import RejectedFile, RejectedRow, column_labels, mask_personal_numbers
 from monitor.imports.rowchecks import RowChecks
-from monitor.imports.writers import BatchWriter, batch_writer
+from monitor.imports.writers import BatchWriter, WriteBehind, batch_writer
 from monitor.keycheck import PseudonymKeyError, claim_or_verify_key
 from monitor.models import ImportBatch, Supplier
 from monitor.pseudonyms import Pseudonymiser
@@ -50,6 +51,8 @@ class ImportSpec:
     optional_columns: tuple[str, ...]
     conflict_keys: tuple[str, ...]
     parse_row: Callable[[dict[str, str], ImportContext], dict[str, Any]]
+    # The fast path (batches.py): a batch's columns -> stored values; unsure rows go to parse_row.
+    parse_columns: Callable[[dict[str, Sequence[str]], ImportContext, ParsedColumns], None] | None = None
     # Holds client ids: needs the pseudonym key, and the database's check that it is the same key.
     pseudonymises: bool = True
 
@@ -80,6 +83,21 @@ class ImportResult:
         return "partial" if self.rows_rejected else "applied"
 
 
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
+
+
+def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _write(bulk: BulkLoad, writer: BatchWriter, rows: list[tuple[Any, ...]]) -> int:
+    bulk.before_writing(len(rows))
+    return writer.write(rows)
+
+
 def _no_client_ids(client_id: str) -> str:
     raise TypeError("this import kind is declared without client ids (ImportSpec.pseudonymises)")
 
@@ -93,7 +111,13 @@ class ImportContext:
         # An attribute, not a method: it runs once per client id, millions of times an import.
         self.pseudonymise: Callable[[str], str] = pseudonymiser or _no_client_ids
         self.bounds = bounds
+        # An instant as the batch writer stores it: sortable UTC text on SQLite (monitor.db).
+        self.stored_instant: Callable[[datetime], Any] = (
+            format_sqlite_utc if conn.dialect.name == "sqlite" else _utc
+        )
         self._supplier_ids: dict[str, int] | None = None
+        # Column parsers' look-ups of values already parsed in this import (columns.by_value).
+        self.memos: defaultdict[str, Memo] = defaultdict(Memo)
 
     def supplier_id(self, errors: RowErrors, text: str) -> int | None:
         org = errors.check("supplier_org_number", org_number, text)
@@ -151,16 +175,21 @@ def import_csv(
     encoding: str = "utf-8-sig",
     on_progress: Callable[[int], None] | None = None,
     bounds: TimeBounds | None = None,
+    index_rebuild_rows: int | None = None,
 ) -> ImportResult:
     """Import one CSV file. Raises CsvImportError when the file as a whole is unusable.
 
     `bounds`: the registered times accepted; by default the settings' defaults around now.
     `pseudonymise`: needed by kinds with client ids, whose import first checks that its key is the
-    one the database was built with (PseudonymKeyError if not, and nothing is applied)."""
+    one the database was built with (PseudonymKeyError if not, and nothing is applied).
+    `index_rebuild_rows`: see bulk.BulkLoad; by default the setting."""
     if spec.pseudonymises and pseudonymise is None:
         raise TypeError(f"{spec.kind} imports hold client ids and need a Pseudonymiser")
     mapping = mapping or ColumnMapping()
-    bounds = bounds or TimeBounds.from_settings(Settings())
+    if bounds is None or index_rebuild_rows is None:
+        settings = Settings()
+        bounds = bounds or TimeBounds.from_settings(settings)
+        index_rebuild_rows = settings.import_index_rebuild_rows if index_rebuild_rows is None else index_rebuild_rows
     result = ImportResult(kind=spec.kind, path=path, strict=strict)
     try:
         raw = path.open("rb")
@@ -173,10 +202,13 @@ def import_csv(
         rejects = RejectedFile(path, csv_file.delimiter, csv_file.header)
         labels = column_labels(csv_file.header, positions)
         checks = RowChecks(spec.table, list(positions), spec.conflict_keys, len(csv_file.header))
-        translated = [c for c in positions if c in mapping.values]
         read_through = False
+        bulk: BulkLoad | None = None
         try:
             with engine.begin() as conn:
+                # First: SQLite takes some settings only outside a transaction, which its driver
+                # opens at the first write.
+                bulk = BulkLoad(conn, spec.table, path, index_rebuild_rows)
                 ctx = ImportContext(conn, pseudonymise, bounds)
                 batch_id = conn.execute(
                     insert(ImportBatch.__table__)  # type: ignore[arg-type]
@@ -188,37 +220,31 @@ def import_csv(
                     # Here, so that every caller (CLI, demo, scheduled jobs) gets the check, and
                     # after the first write, which on SQLite makes imports and rotations take turns.
                     claim_or_verify_key(conn, pseudonymise.key_check)
-                pending: list[dict[str, Any]] = []
-                writer: BatchWriter | None = None
-                for line, fields in csv_file.rows():
-                    result.rows_read += 1
-                    values = {c: (fields[i] if i < len(fields) else "") for c, i in positions.items()}
-                    for column in translated:
-                        values[column] = mapping.translate(column, values[column])
-                    try:
-                        checks.check_fields(fields, values)
-                        record = spec.parse_row(values, ctx)
-                        checks.check_record(record, line)
-                    except RowErrors as exc:
-                        rejected = rejected_row(line, exc.errors, values, labels)
-                        result.rows_rejected += 1
-                        if len(result.rejected) < SHOWN_REJECTS:
-                            result.rejected.append(rejected)
-                        rejects.write(rejected, fields)
-                        continue
-                    record["import_batch_id"] = batch_id
-                    pending.append(record)
-                    if len(pending) >= batch_rows:
-                        writer = writer or batch_writer(conn, spec.table, spec.conflict_keys, list(record))
-                        result.rows_changed += writer.write(pending)
-                        result.rows_accepted += len(pending)
-                        pending = []
+                parser = BatchParser(
+                    spec, ctx, positions, mapping, checks, labels, len(csv_file.header),
+                    lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns),
+                )
+                behind = WriteBehind(threaded=conn.dialect.name == "postgresql")
+                try:
+                    for chunk in _chunks(csv_file.rows(), batch_rows):
+                        result.rows_read += len(chunk)
+                        with gc_paused():
+                            batch = parser.parse(chunk, batch_id)
+                        for rejected, fields in batch.rejected:
+                            result.rows_rejected += 1
+                            if len(result.rejected) < SHOWN_REJECTS:
+                                result.rejected.append(rejected)
+                            rejects.write(rejected, fields)
+                        if batch.rows:
+                            assert parser.writer is not None
+                            result.rows_changed += behind.submit(_write, bulk, parser.writer, batch.rows)
+                            result.rows_accepted += len(batch.rows)
                         if on_progress:
                             on_progress(csv_file.bytes_read)
-                if pending:
-                    writer = writer or batch_writer(conn, spec.table, spec.conflict_keys, list(pending[0]))
-                    result.rows_changed += writer.write(pending)
-                    result.rows_accepted += len(pending)
+                    result.rows_changed += behind.wait()
+                finally:
+                    behind.close()  # before the transaction ends, whatever happened
+                bulk.finish()
                 result.sha256 = digest.hexdigest()
                 read_through = True
                 result.applied = not (strict and result.rows_rejected)
@@ -246,6 +272,8 @@ def import_csv(
                                path.name, type(record_exc).__name__)
             raise
         finally:
+            if bulk is not None:
+                bulk.restore()
             result.rejected_file = rejects.close(completed=read_through)
             if on_progress:
                 on_progress(csv_file.bytes_read)

@@ -7,7 +7,6 @@ from typing import Any
 from monitor.addresses import address_key
 from monitor.imports.fields import (
     RowErrors,
-    choice,
     coordinates,
     instant_within,
     interval,
@@ -15,10 +14,8 @@ from monitor.imports.fields import (
     required,
 )
 from monitor.imports.runner import ImportContext, ImportSpec
+from monitor.imports.visit_columns import parse_visit_columns, registration_method
 from monitor.models import Visit
-from monitor.registrations import REGISTRATION_METHODS
-
-_method = choice(REGISTRATION_METHODS)
 
 
 def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
@@ -41,7 +38,7 @@ def parse_visit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         "registered_start": registered_start,
         "registered_end": registered_end,
         "registration_method": e.check(
-            "registration_method", _method, row["registration_method"]
+            "registration_method", registration_method, row["registration_method"]
         ),
         "service_type": e.check("service_type", required, row["service_type"]),
         "device_id": row.get("device_id", "").strip() or None,
@@ -63,4 +60,5 @@ SPEC = ImportSpec(
     optional_columns=("device_id", "recorded_at", "decided_minutes"),
     conflict_keys=("visit_id",),
     parse_row=parse_visit,
+    parse_columns=parse_visit_columns,
 )

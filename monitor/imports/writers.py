@@ -8,6 +8,10 @@ file (rowchecks.py); DISTINCT ON stays as a guard, so a batch never fails the st
 
 from __future__ import annotations
 
+import contextlib
+import operator
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
@@ -21,7 +25,13 @@ INSERT_ONLY = frozenset({"import_batch_id"})
 
 
 class BatchWriter(Protocol):
-    def write(self, rows: list[dict[str, Any]]) -> int:
+    # The order of the values in a stored row.
+    columns: list[str]
+
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        """A parsed record as the row `write` takes: its values in `columns` order, stored form."""
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
         """Upsert the rows; return how many were inserted or changed."""
 
 
@@ -39,24 +49,25 @@ def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[s
 
 class SqliteWriter:
     """Compiles the upsert once and feeds the driver plain tuples: SQLAlchemy's per-row
-    parameter handling would otherwise cost more than SQLite's own insert."""
+    parameter handling would otherwise cost more than SQLite's own insert. A batch is written
+    in key order, so the key's index is walked forward rather than hit at random pages."""
 
     def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
         self._conn = conn
         statement = _on_conflict(sqlite.insert(table), table, keys, columns)
         compiled = statement.compile(dialect=conn.dialect, column_keys=columns)
         self._sql = str(compiled)
-        order = list(compiled.positiontup or [])
-        processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in order]
-        self._fields = list(zip(order, processors, strict=True))
+        self.columns = list(compiled.positiontup or [])
+        processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in self.columns]
+        self._fields = list(zip(self.columns, processors, strict=True))
+        self._key = operator.itemgetter(*(self.columns.index(k) for k in keys))
 
-    def write(self, rows: list[dict[str, Any]]) -> int:
-        fields = self._fields
-        params = [
-            tuple(row[name] if process is None else process(row[name]) for name, process in fields)
-            for row in rows
-        ]
-        result = self._conn.exec_driver_sql(self._sql, params, execution_options={"preserve_rowcount": True})
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(record[name] if process is None else process(record[name]) for name, process in self._fields)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
+        rows.sort(key=self._key)
+        result = self._conn.exec_driver_sql(self._sql, rows, execution_options={"preserve_rowcount": True})
         return int(result.rowcount)
 
 
@@ -70,7 +81,7 @@ def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
 class PostgresWriter:
     def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
         self._conn = conn
-        self._columns = columns
+        self.columns = columns
         self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
         name = f"import_stage_{table.name}"
         column_list = ", ".join(f'"{c}"' for c in columns)
@@ -93,13 +104,14 @@ class PostgresWriter:
         self._copy_sql = f'COPY "{name}" ({column_list}) FROM STDIN'
         self._truncate = text(f'TRUNCATE "{name}"')
 
-    def write(self, rows: list[dict[str, Any]]) -> int:
+    def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(Jsonb(record[c]) if c in self._json else record[c] for c in self.columns)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int:
         cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(self._copy_sql) as copy:
             for row in rows:
-                copy.write_row(
-                    [Jsonb(row[c]) if c in self._json else row[c] for c in self._columns]
-                )
+                copy.write_row(row)
         changed = int(self._conn.execute(self._merge).rowcount)
         self._conn.execute(self._truncate)
         return changed
@@ -109,3 +121,35 @@ def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns:
     if conn.dialect.name == "postgresql":
         return PostgresWriter(conn, table, keys, columns)
     return SqliteWriter(conn, table, keys, columns)
+
+
+class WriteBehind:
+    """Writes one batch on a second thread while the caller parses the next, on PostgreSQL: its
+    driver lets go of the GIL for a whole statement, so the server's work and the parsing
+    overlap on two cores. Not on SQLite: its driver takes the GIL back for every row, and
+    against a thread that is parsing, each row would wait its turn. One batch in flight at
+    most, so memory stays that of two batches; one thread at a time uses the connection."""
+
+    def __init__(self, threaded: bool) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") if threaded else None
+        self._pending: Future[int] | None = None
+
+    def submit(self, write: Callable[..., int], *args: Any) -> int:
+        """Start `write(*args)` once the previous write is done; return what that one returned
+        (without a thread: do it now and return what it returned)."""
+        if self._pool is None:
+            return write(*args)
+        done = self.wait()
+        self._pending = self._pool.submit(write, *args)
+        return done
+
+    def wait(self) -> int:
+        """Wait for the write in flight; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        return pending.result() if pending is not None else 0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # the error that brought us here is the one to tell
+            self.wait()
+        if self._pool is not None:
+            self._pool.shutdown()

@@ -117,6 +117,7 @@ def _import_one(ctx: JobContext, entry: InboxEntry) -> tuple[str, int, int]:
             ctx.engine, spec, path, pseudonymise=pseudonymise,
             mapping=mapping, batch_rows=ctx.settings.import_batch_rows,
             bounds=TimeBounds.from_settings(ctx.settings, ctx.now()),
+            index_rebuild_rows=ctx.settings.import_index_rebuild_rows,
         )
     except (CsvImportError, MappingError, ConfigFileError) as exc:
         _fail(ctx, path, str(exc))

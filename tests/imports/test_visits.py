@@ -197,7 +197,7 @@ def test_it_records_a_failed_batch_when_an_import_breaks_off(with_suppliers, wri
     def broken(row, ctx):
         raise RuntimeError("a bug")
 
-    spec = dataclasses.replace(VISITS, parse_row=broken)
+    spec = dataclasses.replace(VISITS, parse_row=broken, parse_columns=None)
     path = write_csv("v.csv", [visit_row("V1", "2026-10-06 08:00", "2026-10-06 08:30")])
     with pytest.raises(RuntimeError):
         import_csv(with_suppliers, spec, path, pseudonymise=pseudonymise)

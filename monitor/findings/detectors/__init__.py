@@ -13,13 +13,16 @@ Each detector is a module that defines:
   two clients at once, a lapsed registration, hours billed and never registered),
   "statistical" (the default) when it is a sign in shares, hours or comparisons;
   a rule may override it with `evidence:` (see docs/scoring.md, "Evidence classes");
-- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes.
+- `detect(ctx: RuleContext, params) -> list[FindingDraft]`, which reads and never writes;
+- optionally `VISIT_COLUMNS`: the visits frame's columns it reads besides visit_id, supplier_id,
+  staff_id and the registered start and end, so a run of such rules loads only those
+  (monitor.findings.evidence); without it a run loads every column.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -90,6 +93,7 @@ class Detector:
     messages: dict[str, dict[str, str]]
     doc: str
     evidence_class: EvidenceClass = DEFAULT_EVIDENCE_CLASS
+    visit_columns: frozenset[str] | None = None  # None: it may read any
 
 
 def _registry() -> dict[str, Detector]:
@@ -108,8 +112,24 @@ def _registry() -> dict[str, Detector]:
             messages=getattr(module, "MESSAGES", {}),
             doc=(module.__doc__ or "").strip(),
             evidence_class=evidence_class,
+            visit_columns=frozenset(module.VISIT_COLUMNS) if hasattr(module, "VISIT_COLUMNS") else None,
         )
     return detectors
 
 
 DETECTORS: dict[str, Detector] = _registry()
+
+
+def visit_columns_for(rules: Iterable[Any]) -> frozenset[str] | None:
+    """The visit columns a run of these rules reads; None when any of them may read any."""
+    needed: set[str] = set()
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        columns = DETECTORS[rule.kind].visit_columns
+        if columns is None:
+            return None
+        needed |= columns
+        if rule.scope.service_types:
+            needed.add("service_type")  # the scope is applied to the frame (Evidence.scoped_visits)
+    return frozenset(needed)

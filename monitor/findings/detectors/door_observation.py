@@ -18,6 +18,8 @@ from monitor.findings.drafts import evidence_ids
 from monitor.findings.evidence import RuleContext
 
 KIND = "door_observation_mismatch"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("address_key", "latitude", "longitude")
 PERIOD = None  # one finding per observation window
 # An observer saw no staff at the door while visits were registered there: the visit did not happen as registered.
 EVIDENCE_CLASS = "direct"

@@ -37,6 +37,8 @@ from monitor.findings.periods import local_days, local_midnights, weekday
 from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "excessive_staff_hours"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key",)
 PERIOD = "week"
 MESSAGES = {
     "sv": {

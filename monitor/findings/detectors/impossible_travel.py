@@ -28,6 +28,8 @@ from monitor.findings.evidence import RuleContext
 from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "impossible_travel"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key", "latitude", "longitude")
 PERIOD = "week"
 # Both registrations cannot be true: nobody drives that fast between two homes.
 EVIDENCE_CLASS = "direct"

@@ -33,6 +33,8 @@ from monitor.findings.evidence import RuleContext
 from monitor.findings.sequences import previous_reach, sequence_frame
 
 KIND = "insufficient_rest"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key",)
 PERIOD = "week"
 MESSAGES = {
     "sv": {

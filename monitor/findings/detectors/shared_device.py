@@ -27,6 +27,8 @@ from monitor.findings.evidence import RuleContext
 from monitor.findings.sequences import range_pairs, reach_until, time_order
 
 KIND = "shared_device"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key", "device_id")
 PERIOD = "week"
 # One phone registering for two staff ids: the registrations were not made by who they name.
 EVIDENCE_CLASS = "direct"

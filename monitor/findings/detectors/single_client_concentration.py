@@ -30,6 +30,8 @@ from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import period_bounds, period_keys
 
 KIND = "single_client_concentration"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key", "client_key", "registered_minutes")
 PERIOD = "month"
 MESSAGES = {
     "sv": {

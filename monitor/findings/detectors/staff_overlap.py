@@ -25,6 +25,8 @@ from monitor.findings.evidence import RuleContext
 from monitor.findings.sequences import range_pairs, reach_until, sequence_frame
 
 KIND = "staff_overlap"
+# The visits frame's columns read besides the core ones (see detectors/__init__.py).
+VISIT_COLUMNS = ("staff_key", "client_key", "address_code")
 PERIOD = "week"
 # One person cannot be at two clients at once: at least one registration is not what happened.
 EVIDENCE_CLASS = "direct"
