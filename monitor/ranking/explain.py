@@ -287,6 +287,26 @@ def _cap_text(raw: float | None, points: float, t: Translator, language: str) ->
     return "" if raw is None or abs(raw - points) < 0.05 else t("cap", raw=fixed(raw, 1, language))
 
 
+def rule_line(rule: Any, result: Explanation, t: Translator, language: str) -> str:
+    """One rule's line, the same words in `monitor explain` and on the web UI's supplier page."""
+    severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
+    rarity = "" if rule.rarity >= 1 or rule.suppliers is None else t(
+        "rarity", weight=fixed(rule.rarity, 2, language), flagged=rule.flagged_suppliers, suppliers=rule.suppliers)
+    cap = _cap_text(rule.raw_points, rule.points, t, language)
+    if rule.evidence == "direct" and diminishing(rule.strength) > result.direct_max_multiplier:
+        cap += t("direct_cap", multiplier=f"{result.direct_max_multiplier:g}")
+    return t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
+             evidence=t(f"evidence_{rule.evidence}"), points=fixed(rule.points, 1, language),
+             strength=fixed(rule.strength, 2, language), rarity=rarity, cap=cap)
+
+
+def peers_line(outlier: dict[str, Any], t: Translator, language: str) -> str:
+    """The peer comparison's summary, the same words in `monitor explain` and on the web UI."""
+    return t("peers_line", strength=fixed(outlier["strength"], 2, language),
+             points=fixed(outlier["points"], 1, language), detail=outlier["detail"],
+             cap=_cap_text(outlier.get("raw_points"), outlier["points"], t, language))
+
+
 def print_explanation(console: Any, result: Explanation, language: str = "sv") -> None:
     """The breakdown as text: formula first, then each source with the numbers behind it."""
     from rich.markup import escape
@@ -317,16 +337,7 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
     )
     heading("rules_heading", "" if result.rules else t("rules_none"))
     for rule in result.rules:
-        severity = t(f"sev_{rule.severity}") if f"sev_{rule.severity}" in TEXTS.catalogues["sv"] else rule.severity
-        rarity = "" if rule.rarity >= 1 or rule.suppliers is None else t(
-            "rarity", weight=fixed(rule.rarity, 2, language), flagged=rule.flagged_suppliers, suppliers=rule.suppliers)
-        cap = _cap_text(rule.raw_points, rule.points, t, language)
-        if rule.evidence == "direct" and diminishing(rule.strength) > result.direct_max_multiplier:
-            cap += t("direct_cap", multiplier=f"{result.direct_max_multiplier:g}")
-        console.print("  " + t("rule_line", rule=rule.rule_id, severity=severity, title=rule.title,
-                               evidence=t(f"evidence_{rule.evidence}"), points=fixed(rule.points, 1, language),
-                               strength=fixed(rule.strength, 2, language), rarity=rarity, cap=cap),
-                      highlight=False, markup=False)
+        console.print("  " + rule_line(rule, result, t, language), highlight=False, markup=False)
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key, justify in (("col_period", "left"), ("col_strength", "right"), ("col_recency", "right"),
                              ("col_evidence", "left"), ("col_detail", "left")):
@@ -339,9 +350,7 @@ def print_explanation(console: Any, result: Explanation, language: str = "sv") -
     if outlier is None:
         heading("peers_heading", t("peers_none"))
     else:
-        heading("peers_heading", t("peers_line", strength=fixed(outlier["strength"], 2, language),
-                                   points=fixed(outlier["points"], 1, language), detail=outlier["detail"],
-                                   cap=_cap_text(outlier.get("raw_points"), outlier["points"], t, language)))
+        heading("peers_heading", peers_line(outlier, t, language))
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for key in ("col_feature", "col_supplier", "col_peer_median", "col_z"):
             table.add_column(t(key), justify="left" if key == "col_feature" else "right")

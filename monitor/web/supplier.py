@@ -19,7 +19,7 @@ from monitor.media.listing import list_articles
 from monitor.models import ScoringRun, Supplier, SupplierScore
 from monitor.phrasing import fixed
 from monitor.ranking.explain import TEXTS as EXPLAIN_TEXTS
-from monitor.ranking.explain import Explanation, evidence_words, explain_supplier
+from monitor.ranking.explain import Explanation, evidence_words, explain_supplier, peers_line, rule_line
 from monitor.ranking.features import FEATURES, format_feature_value
 from monitor.ranking.score import ScoringConfig
 from monitor.timestamps import local_iso
@@ -102,9 +102,6 @@ def explain_lines(result: Explanation, language: str) -> dict[str, Any]:
     t = EXPLAIN_TEXTS.for_language(language)
     c = result.components
 
-    def severity(value: str) -> str:
-        return t(f"sev_{value}") if f"sev_{value}" in EXPLAIN_TEXTS.catalogues["sv"] else value
-
     before = "" if result.previous_score is None else t("before", score=round(result.previous_score))
     lines: dict[str, Any] = {
         "risk": t("risk", score=round(result.score), rank=result.rank, suppliers=result.suppliers,
@@ -122,15 +119,13 @@ def explain_lines(result: Explanation, language: str) -> dict[str, Any]:
     }
     for rule in result.rules:
         lines["rules"].append({
-            "line": t("rule_line", rule=rule.rule_id, severity=severity(rule.severity), title=rule.title,
-                      points=fixed(rule.points, 1, language), strength=fixed(rule.strength, 2, language)),
+            "line": rule_line(rule, result, t, language),
             "findings": [[f.period, fixed(f.strength, 2, language), fixed(f.decay, 2, language),
                           evidence_words(f.evidence, language), f.detail] for f in rule.findings],
         })
     outlier = result.outlier
     if outlier is not None:
-        lines["peers_line"] = t("peers_line", strength=fixed(outlier["strength"], 2, language),
-                                points=fixed(outlier["points"], 1, language), detail=outlier["detail"])
+        lines["peers_line"] = peers_line(outlier, t, language)
         lines["peer_columns"] = [t(k) for k in ("col_feature", "col_supplier", "col_peer_median", "col_z")]
         for e in outlier.get("explanations", []):
             feature = FEATURES.get(e["feature"])

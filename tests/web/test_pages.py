@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from monitor.alerts.audit import audit_entries
+from monitor.config import PROJECT_DIR
 from monitor.models import Article, ArticleMatch, Supplier
+from monitor.ranking.score import load_scoring_config
 from tests.web.conftest import ORG
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -42,7 +44,8 @@ def test_an_analyst_sees_the_evidence_and_the_look_is_audit_logged(as_user, scen
     assert "V-WATCHED" in page and "O-OCT" in page and "Portobservationer" in page
     assert "Regler" in page and "poäng" in page  # the reasons in `monitor explain`'s words
     assert '<svg class="chart"' in page
-    assert "nådde larmgränsen 50" in page  # the history words the system's step as `alerts show` does
+    threshold = load_scoring_config(PROJECT_DIR / "rules").alerts.threshold
+    assert f"nådde larmgränsen {threshold:g}" in page  # the history words the system's step as `alerts show` does
     with scenario.connect() as conn:
         looks = [r for r in audit_entries(conn) if r.action == "evidence.view"]
     assert [(r.actor, r.object_id) for r in looks] == [("anna", ORG)]
@@ -145,7 +148,6 @@ def test_the_feeds_page_lists_the_feeds_as_feeds_status_does(as_user):
 def test_the_ui_speaks_english_by_setting(app, scenario, web_settings):
     from fastapi.testclient import TestClient
 
-    from monitor.config import PROJECT_DIR
     from monitor.jobs.schedule import load_schedule
     from monitor.web.app import create_app
     from tests.web.conftest import log_in
