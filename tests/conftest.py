@@ -250,9 +250,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright, launched by path (no browser download)."""
+    """Headless Debian Chromium driven by Playwright, launched by path (no browser download).
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and later tests that call asyncio.run (the CLI's feed polling) fail."""
     if not Path(CHROMIUM).exists():
         reason = f"Chromium not installed at {CHROMIUM}"
         if os.environ.get("CI") == "true":
