@@ -62,11 +62,12 @@ class RegisterPlan:
 
 
 def plan_registers(town: Municipality, schemes: Collection[str] | None = None) -> RegisterPlan:
-    """Put the register schemes on the ordinary honest suppliers in catalog order, so that only
+    """Put the register schemes on the ordinary honest suppliers in catalog order, tidy ones first, so that only
     the register and invoice rules can find them (a scale that keeps no ordinary supplier, below
     about 0.55, plants none), and their look-alikes on the visit look-alikes. With `schemes`, only
     those schemes are planted; the look-alikes always are."""
-    honest = [s for s in town.suppliers if s.role == "honest"]
+    # Tidy ones first: a scheme on an untidy supplier would leave the honest side without its noise.
+    honest = sorted((s for s in town.suppliers if s.role == "honest"), key=lambda s: bool(s.spec.noise))
     wanted = [r for r in REGISTER_SCHEMES if schemes is None or r in schemes]
     plan = RegisterPlan()
     for role, supplier in zip(wanted, honest, strict=False):

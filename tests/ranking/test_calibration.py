@@ -124,8 +124,10 @@ def test_the_rarity_weight_falls_as_the_rule_gets_commoner_and_stays_within_its_
 
 def test_each_detector_kind_has_an_evidence_class_and_the_contradicting_ones_are_direct():
     direct = {kind for kind, detector in DETECTORS.items() if detector.evidence_class == "direct"}
+    # What contradicts a registered visit, and a register or bill that says the supplier may not or did not deliver.
     assert direct == {"door_observation_mismatch", "visit_during_absence", "staff_overlap", "impossible_travel",
-                      "shared_device"}
+                      "shared_device", "registration_lapsed", "company_status", "permit_missing",
+                      "billed_without_visits", "billed_vs_registered"}
     assert {d.evidence_class for d in DETECTORS.values()} == {"direct", "statistical"}
 
 
