@@ -85,6 +85,11 @@ class Settings(BaseSettings):
                     "before it commits (faster for big loads; PostgreSQL readers of the table wait "
                     "meanwhile); 0: never.",
     )
+    scoring_group_visits: int = Field(
+        2_000_000, ge=0,
+        description="A scoring run whose window holds more visits than this judges the suppliers in groups "
+                    "of about this many visits, one group in memory at a time; 0: all at once.",
+    )
     import_earliest_date: date = Field(
         date(2000, 1, 1),
         description="Imports reject registered times before this date (local midnight) as mistyped.",

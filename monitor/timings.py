@@ -13,13 +13,22 @@ class Timings:
     _since: float = field(default_factory=time.perf_counter, repr=False)
 
     def lap(self, stage: str) -> None:
-        """The time since the previous lap (or the start) was spent on `stage`."""
+        """The time since the previous lap (or the start) was spent on `stage`; a stage met
+        again (the next group of suppliers) adds to its first entry."""
         now = time.perf_counter()
-        self.stages.append((stage, now - self._since))
+        _add(self.stages, stage, now - self._since)
         self._since = now
 
     def rule(self, rule_id: str, seconds: float) -> None:
-        self.rules.append((rule_id, seconds))
+        _add(self.rules, rule_id, seconds)
+
+
+def _add(entries: list[tuple[str, float]], name: str, seconds: float) -> None:
+    for i, (known, before) in enumerate(entries):
+        if known == name:
+            entries[i] = (name, before + seconds)
+            return
+    entries.append((name, seconds))
 
 
 def no_lap(stage: str) -> None:

@@ -94,7 +94,8 @@ def score(
             raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
         outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule,
                               media_rules=media_rules(rules_dir), since=since.date() if since else None,
-                              until=until.date() if until else None, timings=times)
+                              until=until.date() if until else None, timings=times,
+                              group_visits=state.settings.scoring_group_visits)
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
     kind = t("backfill") if outcome.window.backfill else t("window")

@@ -109,8 +109,7 @@ def registered_services(ctx: RuleContext) -> frozenset[str]:
     """The service types the time-registration system registers at all (any supplier)."""
     cache = ctx.evidence._derived
     if ("billing", "services") not in cache:
-        types = ctx.evidence.visits["service_type"].astype("category").cat.categories
-        cache[("billing", "services")] = frozenset(fold_label(str(t)) for t in types)
+        cache[("billing", "services")] = ctx.evidence.window_service_types()
     return cache[("billing", "services")]  # type: ignore[no-any-return]
 
 
@@ -119,8 +118,7 @@ def covered_months(ctx: RuleContext, min_coverage: float) -> set[int]:
     cache = ctx.evidence._derived
     key = ("billing", "coverage")
     if key not in cache:
-        starts = ctx.evidence.visits["registered_start"].to_numpy(dtype="float64")
-        days = np.unique(local_days(starts[np.isfinite(starts)]))
+        days = np.unique(local_days(ctx.evidence.window_visit_instants()))
         counts: dict[int, int] = {}
         for day in days:
             first = month_key(key_date(day))

@@ -131,9 +131,11 @@ def store_findings(
 def evaluate_rules(
     conn: Connection, rules: list[Rule], run_id: int, on_rule: Callable[[Rule], None] | None = None,
     evidence: Evidence | None = None, window: ScoringWindow | None = None, timings: Timings | None = None,
+    suppliers: frozenset[int] | None = None,
 ) -> EvaluationSummary:
     """Run every enabled rule and store its findings in `window` (all of them without one);
-    `on_rule` is told as each one starts."""
+    `on_rule` is told as each one starts. With `suppliers` (a group scored on its own), only
+    those suppliers' findings are stored: rules that read registers or invoices see everyone."""
     summary = EvaluationSummary()
     evidence = evidence or Evidence(conn)  # loaded once, shared by every rule
     for rule in rules:
@@ -143,6 +145,8 @@ def evaluate_rules(
             on_rule(rule)
         started = time.perf_counter()
         drafts = run_rule(evidence, rule, window)
+        if suppliers is not None:
+            drafts = [d for d in drafts if d.supplier_id in suppliers]
         stored = store_findings(conn, rule, drafts, run_id)
         summary.findings_total += stored.findings_total
         summary.findings_new += stored.findings_new

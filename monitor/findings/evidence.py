@@ -90,6 +90,9 @@ class Evidence:
     # The visit columns the run's detectors read (detectors.visit_columns_for); None: all of them.
     # Reading only those saves most of the load when a run needs few.
     visit_columns: frozenset[str] | None = None
+    # A group of suppliers whose visits alone are loaded (scoring in groups bounds memory by the
+    # largest group); None: every supplier's. The other frames are small and stay whole.
+    supplier_ids: frozenset[int] | None = None
     _scoped: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
     _derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -132,6 +135,10 @@ class Evidence:
         names = loaded_columns(self.visit_columns)
         columns = [_epoch_sql(self.dialect, c) if c in _INSTANTS else c for c in names]
         where, params = self._window_sql("registered_start")
+        if self.supplier_ids is not None:
+            # Integers from the suppliers table, not text from outside: written into the SQL.
+            listed = ", ".join(str(int(i)) for i in sorted(self.supplier_ids)) or "NULL"
+            where = f"{where} AND supplier_id IN ({listed})" if where else f" WHERE supplier_id IN ({listed})"
         # The bare DB-API cursor: SQLAlchemy's Row objects and pandas' record parsing cost
         # more than the query itself at a million rows.
         cursor = self._cursor()
@@ -142,6 +149,31 @@ class Evidence:
         finally:
             cursor.close()
         return _visits_frame(arrays, names)
+
+    def window_service_types(self) -> frozenset[str]:
+        """The service types (folded labels) of any supplier's visits in the loaded time, even
+        when only a group's visits are loaded."""
+        if self.supplier_ids is None:
+            types = self.visits["service_type"].astype("category").cat.categories
+            return frozenset(fold_label(str(t)) for t in types)
+        where, params = self._window_sql("registered_start")
+        rows = self.conn.exec_driver_sql(f"SELECT DISTINCT service_type FROM visits{where}", self._bind(params))
+        return frozenset(fold_label(str(t)) for (t,) in rows if t is not None)
+
+    def window_visit_instants(self) -> np.ndarray:
+        """One instant (epoch seconds) in each UTC hour that has any supplier's visit starting in
+        the loaded time: enough to tell the local days with visits (Sweden's offsets are whole
+        hours), without loading every supplier's visits."""
+        if self.supplier_ids is None:
+            starts = self.visits["registered_start"].to_numpy(dtype="float64")
+            return starts[np.isfinite(starts)]
+        where, params = self._window_sql("registered_start")
+        hour = ("(julianday(substr(registered_start, 1, 13) || ':00:00') - 2440587.5) * 86400.0"
+                if self.dialect == "sqlite" else
+                "CAST(extract(epoch from date_trunc('hour', registered_start)) AS double precision)")
+        sql = f"SELECT DISTINCT {hour} FROM visits{where}"
+        values = [v for (v,) in self.conn.exec_driver_sql(sql, self._bind(params)) if v is not None]
+        return np.round(np.array(values, dtype=np.float64), 3)
 
     @cached_property
     def client_events(self) -> pd.DataFrame:

@@ -52,7 +52,7 @@ def score_task(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     rules_dir = ctx.settings.resolved("rules_dir")
     rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
     outcome = run_scoring(ctx.engine, rules, config, ctx.settings.language, now=ctx.now(),
-                          media_rules=_media_rules(ctx.settings))
+                          media_rules=_media_rules(ctx.settings), group_visits=ctx.settings.scoring_group_visits)
     return {"run_id": outcome.run_id, "findings": outcome.evaluation.findings_total,
             "findings_new": outcome.evaluation.findings_new, "suppliers": len(outcome.ranking),
             "alerts_opened": outcome.alerts.opened, "alerts_woken": outcome.alerts.woken,

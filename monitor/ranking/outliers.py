@@ -296,14 +296,23 @@ def score_outliers(
 ) -> dict[int, SupplierOutlier]:
     """Each supplier against its peers over the periods from `judged_from` on (earlier periods
     in the evidence are only read, for features that look back, such as staff turnover)."""
-    table = supplier_period_features(evidence, config.period)
+    return score_feature_table(supplier_period_features(evidence, config.period), evidence.suppliers, config,
+                               as_of, judged_from)
+
+
+def score_feature_table(
+    table: pd.DataFrame, suppliers: pd.DataFrame, config: OutlierConfig, as_of: float,
+    judged_from: datetime | None = None,
+) -> dict[int, SupplierOutlier]:
+    """score_outliers over a features table already made (supplier_period_features), such as
+    the tables of several groups of suppliers put together."""
     if judged_from is not None:
         first = periods.period_keys(np.array([judged_from.timestamp()]), config.period)[0]
         table = table[table.index.get_level_values("period_key") >= first]
     usable = table[table[VISITS] >= config.min_visits]
     if usable.empty or not config.scored_features:
         return {}
-    suppliers = evidence.suppliers.set_index("id")
+    suppliers = suppliers.set_index("id")
     labels = _group_labels(suppliers, config.peer_group)
     row_labels = labels.reindex(usable.index.get_level_values("supplier_id")).fillna("okänd").to_numpy()
     out: dict[int, SupplierOutlier] = {}
