@@ -312,6 +312,31 @@ def _measure_import(step: Step) -> dict[str, float]:
     return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
 
 
+def _measure_score(step: Step) -> dict[str, float]:
+    """`monitor score` of the imported visits with the shipped rules, in groups of
+    `step.batch_rows` visits (0: the whole window at once)."""
+    from monitor.db import make_engine
+    from monitor.findings.rules import load_rules
+    from monitor.ranking.score import load_scoring_config
+    from monitor.scoring import run_scoring
+
+    rules_dir = Path(__file__).resolve().parents[1] / "rules"
+    engine = make_engine(step.url)
+    rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
+    start_rss = _peak_rss_mb()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    outcome = run_scoring(engine, rules, config, group_visits=step.batch_rows or None)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    peak = _peak_rss_mb()
+    engine.dispose()
+    print(f"  scored {outcome.visits_read:,} visits of {len(outcome.ranking)} suppliers: "
+          f"{outcome.evaluation.findings_total:,} findings, {len(outcome.outliers)} compared with their peers",
+          file=sys.stderr, flush=True)  # stdout carries the result line
+    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+
+
 def _floor_rows(step: Step) -> Iterator[list[str]]:
     """The export's rows as the csv module reads them: the floor's only work besides the insert."""
     with open(step.visits_csv, encoding="utf-8-sig", newline="") as f:
@@ -369,6 +394,8 @@ def _floor_columns() -> str:
 def child_main(step: Step) -> int:
     if step.method == "import":
         numbers = _measure_import(step)
+    elif step.method == "score":
+        numbers = _measure_score(step)
     elif step.backend == "sqlite":
         numbers = _measure_floor_sqlite(step)
     else:
@@ -597,12 +624,19 @@ def bench_backend(
             if method == "import":
                 checked = check_sample(url, files.visits, max(1, files.rows // 2_000))
                 size_mb = database_mb(url)
-        print(
-            f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
-            f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
-            flush=True,
-        )
-        measurements.append(measurement)
+            print(
+                f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
+                f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
+                flush=True,
+            )
+            measurements.append(measurement)
+            if method == "import" and args.score is not None:
+                scored = run_step(Step("score", backend, url, str(files.visits), files.rows, args.score))
+                groups = f"in groups of {args.score:,} visits" if args.score else "the whole window at once"
+                print(f"  {backend + ' monitor score':<28} {scored.seconds:8.2f} s  {groups}, "
+                      f"peak RSS {scored.peak_rss_mb:,.0f} MB ({'under' if scored.peak_rss_mb < 4096 else 'OVER'} "
+                      "the 4 GB aim)", flush=True)
+                measurements.append(scored)
     print(f"  (the import stored what the row parser reads in all {checked:,} rows sampled; the visits take "
           f"{size_mb:,.0f} MB with their indexes, {size_mb / files.rows * 1e6:,.0f} MB per million)", flush=True)
     return measurements
@@ -617,7 +651,8 @@ def print_report(measurements: list[Measurement]) -> None:
     print(header)
     print("-" * len(header))
     for m in measurements:
-        method = "monitor import" if m.method == "import" else f"raw floor ({FLOOR_NAMES[m.backend]})"
+        method = {"import": "monitor import", "score": "monitor score"}.get(
+            m.method, f"raw floor ({FLOOR_NAMES[m.backend]})")
         print(
             f"{m.backend:<11} {method:<26} {m.rows:>10,} {m.seconds:>9.2f} {m.rate:>10,.0f} {m.cpu_seconds:>8.2f} "
             f"{m.start_rss_mb:>13,.0f} {m.peak_rss_mb:>12,.0f}"
@@ -671,6 +706,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the temp dir with the CSVs and SQLite databases"
     )
+    parser.add_argument(
+        "--score", type=row_count, nargs="?", const=-1, default=None, metavar="GROUP_VISITS",
+        help="also score the imported visits with the shipped rules (`monitor score`) and print its time and peak "
+             "RSS; in groups of GROUP_VISITS visits (default: the setting MONITOR_SCORING_GROUP_VISITS; 0: all "
+             "at once)",
+    )
     parser.add_argument("--_child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -679,6 +720,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown backend(s): {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
     if args.rows < 1:
         parser.error("--rows must be at least 1")
+    if args.score == -1:
+        args.score = _settings().scoring_group_visits
     return args
 
 
