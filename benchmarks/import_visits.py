@@ -157,8 +157,13 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
             name = f"{SUPPLIER_WORDS[i % 10]}{SUPPLIER_SUFFIXES[i // 10 % 4]}"
             writer.writerow([org, name, "Hemtjänst", "LOV", "Äldreomsorg", "2024-01-01", ""])
 
+    # Past a million rows, more people rather than busier ones: 10M rows are ten such
+    # municipalities' staff and clients (a staff member with 180 visits a day would make the
+    # detectors' work quadratic in a way no real export does).
+    people = max(1, rows // 1_000_000)
+    n_staff, n_clients = N_STAFF * people, N_CLIENTS * people
     staff_by_supplier: list[list[str]] = [[] for _ in orgs]
-    for i in range(N_STAFF):
+    for i in range(n_staff):
         staff_by_supplier[i % N_SUPPLIERS].append(f"S{i + 1:05d}")
     # Each client has one supplier, chosen under LOV, and is visited at one address.
     clients = [
@@ -169,7 +174,7 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
             _decimal_comma(rng.uniform(59.18, 59.30)),
             _decimal_comma(rng.uniform(17.85, 18.10)),
         )
-        for pnr in _personnummer(rng, N_CLIENTS)
+        for pnr in _personnummer(rng, n_clients)
     ]
     methods = _expand(METHOD_WEIGHTS)
     services = _expand(SERVICE_WEIGHTS)
@@ -204,7 +209,7 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
             written += count
             batch = []
             for start, number in zip(starts, numbers, strict=True):
-                supplier, pnr, address, lat, lon = clients[rng.randrange(N_CLIENTS)]
+                supplier, pnr, address, lat, lon = clients[rng.randrange(n_clients)]
                 planned = day_offset + start - start % 5
                 length = PLANNED_MINUTES[rng.randrange(len(PLANNED_MINUTES))]
                 registered = planned + rng.randrange(-10, 16)
