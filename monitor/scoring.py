@@ -99,12 +99,14 @@ def run_scoring(
     on_rule: Callable[[Rule], None] | None = None, now: datetime | None = None,
     media_rules: MediaRules | None = None, since: date | None = None, until: date | None = None,
     timings: Timings | None = None, group_visits: int | None = None,
+    on_group: Callable[[int, int], None] | None = None,
 ) -> ScoringOutcome:
     """Score the window: the latest `config.window.weeks` weeks, or [since, until] as a back-fill.
 
     `now` is the run's clock (tests pass one); nothing after it is judged. `group_visits`: load
     and judge the suppliers in groups of about this many visits (supplier_groups), so memory
-    follows the largest group rather than the window; None: all at once."""
+    follows the largest group rather than the window; None: all at once. `on_group(i, n)` is
+    told as the i-th of n groups (from 0) starts."""
     now = now or utcnow()
     # One scoring run at a time: a second says who is running rather than wait on the database.
     with leased(engine, "score", LEASE_TTL) as lease:
@@ -115,13 +117,14 @@ def run_scoring(
                 on_rule(rule)
 
         return _run_scoring(engine, rules, config, language, on_rule_renewing, now, media_rules, since, until,
-                            timings, group_visits)
+                            timings, group_visits, on_group)
 
 
 def _run_scoring(
     engine: Engine, rules: list[Rule], config: ScoringConfig, language: str,
     on_rule: Callable[[Rule], None] | None, now: datetime, media_rules: MediaRules | None,
     since: date | None, until: date | None, timings: Timings | None = None, group_visits: int | None = None,
+    on_group: Callable[[int, int], None] | None = None,
 ) -> ScoringOutcome:
     runs = ScoringRun.__table__  # type: ignore[attr-defined]
     lap = timings.lap if timings is not None else no_lap
@@ -140,7 +143,9 @@ def _run_scoring(
         ends: list[float] = []
         visits_read = 0
         suppliers = None
-        for group in groups:
+        for index, group in enumerate(groups):
+            if on_group is not None:
+                on_group(index, len(groups))
             # Loaded once per group, shared by the rules and the outlier features: the window and
             # its lookback, only the columns the rules read unless the outlier scoring reads them all.
             evidence = Evidence(conn, since=window.load_from, until=window.end, supplier_ids=group,

@@ -17,6 +17,7 @@ TEXTS = Texts(
     sv={
         "progress": "Poängsätter",
         "progress_rule": "Regel {rule}",
+        "progress_group": "{rule}, leverantörsgrupp {group} av {groups}",
         "progress_count": "{done}/{total} regler",
         "window": "fönster",
         "backfill": "efterhandsberäkning av",
@@ -29,12 +30,15 @@ TEXTS = Texts(
         "alerts": "Larm: [och: {opened:nytt|nya} ;; {woken:väckt|väckta} ur snooze ;; "
                   "{reopened:återöppnat|återöppnade}]; se `monitor alerts list`.",
         "no_alerts": "Inga nya larm.",
+        "grouped": "Leverantörerna lästes och bedömdes i {groups} grupper om cirka {limit:besök|besök} "
+                   "(MONITOR_SCORING_GROUP_VISITS), så att minnet räcker.",
         "timings": "Tid per steg (sekunder):",
         "timings_rules": "Tid per regel (sekunder, längst först):",
     },
     en={
         "progress": "Scoring",
         "progress_rule": "Rule {rule}",
+        "progress_group": "{rule}, supplier group {group} of {groups}",
         "progress_count": "{done}/{total} rules",
         "window": "window",
         "backfill": "back-fill of",
@@ -47,6 +51,8 @@ TEXTS = Texts(
         "alerts": "Alerts: [and: {opened:new|new} ;; {woken:woken|woken} from snooze ;; {reopened:reopened|reopened}]; "
                   "see `monitor alerts list`.",
         "no_alerts": "No new alerts.",
+        "grouped": "The suppliers were read and judged in {groups} groups of about {limit:visit|visits} "
+                   "(MONITOR_SCORING_GROUP_VISITS), to keep memory bounded.",
         "timings": "Time per stage (seconds):",
         "timings_rules": "Time per rule (seconds, longest first):",
     },
@@ -87,15 +93,25 @@ def score(
                       TextColumn(t("progress_count", done="{task.completed}", total="{task.total}"))) as progress:
         task = progress.add_task(t("progress"), total=len(enabled))
 
+        group = [0, 1]  # the group of suppliers being scored, of how many
+
+        def on_group(index: int, count: int) -> None:
+            group[:] = [index, count]
+            progress.update(task, total=len(enabled) * count)
+
         def on_rule(rule: Rule) -> None:
-            progress.update(task, description=t("progress_rule", rule=rule.id), completed=enabled.index(rule))
+            index, count = group
+            description = t("progress_rule", rule=rule.id)
+            if count > 1:
+                description = t("progress_group", rule=description, group=index + 1, groups=count)
+            progress.update(task, description=description, completed=index * len(enabled) + enabled.index(rule))
 
         if since and until and since > until:
             raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
         outcome = run_scoring(state.engine(), rules, config, state.settings.language, on_rule,
                               media_rules=media_rules(rules_dir), since=since.date() if since else None,
                               until=until.date() if until else None, timings=times,
-                              group_visits=state.settings.scoring_group_visits)
+                              group_visits=state.settings.scoring_group_visits, on_group=on_group)
     flagged = sum(1 for r in outcome.ranking if r.score > 0)
     unusual = sum(1 for r in outcome.ranking if r.components.get("outlier", 0) > 0)
     kind = t("backfill") if outcome.window.backfill else t("window")
@@ -106,6 +122,9 @@ def score(
           media=len(outcome.media), ranked=len(outcome.ranking), flagged=flagged, as_of=local_text(outcome.as_of)),
         highlight=False, markup=False,
     )
+    if group[1] > 1:
+        console.print(t("grouped", groups=group[1], limit=state.settings.scoring_group_visits), highlight=False,
+                      markup=False)
     if not outcome.window.backfill:  # a back-fill never touches the alerts
         alerts = outcome.alerts
         changed = alerts.opened + alerts.woken + alerts.reopened

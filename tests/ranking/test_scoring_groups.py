@@ -109,6 +109,10 @@ def test_the_score_command_scores_in_groups_when_the_setting_says_so(demo_engine
     whole = runner.invoke(app, ["--db", db_url, "rank", "--format", "json"], env=env, catch_exceptions=False)
     result = runner.invoke(app, ["--db", db_url, "score", "--timings"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "grupper om cirka 4\u00a0000 besök (MONITOR_SCORING_GROUP_VISITS)" in result.output
+    # Each stage and rule once in the timings, summed over the groups.
+    timed = [line.split()[0] for line in result.output.splitlines() if line.startswith("  ")]
+    assert len(timed) == len(set(timed)) and "staff-overlap" in timed
     grouped = runner.invoke(app, ["--db", db_url, "rank", "--format", "json"], env=env, catch_exceptions=False)
     assert _without_change(grouped.output) == _without_change(whole.output)
     assert len(json.loads(whole.output)) > 20
