@@ -84,34 +84,59 @@ def same_token(given: str | None, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))  # type: ignore[union-attr]
 
 
+# Keys (login names and addresses) the limiter holds before it drops the expired ones: names
+# tried once are otherwise never forgotten, and an attacker can send many.
+LIMITER_MAX_KEYS = 10_000
+
+
 class LoginLimiter:
-    """Failed logins per account and per address within a window; past the limit a login is
-    refused before the password is checked. Kept in the process: a restart forgives."""
+    """Login attempts per account and per address within a window; past the limit a login is
+    refused before the password is checked. An attempt counts as failed from the moment it is
+    let in, so requests sent at the same instant cannot all try a password while the first is
+    still being checked. Kept in the process: a restart forgives."""
 
     def __init__(self, per_account: int, per_address: int, window_seconds: float) -> None:
         self.per_account, self.per_address, self.window = per_account, per_address, window_seconds
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+    def _recent(self, key: str, now: float) -> int:
+        times = self._failures.get(key)
+        if times is None:
+            return 0
         while times and times[0] <= now - self.window:
             times.popleft()
-        return times
+        if not times:
+            del self._failures[key]
+        return len(times)
 
-    def blocked(self, account: str, address: str) -> bool:
+    def attempt(self, account: str, address: str) -> float | None:
+        """Let one login attempt in and count it, or None when the account or the address is
+        past its limit. The returned ticket goes to `succeeded` if the password was right."""
         now = time.monotonic()
+        keys = (f"account:{account.strip().casefold()}", f"address:{address}")
         with self._lock:
-            return (len(self._recent(f"account:{account.strip().casefold()}", now)) >= self.per_account
-                    or len(self._recent(f"address:{address}", now)) >= self.per_address)
+            if len(self._failures) > LIMITER_MAX_KEYS:
+                for key in list(self._failures):
+                    self._recent(key, now)
+            if self._recent(keys[0], now) >= self.per_account or self._recent(keys[1], now) >= self.per_address:
+                return None
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(now)
+        return now
 
-    def failed(self, account: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(f"account:{account.strip().casefold()}", now).append(now)
-            self._recent(f"address:{address}", now).append(now)
+    def __len__(self) -> int:
+        """Accounts and addresses with attempts held."""
+        return len(self._failures)
+
+    def failed(self, address: str) -> None:
         logger.warning("Failed login address=%s", address)
 
-    def succeeded(self, account: str) -> None:
+    def succeeded(self, account: str, address: str, ticket: float) -> None:
+        """A right password: the account's count starts afresh, and this attempt no longer counts
+        against the address."""
         with self._lock:
             self._failures.pop(f"account:{account.strip().casefold()}", None)
+            times = self._failures.get(f"address:{address}")
+            if times is not None and ticket in times:
+                times.remove(ticket)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from monitor.models import AuditEntry, WebSession
 from monitor.web.headers import CONTENT_SECURITY_POLICY
+from monitor.web.sessions import LoginLimiter
 from tests.web.conftest import ORG, PASSWORD, form_token, log_in
 
 
@@ -145,3 +146,26 @@ def test_a_session_ends_when_it_expires(as_user, scenario):
     with scenario.begin() as conn:
         conn.execute(update(sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert client.get("/alerts").status_code == 303
+
+
+def test_attempts_sent_at_the_same_moment_get_no_more_password_checks_than_the_limit():
+    limiter = LoginLimiter(per_account=5, per_address=20, window_seconds=900)
+    # Sixteen requests in flight at once: each is let in or refused before any password is checked.
+    tickets = [limiter.attempt("anna", "10.0.0.1") for _ in range(16)]
+    assert sum(t is not None for t in tickets) == 5
+
+
+def test_a_right_password_clears_the_account_and_does_not_count_against_the_address():
+    limiter = LoginLimiter(per_account=5, per_address=3, window_seconds=900)
+    for _ in range(3):
+        ticket = limiter.attempt("anna", "10.0.0.1")
+        assert ticket is not None
+        limiter.succeeded("anna", "10.0.0.1", ticket)
+    assert limiter.attempt("vera", "10.0.0.1") is not None
+
+
+def test_refused_attempts_under_ever_new_names_do_not_grow_the_limiters_memory():
+    limiter = LoginLimiter(per_account=5, per_address=20, window_seconds=900)
+    for i in range(50_000):
+        limiter.attempt(f"guess{i}", "10.0.0.1")
+    assert len(limiter) <= 21  # the address and the twenty names it was let in to try

@@ -56,16 +56,17 @@ def login(request: Request, name: Annotated[str, Form(max_length=200)] = "",
     if expected is None or not same_token(csrf_token, expected):
         return _login_page(request, next_path, web.t("login_expired"), 403)
     address = request.client.host if request.client else "unknown"
-    if web.limiter.blocked(name, address):
+    ticket = web.limiter.attempt(name, address)
+    if ticket is None:
         return _login_page(request, next_path, web.t("login_blocked"), 429)
     with web.engine.begin() as conn:
         account = verify_login(conn, name, password)
         if account is None:
-            web.limiter.failed(name, address)
+            web.limiter.failed(address)
             return _login_page(request, next_path, web.t("login_failed"), 401)
         key = start_session(conn, account, web.settings.web_session_minutes)
         record_audit(conn, account.name, "session.login", "user", account.name, None, {"address": address})
-    web.limiter.succeeded(name)
+    web.limiter.succeeded(name, address, ticket)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(COOKIE, web.signer.sign(key), httponly=True, samesite="lax", secure=_https(request),
                         max_age=web.settings.web_session_minutes * 60, path="/")
