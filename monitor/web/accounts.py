@@ -49,10 +49,18 @@ def _account(row: object) -> Account:
     return Account(row.id, row.name, row.role, row.disabled)  # type: ignore[attr-defined]
 
 
+# Who acts when no person does (alert wake-ups, the command line): never a login name.
+RESERVED_NAMES = frozenset({"system"})
+
+
 def check_name(name: str) -> str:
+    """Letters, digits and . _ @ - only: a name ends up in URLs, the audit log and file names,
+    where a slash or a space would mean something else."""
     name = name.strip()
-    if not name or len(name) > 64 or any(not c.isprintable() for c in name):
-        raise AccountError("a user name is 1 to 64 printable characters")
+    if not name or len(name) > 64 or any(not (c.isalnum() or c in "._@-") for c in name):
+        raise AccountError("a user name is 1 to 64 letters, digits or . _ @ - (no spaces or slashes)")
+    if name.casefold() in RESERVED_NAMES:  # ("cli:..." cannot be one: no colons)
+        raise AccountError(f"{name!r} is reserved for the service's own entries in the audit log")
     return name
 
 
@@ -107,6 +115,8 @@ def set_password(conn: Connection, name: str, password: str, actor: str, now: da
 def disable_user(conn: Connection, name: str, actor: str, now: datetime | None = None) -> Account:
     """The user can no longer log in or use a token; their sessions end at once."""
     account = _existing(conn, name)
+    if account.disabled:
+        return account  # nothing changes, so nothing to record
     conn.execute(update(_users).where(_users.c.id == account.id).values(disabled=True, token_hash=None))
     conn.execute(delete(_sessions).where(_sessions.c.user_id == account.id))
     record_audit(conn, actor, "user.disable", "user", account.name, {"disabled": account.disabled},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from monitor.alerts.audit import audit_entries
@@ -170,14 +171,61 @@ def test_an_admin_disables_a_user_from_the_users_page_and_their_session_ends(app
         log_in(other, "anna")
         client, csrf = as_user("adam")
         assert client.get("/users").status_code == 200
-        assert client.post("/users/anna/disable", data={"csrf_token": csrf}).status_code == 303
+        anna = _user_id(scenario, "anna")
+        assert client.post(f"/users/{anna}/disable", data={"csrf_token": csrf}).status_code == 303
         assert 'data-user="anna"' in client.get("/users").text and "avstängd" in client.get("/users").text
         assert other.get("/alerts").status_code == 303
     with scenario.connect() as conn:
         assert ("adam", "user.disable") in [(r.actor, r.action) for r in audit_entries(conn)]
 
 
-def test_only_admins_see_the_users_page(as_user):
+def test_only_admins_see_the_users_page(as_user, scenario):
     client, csrf = as_user("anna")
     assert client.get("/users").status_code == 403
-    assert client.post("/users/vera/disable", data={"csrf_token": csrf}).status_code == 403
+    assert client.post(f"/users/{_user_id(scenario, 'vera')}/disable", data={"csrf_token": csrf}).status_code == 403
+
+
+def _user_id(engine, name: str) -> int:
+    from monitor.web.accounts import find_account
+
+    with engine.connect() as conn:
+        account = find_account(conn, name)
+    assert account is not None
+    return account.id
+
+
+def test_an_admin_cannot_disable_themselves_and_disabling_twice_records_once(as_user, scenario):
+    client, csrf = as_user("adam")
+    adam, anna = _user_id(scenario, "adam"), _user_id(scenario, "anna")
+    assert client.post(f"/users/{adam}/disable", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/users").status_code == 200  # still logged in, still an admin
+    for _ in range(2):
+        client.post(f"/users/{anna}/disable", data={"csrf_token": csrf})
+    with scenario.connect() as conn:
+        assert [r.object_id for r in audit_entries(conn) if r.action == "user.disable"] == ["anna"]
+
+
+@pytest.mark.parametrize("name", ["ext/kalle", "../users/anna", "anna svensson", "system", ""])
+def test_a_user_name_that_would_mean_something_else_in_a_url_or_the_log_is_refused(name):
+    from monitor.web.accounts import AccountError, check_name
+
+    with pytest.raises(AccountError):
+        check_name(name)
+    assert check_name(" åsa.lind-2@huddinge ") == "åsa.lind-2@huddinge"
+
+
+def test_a_story_marked_as_another_company_shows_as_not_counted_with_its_reason(as_user, scenario):
+    s = Supplier.__table__  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with scenario.begin() as conn:
+        supplier_id = conn.execute(select(s.c.id).where(s.c.org_number == ORG)).scalar_one()
+        article_id = conn.execute(insert(Article.__table__).values(  # type: ignore[attr-defined]
+            identity="namesake", url="https://news.example/a", title="Beta-ägaren döms för bedrägeri", summary="",
+            content_hash="n", first_seen_at=now, published_at=now, updated_at=now,
+        ).returning(Article.__table__.c.id)).scalar_one()  # type: ignore[attr-defined]
+        conn.execute(insert(ArticleMatch.__table__).values(  # type: ignore[attr-defined]
+            article_id=article_id, supplier_id=supplier_id, reason="exact_name", confidence=1.0, risk=2.0,
+            keywords=[], matched_at=now, ignored=True, ignore_reason="annan firma med samma namn"))
+    client, _ = as_user("vera")
+    row = next(r for r in client.get(f"/suppliers/{ORG}").text.split("<tr>") if "Beta-ägaren" in r)
+    assert "Felmatchning, räknas inte (annan firma med samma namn)" in row and "2,0" not in row

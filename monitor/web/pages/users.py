@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from monitor.web.accounts import AccountError, disable_user, list_users
+from monitor.web.accounts import disable_user, list_users
 from monitor.web.auth import Identity, require
 from monitor.web.context import render, web_of
 
@@ -24,12 +24,13 @@ def users_page(request: Request, identity: Annotated[Identity, Depends(require("
     return render(request, "users.html", accounts=accounts)
 
 
-@router.post("/users/{name}/disable")
-def disable(request: Request, name: str, identity: Annotated[Identity, Depends(require("admin"))]) -> Response:
+@router.post("/users/{user_id}/disable")
+def disable(request: Request, user_id: int, identity: Annotated[Identity, Depends(require("admin"))]) -> Response:
+    """By id, not name, in the URL: a name is the user's to choose."""
     web = web_of(request)
-    try:
-        with web.engine.begin() as conn:
-            disable_user(conn, name, identity.account.name)
-    except AccountError:
-        pass  # already gone: the list shows what is
+    with web.engine.begin() as conn:
+        account = next((a for a in list_users(conn) if a.id == user_id), None)
+        # Not yourself: the last admin could lock everyone out (the page offers no such button).
+        if account is not None and account.id != identity.account.id:
+            disable_user(conn, account.name, identity.account.name)
     return RedirectResponse("/users", status_code=303)
