@@ -78,7 +78,15 @@ def add_triage_ui(app: FastAPI, engine: Engine, settings: Settings) -> None:
     @app.exception_handler(NotSignedIn)
     def to_login(request: Request, exc: NotSignedIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if request.method != "GET":
+            # A form posted after the session ran out: back to the page it was posted from after
+            # login (a GET of the action's address would be refused), so the user can post again.
+            target = _page_of(request) or "/alerts"
+        location = f"/login?next={quote(target, safe='')}"
+        if request.headers.get("HX-Request"):
+            # htmx would follow a 303 itself and swap the login page into the alert panel.
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
 
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, exc: Forbidden) -> Response:
@@ -91,3 +99,18 @@ def add_triage_ui(app: FastAPI, engine: Engine, settings: Settings) -> None:
     def not_found(request: Request, exc: SupplierNotFound) -> Response:
         return render(request, "error.html", status_code=404, title=web.t("not_found_title"),
                       message=web.t("not_found"))
+
+
+def _page_of(request: Request) -> str | None:
+    """The path of the page a request came from on this site (htmx's current URL, else the
+    referrer), or None."""
+    from urllib.parse import urlsplit
+
+    for header in ("HX-Current-URL", "Referer"):
+        value = request.headers.get(header)
+        if not value:
+            continue
+        parts = urlsplit(value)
+        if parts.netloc == request.url.netloc and parts.path.startswith("/") and not parts.path.startswith("//"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None

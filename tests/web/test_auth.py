@@ -169,3 +169,15 @@ def test_refused_attempts_under_ever_new_names_do_not_grow_the_limiters_memory()
     for i in range(50_000):
         limiter.attempt(f"guess{i}", "10.0.0.1")
     assert len(limiter) <= 21  # the address and the twenty names it was let in to try
+
+
+def test_a_form_posted_after_the_session_ended_returns_to_its_page_after_login(client):
+    page = f"http://testserver/suppliers/{ORG}"
+    plain = client.post(f"/suppliers/{ORG}/note", data={"text": "x", "csrf_token": "x"}, headers={"Referer": page})
+    assert plain.status_code == 303 and plain.headers["location"] == f"/login?next=%2Fsuppliers%2F{ORG}"
+    htmx = client.post(f"/suppliers/{ORG}/note", data={"text": "x", "csrf_token": "x"},
+                       headers={"HX-Request": "true", "HX-Current-URL": page})
+    # htmx is told to go to the login page itself, not handed it to swap into the alert panel.
+    assert htmx.status_code == 204 and htmx.headers["HX-Redirect"] == f"/login?next=%2Fsuppliers%2F{ORG}"
+    elsewhere = client.post(f"/suppliers/{ORG}/note", data={"text": "x"}, headers={"Referer": "https://evil.example/x"})
+    assert elsewhere.headers["location"] == "/login?next=%2Falerts"
