@@ -99,15 +99,15 @@ def supplier_evidence(conn: Connection, org_number: str, actor: str, finding_id:
     stored = org_number_as_stored(org_number)
     supplier = conn.execute(select(s.id, s.org_number, s.name).where(s.org_number == stored)).first()
     if supplier is None:
-        raise AlertError(f"no supplier with org number {org_number!r}")
+        raise AlertError("no_supplier", org=org_number)
     run = latest_run(conn)
     if finding_id is not None:
         query = select(f).where(f.c.id == finding_id, f.c.supplier_id == supplier.id)
         found = conn.execute(query).all()
         if not found:
-            raise AlertError(f"no finding {finding_id} of {supplier.name} ({supplier.org_number})")
+            raise AlertError("no_finding", finding=finding_id, name=supplier.name, org=supplier.org_number)
     elif run is None:
-        raise AlertError("no scoring run yet: run `monitor score` first")
+        raise AlertError("no_run")
     else:
         found = conn.execute(findings_of_run(run.id).where(f.c.supplier_id == supplier.id)
                              .order_by(f.c.period_start, f.c.id)).all()

@@ -51,12 +51,12 @@ def load_alert(conn: Connection, org_number: str, for_change: bool = False) -> A
     stored = org_number_as_stored(org_number)
     supplier = conn.execute(select(s.id, s.name).where(s.org_number == stored)).first()
     if supplier is None:
-        raise AlertError(f"no supplier with org number {org_number!r}")
+        raise AlertError("no_supplier", org=org_number)
     query = (select(_alerts, s.org_number, s.name).join(_suppliers, s.id == _alerts.c.supplier_id)
              .where(_alerts.c.supplier_id == supplier.id))
     row = conn.execute(query.with_for_update(of=_alerts) if for_change else query).first()
     if row is None:
-        raise AlertError(f"{supplier.name} ({stored}) has no alert: its score has not reached the alert threshold")
+        raise AlertError("no_alert", name=supplier.name, org=stored)
     return row
 
 
@@ -112,10 +112,9 @@ def dismiss(conn: Connection, org_number: str, actor: str, reason_id: str, text:
     What the alert stood on is kept, so only evidence of another kind or a clearly higher
     score re-opens it (sync.py)."""
     if reason_id not in reasons_allowed:
-        raise AlertError(f"unknown dismiss reason {reason_id!r}: use one of {', '.join(reasons_allowed)} "
-                         "(alerts.dismiss_reasons in rules/scoring.yaml)")
+        raise AlertError("dismiss_reason", reason=reason_id, allowed=", ".join(reasons_allowed))
     if not text.strip():
-        raise AlertError("say in a few words why the alert is dismissed (--text)")
+        raise AlertError("dismiss_text")
     alert = load_alert(conn, org_number, for_change=True)
     values = {"dismiss_reason": reason_id, "dismiss_text": text.strip(), "dismissed_score": alert.score,
               "dismissed_kinds": evidence_kinds(alert.reasons), "snoozed_until": None}
@@ -126,7 +125,7 @@ def assign(conn: Connection, org_number: str, actor: str, assignee: str, now: da
     actor, assignee = check_actor(actor), check_actor(assignee)
     alert = load_alert(conn, org_number, for_change=True)
     if alert.state not in OPEN_STATES:
-        raise AlertError(f"the alert is closed ({alert.state}): it cannot be assigned")
+        raise AlertError("closed_assign", state=alert.state)
     return change_alert(conn, alert, actor, "assign", {"assignee": assignee}, now=now)
 
 
@@ -135,12 +134,12 @@ def snooze(conn: Connection, org_number: str, actor: str, until: datetime, reaso
     """Quiet until `until`; a clear rise in score or a new high or critical finding wakes it sooner."""
     actor, now = check_actor(actor), now or utcnow()
     if not reason.strip():
-        raise AlertError("say why the alert is snoozed (--reason)")
+        raise AlertError("snooze_reason")
     if until <= now:
-        raise AlertError(f"snooze until {until.isoformat()} is not in the future")
+        raise AlertError("snooze_past", until=until.isoformat())
     alert = load_alert(conn, org_number, for_change=True)
     if alert.state not in OPEN_STATES:
-        raise AlertError(f"the alert is closed ({alert.state}): it cannot be snoozed")
+        raise AlertError("closed_snooze", state=alert.state)
     values = {"snoozed_until": until, "snoozed_at": now, "snoozed_by": actor, "snooze_reason": reason.strip(),
               "snooze_score": alert.score, "snooze_run_id": alert.last_run_id}
     return change_alert(conn, alert, actor, "snooze", values, reason.strip(), now)
@@ -150,7 +149,7 @@ def add_note(conn: Connection, org_number: str, actor: str, text: str, now: date
     """A note on the alert, in any state; the note's id."""
     actor, now = check_actor(actor), now or utcnow()
     if not text.strip():
-        raise AlertError("the note is empty")
+        raise AlertError("note_empty")
     alert = load_alert(conn, org_number, for_change=True)
     note_id = conn.execute(
         insert(_notes).values(alert_id=alert.id, author=actor, at=now, text=text.strip()).returning(_notes.c.id)

@@ -68,7 +68,7 @@ def _summary(row: Any, language: str) -> AlertSummary:
 def list_alerts(conn: Connection, state: str | None = None, language: str = "sv") -> list[AlertSummary]:
     """Alerts by state (new first), then highest score."""
     if state is not None and state not in STATES:
-        raise AlertError(f"unknown state {state!r}: use one of {', '.join(STATES)}")
+        raise AlertError("unknown_state", state=state, allowed=", ".join(STATES))
     query = select(_alerts, _suppliers.c.org_number, _suppliers.c.name).join(
         _suppliers, _suppliers.c.id == _alerts.c.supplier_id)
     if state is not None:

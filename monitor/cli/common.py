@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor import output
 from monitor.alerting.mail import MailError
+from monitor.alerts.states import AlertError
 from monitor.config import ConfigError, Settings
 from monitor.db import (
     DatabaseUnavailable,
@@ -55,15 +56,26 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except AlertError as exc:
+            message = exc.describe(_language(args, kwargs))
         except USER_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
         except OperationalError as exc:
             # A locked or vanished database mid-command is the environment, not a bug to trace.
             message = describe_operational_error(exc, _database_url(args, kwargs))
-        err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+        label = "Fel" if _language(args, kwargs) == "sv" else "Error"
+        err_console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False)
         raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _language(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The command's language (--lang, MONITOR_LANGUAGE), from its typer.Context."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(getattr(value, "obj", None), State):
+            return str(value.obj.settings.language)
+    return "sv"
 
 
 def _database_url(args: tuple[Any, ...], kwargs: dict[str, Any]) -> URL:

@@ -31,18 +31,18 @@ def snooze_until(until: str | None, days: int | None) -> datetime:
         try:
             day = date.fromisoformat(until.strip())
         except ValueError as exc:
-            raise AlertError(f"snooze until {until!r} is not a date (YYYY-MM-DD)") from exc
+            raise AlertError("snooze_date", until=until) from exc
         return datetime(day.year, day.month, day.day, tzinfo=STOCKHOLM)
     if days is not None and days > 0:
         return utcnow() + timedelta(days=days)
-    raise AlertError("give a date to snooze until")
+    raise AlertError("snooze_when")
 
 
 def _check_text(fields: dict[str, Any]) -> None:
     """Control characters (NUL ...) are no part of a name, reason or note, and PostgreSQL refuses NUL."""
     for name, value in fields.items():
         if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-            raise AlertError(f"{name}: control characters are not allowed")
+            raise AlertError("control", field=name)
 
 
 def perform(conn: Connection, org_number: str, actor: str, action: str, fields: dict[str, Any],
@@ -56,7 +56,7 @@ def perform(conn: Connection, org_number: str, actor: str, action: str, fields: 
         lifecycle.review(conn, org_number, actor, text("assignee") or None)
     elif action == "assign":
         if not text("assignee"):
-            raise AlertError("say whom the alert is assigned to")
+            raise AlertError("no_assignee")
         lifecycle.assign(conn, org_number, actor, text("assignee"))
     elif action == "escalate":
         lifecycle.escalate(conn, org_number, actor, text("reason") or None)
@@ -71,4 +71,4 @@ def perform(conn: Connection, org_number: str, actor: str, action: str, fields: 
     elif action == "note":
         lifecycle.add_note(conn, org_number, actor, text("text"))
     else:
-        raise AlertError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+        raise AlertError("unknown_action", action=action, allowed=", ".join(ACTIONS))

@@ -76,19 +76,26 @@ def test_the_team_works_an_alert_from_review_to_dismissed_and_the_audit_log_show
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["alerts", "escalate", ORG, "--by", "Anna"], "an alert in state 'ny' cannot go to 'eskalerad'"),
-    (["alerts", "dismiss", ORG, "--reason", "orkar inte", "--text", "x", "--by", "Anna"], "unknown dismiss reason"),
-    (["alerts", "show", "556677-8899"], "has no alert"),
-    (["alerts", "review", "000000-0000", "--by", "Anna"], "no supplier with org number"),
-    (["alerts", "list", "--state", "open"], "unknown state 'open'"),
+    (["alerts", "escalate", ORG, "--by", "Anna"], "Fel: Ett larm som är ny kan inte bli eskalerad (möjligt: under_granskning, avskriven)"),
+    (["alerts", "dismiss", ORG, "--reason", "orkar inte", "--text", "x", "--by", "Anna"], "Okänt skäl 'orkar inte' att skriva av"),
+    (["alerts", "show", "556677-8899"], "har inget larm: poängen har inte nått larmgränsen"),
+    (["alerts", "review", "000000-0000", "--by", "Anna"], "Ingen leverantör har organisationsnummer '000000-0000'"),
+    (["alerts", "list", "--state", "open"], "Okänt läge 'open'"),
     (["alerts", "snooze", ORG, "--reason", "vänta", "--by", "Anna"], "ange --until DATUM eller --days N"),
-    (["alerts", "snooze", ORG, "--until", "2020-01-01", "--reason", "vänta", "--by", "Anna"], "not in the future"),
+    (["alerts", "snooze", ORG, "--until", "2020-01-01", "--reason", "vänta", "--by", "Anna"], "ligger inte i framtiden"),
 ], ids=["invalid-transition", "unknown-dismiss-reason", "no-alert", "no-supplier", "unknown-state", "snooze-without-time",
         "snooze-into-the-past"])
 def test_a_step_that_cannot_be_taken_ends_with_one_line_and_exit_code_2(env, args, message):
     result = invoke(env, *args)
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_a_step_that_cannot_be_taken_is_told_in_english_when_asked(env):
+    result = invoke(env, "--lang", "en", "alerts", "escalate", ORG, "--by", "Anna")
+    assert result.exit_code == 2
+    assert "Error: an alert in state 'ny' cannot go to 'eskalerad' (allowed: under_granskning, avskriven)" \
+        in result.stderr
 
 
 def test_evidence_as_json_and_csv_names_the_rows_and_is_audit_logged(env):

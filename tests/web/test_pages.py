@@ -93,9 +93,9 @@ def test_a_step_the_state_does_not_allow_is_explained_not_taken(as_user):
     response = client.post(f"/suppliers/{ORG}/confirm", data={"csrf_token": csrf},
                            headers={"HX-Request": "true"})
     assert response.status_code == 422
-    assert "cannot go to" in response.text and 'data-state="ny"' in response.text
+    assert "Ett larm som är ny kan inte bli bekraftad" in response.text and 'data-state="ny"' in response.text
     plain = client.post(f"/suppliers/{ORG}/confirm", data={"csrf_token": csrf})
-    assert plain.status_code == 422 and "<h1>Hemtjänst Beta AB</h1>" in plain.text and "cannot go to" in plain.text
+    assert plain.status_code == 422 and "<h1>Hemtjänst Beta AB</h1>" in plain.text and "kan inte bli bekraftad" in plain.text
 
 
 def test_untrusted_text_is_shown_as_text_everywhere(as_user, scenario):

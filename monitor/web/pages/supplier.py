@@ -92,7 +92,7 @@ def supplier_action(request: Request, org_number: str, action: str,
         with web.engine.begin() as conn:
             perform(conn, org_number, identity.account.name, action, fields, config.alerts.dismiss_reasons)
     except AlertError as exc:
-        error = exc.args[0] if exc.args else str(exc)
+        error = exc.describe(web.language)
     if request.headers.get("HX-Request") != "true":
         if error is not None:
             return _page(request, org_number, identity, error)
