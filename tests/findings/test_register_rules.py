@@ -57,6 +57,18 @@ def test_a_registration_back_in_place_or_lapsed_after_the_contract_ended_is_not_
     assert detect(engine, shipped_rule("registration_lapsed")) == []
 
 
+def test_a_supplier_never_vat_registered_is_not_flagged_but_one_that_lost_it_is(registry):
+    # Care services are VAT-exempt: many honest suppliers never had a VAT registration to lose.
+    engine = registry(snapshot("2026-07-01", ALFA, vat="nej"), snapshot("2026-08-01", ALFA, vat="nej"),
+                      snapshot("2026-09-01", ALFA, vat="nej"),
+                      snapshot("2026-07-01", vat="nej"), snapshot("2026-08-01"), snapshot("2026-09-01", vat="nej"))
+    (finding,) = detect(engine, shipped_rule("registration_lapsed"))
+    assert finding.detail["key"] == "registration_lapsed:vat"
+    assert render_detail(finding.detail) == ("Momsregistreringen saknas i registret 2026-09-01, under pågående avtal "
+                                             "(registrerad 2026-08-01)")
+    assert finding.evidence["snapshots"] == ["2026-08-01", "2026-09-01"]
+
+
 def test_it_flags_a_company_gone_into_liquidation_with_the_status_it_left(registry):
     engine = registry(snapshot("2026-08-01"), snapshot("2026-10-01", company_status="liquidation"))
     (finding,) = detect(engine, shipped_rule("company_status"))
