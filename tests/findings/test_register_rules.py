@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from monitor.imports import SPECS, import_csv
 from monitor.messages import render_detail
@@ -145,6 +145,31 @@ def test_it_flags_an_hvb_supplier_whose_permit_was_revoked(registry, write_csv, 
     assert render_detail(finding.detail) == ("Inget giltigt IVO-tillstånd i registret 2026-10-01 för avtalsområdet HVB "
                                              "(tillstånd i registret: HVB Solgläntan (revoked); senast giltigt 2026-06-01)")
     assert finding.evidence["snapshots"] == ["2026-06-01", "2026-10-01"]
+
+
+def test_a_later_one_company_look_up_judges_only_that_company(registry, write_csv, pseudonymise):
+    rows = [supplier_row(**SUSPECT, contract_area="HVB"), supplier_row(**HONEST, contract_area="HVB")]
+    import_csv(registry(), SPECS["suppliers"], write_csv("s2.csv", rows), pseudonymise=pseudonymise)
+    # A full export on 1 October, then IVO looked up Beta alone on 1 November: Alfa's permit
+    # is still the one of the full export, while Beta's look-up shows its permit revoked.
+    engine = registry(_permit(BETA, "valid"), _permit(ALFA, "valid"), _permit(BETA, "revoked", "2026-11-01"),
+                      kind="permits")
+    (finding,) = detect(engine, shipped_rule("permit_missing"))
+    assert finding.detail["args"]["latest"] == "2026-11-01"
+    assert finding.evidence["snapshots"] == ["2026-10-01", "2026-11-01"]
+    with engine.connect() as conn:
+        beta = conn.execute(text("SELECT id FROM suppliers WHERE org_number = :o"), {"o": BETA}).scalar_one()
+    assert finding.supplier_id == beta
+
+
+def test_a_supplier_a_later_full_export_no_longer_lists_is_flagged(registry, write_csv, pseudonymise):
+    rows = [supplier_row(**SUSPECT, contract_area="HVB"), supplier_row(**HONEST, contract_area="HVB")]
+    import_csv(registry(), SPECS["suppliers"], write_csv("s2.csv", rows), pseudonymise=pseudonymise)
+    engine = registry(_permit(BETA, "valid"), _permit(ALFA, "valid"), _permit(ALFA, "valid", "2026-11-01"),
+                      _permit("556778-8996", "valid", "2026-11-01"), kind="permits")
+    (finding,) = detect(engine, shipped_rule("permit_missing"))
+    assert finding.detail["args"] == {"area": "HVB", "latest": "2026-11-01", "listed": "—",
+                                      "last_valid": "2026-10-01"}
 
 
 def test_home_care_needs_no_permit(registry):
