@@ -90,6 +90,26 @@ def test_it_flags_new_payment_remarks_between_two_snapshots(registry, after, fla
                                                   "mellan 2026-08-01 och 2026-10-01")
 
 
+def test_an_empty_remarks_count_or_amount_is_unknown_not_zero(registry):
+    # The earlier snapshot gives the count but not the amount: no "0 → 60 000 kr".
+    engine = registry(snapshot("2026-08-01", payment_remarks="2", payment_remarks_amount=""),
+                      snapshot("2026-10-01", payment_remarks="2", payment_remarks_amount="60000"),
+                      snapshot("2026-08-01", ALFA, payment_remarks="", payment_remarks_amount="5000"),
+                      snapshot("2026-10-01", ALFA, payment_remarks="1", payment_remarks_amount="5000"))
+    assert detect(engine, shipped_rule("payment_remarks")) == []
+
+
+def test_remarks_count_and_amount_are_each_compared_with_the_last_snapshot_that_states_them(registry):
+    engine = registry(snapshot("2026-07-01", payment_remarks="2", payment_remarks_amount="60000"),
+                      snapshot("2026-08-01", payment_remarks="2", payment_remarks_amount=""),
+                      snapshot("2026-10-01", payment_remarks="3", payment_remarks_amount="75000"))
+    found = detect(engine, shipped_rule("payment_remarks"))
+    assert sorted(render_detail(f.detail) for f in found) == [
+        "Belopp för betalningsanmärkningar 60\u00a0000 → 75\u00a0000 kr mellan 2026-07-01 och 2026-10-01",
+        "Betalningsanmärkningar 2 → 3 mellan 2026-08-01 och 2026-10-01",
+    ]
+
+
 @pytest.mark.parametrize(("ratings", "flagged"), [(("AA", "B"), True), (("AA", "A"), False), (("AA", "okänt"), False)],
                          ids=["two_steps", "one_step", "not_on_the_scale"])
 def test_it_flags_a_credit_rating_that_fell_several_steps(registry, ratings, flagged):
