@@ -139,6 +139,27 @@ def test_a_single_board_change_a_name_change_or_an_empty_list_is_not_churn(regis
     assert detect(engine, shipped_rule("board_churn")) == []
 
 
+def test_a_snapshot_listing_only_the_signatories_is_not_the_board_leaving(registry):
+    # Every other snapshot gives the signatory alone: the union would count the second board
+    # member leaving and coming back each time (4 replacements); the board never changed.
+    engine = registry(*(snapshot(day, board_members="" if i % 2 else ";".join(BOARD[:2]), signatories=BOARD[0])
+                        for i, day in enumerate(["2026-01-05", "2026-03-02", "2026-05-04", "2026-07-06",
+                                                 "2026-10-05"])))
+    assert detect(engine, shipped_rule("board_churn")) == []
+
+
+def test_board_replacements_around_a_signatories_only_snapshot_still_count(registry):
+    engine = registry(snapshot("2026-01-05", **_board("19500101-0001", "19500101-0002")),
+                      snapshot("2026-03-02", board_members="", signatories="19500101-0001"),
+                      snapshot("2026-04-06", **_board("19600101-0001", "19500101-0002")),
+                      snapshot("2026-07-06", **_board("19600101-0001", "19600101-0002")),
+                      snapshot("2026-10-05", **_board("19800101-0001", "19600101-0002")))
+    (finding,) = detect(engine, shipped_rule("board_churn"))
+    # 2026-01-05 → 2026-03-02 compares the signatory only (unchanged); 03-02 → 04-06 too (one
+    # signatory swapped), then a member in each of the two later snapshots.
+    assert finding.detail["args"]["replacements"] == 3
+
+
 def test_it_flags_a_board_member_from_a_supplier_whose_contract_was_cancelled(registry, write_csv, pseudonymise):
     engine = registry(snapshot("2026-03-01", ALFA, **_board("19500101-0001", "19500101-0002")),
                       snapshot("2026-10-01", **_board("19500101-0002", "19990101-0009")))
