@@ -191,6 +191,13 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace("|", ";").split(";") if part.strip()]
 
 
+def split_people(value: str) -> list[str]:
+    """A list of people's ids (personnummer): separated by ';' or '|' like split_list, or by
+    ',' as registers often write them. Unlike a name, an id never holds a comma, and read as
+    one id "19500101-0001, 19500101-0002" would be one pseudonym standing for nobody."""
+    return split_list(value.replace(",", ";"))
+
+
 def non_negative(value: str) -> float | None:
     number = decimal(value)
     if number is not None and number < 0:
