@@ -77,6 +77,17 @@ def test_it_flags_a_company_gone_into_liquidation_with_the_status_it_left(regist
     assert finding.evidence["snapshots"] == ["2026-08-01", "2026-10-01"]
 
 
+def test_a_bankruptcy_after_liquidation_names_the_liquidation_it_followed(registry):
+    engine = registry(snapshot("2026-07-01"), snapshot("2026-08-01", company_status="liquidation"),
+                      snapshot("2026-10-01", company_status="bankruptcy"))
+    liquidation, bankruptcy = sorted(detect(engine, shipped_rule("company_status")),
+                                     key=lambda f: f.period_end)
+    assert render_detail(liquidation.detail).endswith("(var aktivt 2026-07-01)")
+    assert render_detail(bankruptcy.detail) == ("Bolaget är i konkurs enligt registret 2026-10-01 under pågående "
+                                                "avtal (var i likvidation 2026-08-01)")
+    assert bankruptcy.evidence["snapshots"] == ["2026-08-01", "2026-10-01"]
+
+
 @pytest.mark.parametrize(("after", "flagged"), [
     ({"payment_remarks": "2", "payment_remarks_amount": "48500"}, True),
     ({"payment_remarks": "0", "payment_remarks_amount": "0"}, False),
