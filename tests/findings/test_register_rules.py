@@ -13,7 +13,7 @@ from monitor.imports import SPECS, import_csv
 from monitor.messages import render_detail
 from monitor.pseudonyms import Pseudonymiser
 from tests.conftest import HONEST, SUSPECT, supplier_row
-from tests.findings.conftest import detect, shipped_rule
+from tests.findings.conftest import detect, make_rule, shipped_rule
 
 BETA, ALFA = SUSPECT["org_number"], HONEST["org_number"]
 BOARD = ["19700101-0003", "19710101-0013", "19720101-0023"]
@@ -126,6 +126,18 @@ def test_remarks_count_and_amount_are_each_compared_with_the_last_snapshot_that_
 def test_it_flags_a_credit_rating_that_fell_several_steps(registry, ratings, flagged):
     engine = registry(snapshot("2026-08-01", credit_rating=ratings[0]), snapshot("2026-10-01", credit_rating=ratings[1]))
     assert bool(detect(engine, shipped_rule("rating_drop"))) is flagged
+
+
+@pytest.mark.parametrize(("ratings", "flagged"), [(("4", "2"), True), (("4", "3"), False)],
+                         ids=["two_steps", "one_step"])
+def test_a_numeric_scale_as_documented_is_accepted(registry, ratings, flagged):
+    engine = registry(snapshot("2026-08-01", credit_rating=ratings[0]), snapshot("2026-10-01", credit_rating=ratings[1]))
+    assert bool(detect(engine, make_rule("rating_drop", scale=[5, 4, 3, 2, 1]))) is flagged
+
+
+def test_a_yes_no_in_the_scale_is_still_refused():
+    with pytest.raises(ValueError, match="scale"):
+        make_rule("rating_drop", scale=["A", True]).effective_params  # noqa: B018 (validates the params)
 
 
 def _board(*people: str) -> dict[str, str]:
