@@ -307,3 +307,22 @@ def date_within(bounds: TimeBounds, optional: bool = False) -> Callable[[str], d
         return day
 
     return parse
+
+
+def past_date(bounds: TimeBounds) -> Callable[[str], date | None]:
+    """A required calendar date not in the future, however old: an IVO decision from 1995 is
+    a real permit, which `import_earliest_date` (a guard against mistyped years in visits and
+    snapshots) must not refuse. A future one is still a mistyped year."""
+
+    def parse(value: str) -> date | None:
+        text = value.strip()
+        if not text:
+            raise ValueError("missing value")
+        day = calendar_date(text)
+        assert day is not None
+        if day_start(day) > bounds.latest:
+            problem = bounds.problem(day_start(day), text)
+            raise ValueError(problem)
+        return day
+
+    return parse

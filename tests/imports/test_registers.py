@@ -147,3 +147,16 @@ def test_it_splits_a_board_list_on_commas_and_ignores_unusual_whitespace(engine,
     (snapshot,) = _rows(engine, RegistrySnapshot)
     assert snapshot.board_refs == sorted(pseudonymise(p) for p in ("19500101-0001", "19500101-0002", "19500101-0003"))
     assert snapshot.signatory_refs == [pseudonymise("19500101-0001")]
+
+
+def test_an_old_permit_decision_is_accepted_and_a_future_one_refused(engine, pseudonymise, write_csv):
+    # Old HVB permits exist: a 1995 decision is no mistyped year, one dated 2099 is.
+    row = {"org_number": SUSPECT["org_number"], "unit": "HVB Solgläntan", "permit_type": "HVB",
+           "decision_date": "1995-03-14", "status": "valid", "snapshot_date": "2026-10-01"}
+    result = _import(engine, "permits", write_csv("permits.csv", [row, {**row, "unit": "HVB Ekbacken",
+                                                                         "decision_date": "2099-03-14"}]), pseudonymise)
+    assert result.rows_accepted == 1
+    (rejected,) = result.rejected
+    assert rejected.line == 3 and "column decision_date: 2099-03-14 is after" in rejected.describe()
+    (permit,) = _rows(engine, Permit)
+    assert permit.decision_date == date(1995, 3, 14)
