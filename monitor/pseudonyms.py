@@ -28,8 +28,10 @@ def normalise_client_id(raw: str, today: date | None = None) -> str:
     """One canonical form per person, so '19301120-8229', '193011208229' and '301120-8229'
     hash alike. Ten-digit numbers get their century the way Skatteverket writes them:
     '+' means the person is 100 or older. Ids that are not personnummer pass through
-    trimmed and upper-cased."""
-    text = raw.strip().replace(" ", "")
+    trimmed and upper-cased. All whitespace is dropped, not only ASCII spaces: a
+    non-breaking space or a tab from a spreadsheet must not make another person. An id
+    without such whitespace keeps its canonical form (and its stored pseudonym)."""
+    text = "".join(raw.split())
     match = _PNR.match(text)
     if not match:
         return text.upper()

@@ -6,7 +6,8 @@ import pytest
 
 from monitor.pseudonyms import Pseudonymiser, normalise_client_id
 
-SAME_PERSON = ["19301120-8229", "193011208229", "301120-8229", "3011208229", " 19301120 - 8229 "]
+SAME_PERSON = ["19301120-8229", "193011208229", "301120-8229", "3011208229", " 19301120 - 8229 ",
+               "19301120\u00a0-\u00a08229", "\t19301120-8229\u2009", "301120\u202f8229"]
 
 
 @pytest.mark.parametrize("written", SAME_PERSON)
@@ -51,6 +52,8 @@ CANONICAL = [
     ("colon_is_not_a_separator", "19301120:8229", "19301120:8229"),
     ("eleven_digits", "12345678901", "12345678901"),
     ("other_id", " klient-77a ", "KLIENT-77A"),
+    ("non_breaking_space", "19301120\u00a08229", "193011208229"),
+    ("other_id_with_a_tab", "klient\t77a", "KLIENT77A"),
 ]
 
 
@@ -65,6 +68,9 @@ PINNED = [
     ("19300101-0001", "4436ef22fcfdb41d197799c440669c17"),
     ("19301180-8229", "74850f8f4fe3d8323540957272930271"),
     ("klient-77a", "da95948d5583724cd09e1ef6ebed1043"),
+    # Unusual whitespace now hashes like the id without it; ordinary ids above are unchanged.
+    ("19301120\u00a0-\u00a08229", "8d7d91a25c4669cbf3196ab1ee571e02"),
+    (" klient-77a\u00a0", "da95948d5583724cd09e1ef6ebed1043"),
 ]
 
 

@@ -113,8 +113,8 @@ def registered_services(ctx: RuleContext) -> frozenset[str]:
     return cache[("billing", "services")]  # type: ignore[no-any-return]
 
 
-def covered_months(ctx: RuleContext, min_coverage: float) -> set[int]:
-    """Months in which at least `min_coverage` of the days have a registered visit (any supplier)."""
+def month_coverage(ctx: RuleContext) -> dict[int, tuple[int, int]]:
+    """Month key -> (days with a registered visit of any supplier, days in the month)."""
     cache = ctx.evidence._derived
     key = ("billing", "coverage")
     if key not in cache:
@@ -123,9 +123,13 @@ def covered_months(ctx: RuleContext, min_coverage: float) -> set[int]:
         for day in days:
             first = month_key(key_date(day))
             counts[first] = counts.get(first, 0) + 1
-        cache[key] = {m: n / monthrange(key_date(m).year, key_date(m).month)[1] for m, n in counts.items()}
-    coverage: dict[int, float] = cache[key]
-    return {m for m, share in coverage.items() if share >= min_coverage}
+        cache[key] = {m: (n, monthrange(key_date(m).year, key_date(m).month)[1]) for m, n in counts.items()}
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def covered_months(ctx: RuleContext, min_coverage: float) -> set[int]:
+    """Months in which at least `min_coverage` of the days have a registered visit (any supplier)."""
+    return {m for m, (covered, days) in month_coverage(ctx).items() if covered / days >= min_coverage}
 
 
 def as_args(row: Any) -> dict[str, Any]:

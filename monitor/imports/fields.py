@@ -191,6 +191,13 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace("|", ";").split(";") if part.strip()]
 
 
+def split_people(value: str) -> list[str]:
+    """A list of people's ids (personnummer): separated by ';' or '|' like split_list, or by
+    ',' as registers often write them. Unlike a name, an id never holds a comma, and read as
+    one id "19500101-0001, 19500101-0002" would be one pseudonym standing for nobody."""
+    return split_list(value.replace(",", ";"))
+
+
 def non_negative(value: str) -> float | None:
     number = decimal(value)
     if number is not None and number < 0:
@@ -297,6 +304,25 @@ def date_within(bounds: TimeBounds, optional: bool = False) -> Callable[[str], d
         day = calendar_date(text)
         assert day is not None
         bounds.check(day_start(day), text)
+        return day
+
+    return parse
+
+
+def past_date(bounds: TimeBounds) -> Callable[[str], date | None]:
+    """A required calendar date not in the future, however old: an IVO decision from 1995 is
+    a real permit, which `import_earliest_date` (a guard against mistyped years in visits and
+    snapshots) must not refuse. A future one is still a mistyped year."""
+
+    def parse(value: str) -> date | None:
+        text = value.strip()
+        if not text:
+            raise ValueError("missing value")
+        day = calendar_date(text)
+        assert day is not None
+        if day_start(day) > bounds.latest:
+            problem = bounds.problem(day_start(day), text)
+            raise ValueError(problem)
         return day
 
     return parse

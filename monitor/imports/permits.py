@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.imports.fields import RowErrors, calendar_date, choice, date_within, optional, org_number, required
+from monitor.imports.fields import (
+    RowErrors,
+    calendar_date,
+    choice,
+    date_within,
+    optional,
+    org_number,
+    past_date,
+    required,
+)
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import Permit
 
@@ -15,7 +24,7 @@ _status = choice(PERMIT_STATUSES)
 
 def parse_permit(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     e = RowErrors()
-    decided = e.check("decision_date", date_within(ctx.bounds), row["decision_date"])
+    decided = e.check("decision_date", past_date(ctx.bounds), row["decision_date"])
     criticised = e.check("criticism_date", calendar_date, row.get("criticism_date", ""))
     snapshot = e.check("snapshot_date", date_within(ctx.bounds), row["snapshot_date"])
     if criticised and snapshot and criticised > snapshot:

@@ -16,7 +16,7 @@ from monitor.imports.fields import (
     optional,
     optional_yes_no,
     org_number,
-    split_list,
+    split_people,
 )
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import RegistrySnapshot
@@ -42,8 +42,8 @@ def parse_registry(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         "company_status": e.check("company_status", _status, status_text) if status_text.strip() else None,
         "registration_date": e.check("registration_date", calendar_date, row.get("registration_date", "")),
         # Sorted sets: the same board written in another order is the same board.
-        "board_refs": sorted({ctx.pseudonymise(p) for p in split_list(row.get("board_members", ""))}),
-        "signatory_refs": sorted({ctx.pseudonymise(p) for p in split_list(row.get("signatories", ""))}),
+        "board_refs": sorted({ctx.pseudonymise(p) for p in split_people(row.get("board_members", ""))}),
+        "signatory_refs": sorted({ctx.pseudonymise(p) for p in split_people(row.get("signatories", ""))}),
         "auditor": optional(row.get("auditor", "")),
         "address": optional(row.get("address", "")),
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from monitor.imports.csvfile import CsvImportError, open_csv
-from monitor.imports.fields import split_list
+from monitor.imports.fields import split_people
 from monitor.imports.mapping import ColumnMapping
 from monitor.keycheck import PseudonymKeyError, lock_key_check, replace_key_check, stored_key_check
 from monitor.models import ClientEvent, RegistrySnapshot, Staff, Visit
@@ -75,7 +75,7 @@ def read_client_ids(paths: Iterable[Path], mapping: ColumnMapping | None = None,
                 for column, index in positions.items():
                     value = mapping.translate(column, fields[index]) if index < len(fields) else ""
                     if CLIENT_ID_COLUMNS[column]:
-                        ids.update(split_list(value))
+                        ids.update(split_people(value))
                     elif value.strip():
                         ids.add(value)
     return ids

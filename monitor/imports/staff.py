@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.imports.fields import RowErrors, required, split_list
+from monitor.imports.fields import RowErrors, required, split_people
 from monitor.imports.runner import ImportContext, ImportSpec
 from monitor.models import Staff
 
@@ -15,7 +15,7 @@ def parse_staff(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
         "staff_id": e.check("staff_id", required, row["staff_id"]),
         "supplier_id": ctx.supplier_id(e, row["supplier_org_number"]),
         "relative_of_client_refs": sorted(
-            {ctx.pseudonymise(c) for c in split_list(row.get("relative_of_client_ids", ""))}
+            {ctx.pseudonymise(c) for c in split_people(row.get("relative_of_client_ids", ""))}
         ),
     }
     e.raise_if_any()

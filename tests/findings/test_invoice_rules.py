@@ -66,6 +66,30 @@ def test_a_month_the_visit_data_does_not_cover_is_not_judged(billed):
     assert detect(engine, shipped_rule("billed_vs_registered")) == []
 
 
+def from_the_fifth() -> list[dict[str, str]]:
+    """Visits from 5 October only (27 of 31 days), two hours a day: 54 registered hours."""
+    return [visit_row(f"V{d:02d}", f"2026-10-{d:02d} 08:00", f"2026-10-{d:02d} 10:00") for d in range(5, 32)]
+
+
+def test_a_partly_covered_month_compares_the_bill_with_the_registered_hours_scaled_to_the_month(billed):
+    # Beta honestly bills its two hours a day for all October, 62 hours: against the 54 hours of
+    # the 27 covered days unscaled it would look 14.8 % over. Alfa bills with no visit at all,
+    # which a partly covered month still shows.
+    engine = billed(line("F1", 62, 27_900), line("F2", 20, 9_000, ALFA), visits=from_the_fifth())
+    assert detect(engine, shipped_rule("billed_vs_registered")) == []
+    (finding,) = detect(engine, shipped_rule("billed_without_visits"))
+    assert finding.evidence == {"invoice_ids": ["F2"]}
+
+
+def test_it_flags_more_hours_billed_than_registered_in_a_partly_covered_month_saying_it_scaled(billed):
+    engine = billed(line("F1", 75, 33_750), visits=from_the_fifth())
+    (finding,) = detect(engine, shipped_rule("billed_vs_registered"))
+    assert render_detail(finding.detail) == (
+        "Fakturerade 75 timmar Hemtjänst för 2026-10 men registrerade 54 på de 27 av 31 dagar som besöksdata "
+        "täcker, 62 uppräknat till hela månaden (13 timmar, 21 % över; tolerans 10 %)")
+    assert "scaled to the whole month" in render_detail(finding.detail, "en")
+
+
 def test_it_flags_billing_for_a_service_without_a_single_registered_visit(billed):
     engine = billed(line("F1", 20, 9_000, ALFA))
     (finding,) = detect(engine, shipped_rule("billed_without_visits"))

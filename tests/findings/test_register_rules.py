@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from monitor.imports import SPECS, import_csv
 from monitor.messages import render_detail
 from monitor.pseudonyms import Pseudonymiser
 from tests.conftest import HONEST, SUSPECT, supplier_row
-from tests.findings.conftest import detect, shipped_rule
+from tests.findings.conftest import detect, make_rule, shipped_rule
 
 BETA, ALFA = SUSPECT["org_number"], HONEST["org_number"]
 BOARD = ["19700101-0003", "19710101-0013", "19720101-0023"]
@@ -57,12 +57,35 @@ def test_a_registration_back_in_place_or_lapsed_after_the_contract_ended_is_not_
     assert detect(engine, shipped_rule("registration_lapsed")) == []
 
 
+def test_a_supplier_never_vat_registered_is_not_flagged_but_one_that_lost_it_is(registry):
+    # Care services are VAT-exempt: many honest suppliers never had a VAT registration to lose.
+    engine = registry(snapshot("2026-07-01", ALFA, vat="nej"), snapshot("2026-08-01", ALFA, vat="nej"),
+                      snapshot("2026-09-01", ALFA, vat="nej"),
+                      snapshot("2026-07-01", vat="nej"), snapshot("2026-08-01"), snapshot("2026-09-01", vat="nej"))
+    (finding,) = detect(engine, shipped_rule("registration_lapsed"))
+    assert finding.detail["key"] == "registration_lapsed:vat"
+    assert render_detail(finding.detail) == ("Momsregistreringen saknas i registret 2026-09-01, under pågående avtal "
+                                             "(registrerad 2026-08-01)")
+    assert finding.evidence["snapshots"] == ["2026-08-01", "2026-09-01"]
+
+
 def test_it_flags_a_company_gone_into_liquidation_with_the_status_it_left(registry):
     engine = registry(snapshot("2026-08-01"), snapshot("2026-10-01", company_status="liquidation"))
     (finding,) = detect(engine, shipped_rule("company_status"))
     assert render_detail(finding.detail) == ("Bolaget är i likvidation enligt registret 2026-10-01 under pågående "
                                              "avtal (var aktivt 2026-08-01)")
     assert finding.evidence["snapshots"] == ["2026-08-01", "2026-10-01"]
+
+
+def test_a_bankruptcy_after_liquidation_names_the_liquidation_it_followed(registry):
+    engine = registry(snapshot("2026-07-01"), snapshot("2026-08-01", company_status="liquidation"),
+                      snapshot("2026-10-01", company_status="bankruptcy"))
+    liquidation, bankruptcy = sorted(detect(engine, shipped_rule("company_status")),
+                                     key=lambda f: f.period_end)
+    assert render_detail(liquidation.detail).endswith("(var aktivt 2026-07-01)")
+    assert render_detail(bankruptcy.detail) == ("Bolaget är i konkurs enligt registret 2026-10-01 under pågående "
+                                                "avtal (var i likvidation 2026-08-01)")
+    assert bankruptcy.evidence["snapshots"] == ["2026-08-01", "2026-10-01"]
 
 
 @pytest.mark.parametrize(("after", "flagged"), [
@@ -78,11 +101,43 @@ def test_it_flags_new_payment_remarks_between_two_snapshots(registry, after, fla
                                                   "mellan 2026-08-01 och 2026-10-01")
 
 
+def test_an_empty_remarks_count_or_amount_is_unknown_not_zero(registry):
+    # The earlier snapshot gives the count but not the amount: no "0 → 60 000 kr".
+    engine = registry(snapshot("2026-08-01", payment_remarks="2", payment_remarks_amount=""),
+                      snapshot("2026-10-01", payment_remarks="2", payment_remarks_amount="60000"),
+                      snapshot("2026-08-01", ALFA, payment_remarks="", payment_remarks_amount="5000"),
+                      snapshot("2026-10-01", ALFA, payment_remarks="1", payment_remarks_amount="5000"))
+    assert detect(engine, shipped_rule("payment_remarks")) == []
+
+
+def test_remarks_count_and_amount_are_each_compared_with_the_last_snapshot_that_states_them(registry):
+    engine = registry(snapshot("2026-07-01", payment_remarks="2", payment_remarks_amount="60000"),
+                      snapshot("2026-08-01", payment_remarks="2", payment_remarks_amount=""),
+                      snapshot("2026-10-01", payment_remarks="3", payment_remarks_amount="75000"))
+    found = detect(engine, shipped_rule("payment_remarks"))
+    assert sorted(render_detail(f.detail) for f in found) == [
+        "Belopp för betalningsanmärkningar 60\u00a0000 → 75\u00a0000 kr mellan 2026-07-01 och 2026-10-01",
+        "Betalningsanmärkningar 2 → 3 mellan 2026-08-01 och 2026-10-01",
+    ]
+
+
 @pytest.mark.parametrize(("ratings", "flagged"), [(("AA", "B"), True), (("AA", "A"), False), (("AA", "okänt"), False)],
                          ids=["two_steps", "one_step", "not_on_the_scale"])
 def test_it_flags_a_credit_rating_that_fell_several_steps(registry, ratings, flagged):
     engine = registry(snapshot("2026-08-01", credit_rating=ratings[0]), snapshot("2026-10-01", credit_rating=ratings[1]))
     assert bool(detect(engine, shipped_rule("rating_drop"))) is flagged
+
+
+@pytest.mark.parametrize(("ratings", "flagged"), [(("4", "2"), True), (("4", "3"), False)],
+                         ids=["two_steps", "one_step"])
+def test_a_numeric_scale_as_documented_is_accepted(registry, ratings, flagged):
+    engine = registry(snapshot("2026-08-01", credit_rating=ratings[0]), snapshot("2026-10-01", credit_rating=ratings[1]))
+    assert bool(detect(engine, make_rule("rating_drop", scale=[5, 4, 3, 2, 1]))) is flagged
+
+
+def test_a_yes_no_in_the_scale_is_still_refused():
+    with pytest.raises(ValueError, match="scale"):
+        make_rule("rating_drop", scale=["A", True]).effective_params  # noqa: B018 (validates the params)
 
 
 def _board(*people: str) -> dict[str, str]:
@@ -105,6 +160,27 @@ def test_a_single_board_change_a_name_change_or_an_empty_list_is_not_churn(regis
                       snapshot("2026-07-06", name="Beta Omsorg AB"),
                       snapshot("2026-10-05", name="Beta Omsorg AB", **_board(BOARD[0], BOARD[1], "19900101-0001")))
     assert detect(engine, shipped_rule("board_churn")) == []
+
+
+def test_a_snapshot_listing_only_the_signatories_is_not_the_board_leaving(registry):
+    # Every other snapshot gives the signatory alone: the union would count the second board
+    # member leaving and coming back each time (4 replacements); the board never changed.
+    engine = registry(*(snapshot(day, board_members="" if i % 2 else ";".join(BOARD[:2]), signatories=BOARD[0])
+                        for i, day in enumerate(["2026-01-05", "2026-03-02", "2026-05-04", "2026-07-06",
+                                                 "2026-10-05"])))
+    assert detect(engine, shipped_rule("board_churn")) == []
+
+
+def test_board_replacements_around_a_signatories_only_snapshot_still_count(registry):
+    engine = registry(snapshot("2026-01-05", **_board("19500101-0001", "19500101-0002")),
+                      snapshot("2026-03-02", board_members="", signatories="19500101-0001"),
+                      snapshot("2026-04-06", **_board("19600101-0001", "19500101-0002")),
+                      snapshot("2026-07-06", **_board("19600101-0001", "19600101-0002")),
+                      snapshot("2026-10-05", **_board("19800101-0001", "19600101-0002")))
+    (finding,) = detect(engine, shipped_rule("board_churn"))
+    # 2026-01-05 → 2026-03-02 compares the signatory only (unchanged); 03-02 → 04-06 too (one
+    # signatory swapped), then a member in each of the two later snapshots.
+    assert finding.detail["args"]["replacements"] == 3
 
 
 def test_it_flags_a_board_member_from_a_supplier_whose_contract_was_cancelled(registry, write_csv, pseudonymise):
@@ -133,6 +209,31 @@ def test_it_flags_an_hvb_supplier_whose_permit_was_revoked(registry, write_csv, 
     assert render_detail(finding.detail) == ("Inget giltigt IVO-tillstånd i registret 2026-10-01 för avtalsområdet HVB "
                                              "(tillstånd i registret: HVB Solgläntan (revoked); senast giltigt 2026-06-01)")
     assert finding.evidence["snapshots"] == ["2026-06-01", "2026-10-01"]
+
+
+def test_a_later_one_company_look_up_judges_only_that_company(registry, write_csv, pseudonymise):
+    rows = [supplier_row(**SUSPECT, contract_area="HVB"), supplier_row(**HONEST, contract_area="HVB")]
+    import_csv(registry(), SPECS["suppliers"], write_csv("s2.csv", rows), pseudonymise=pseudonymise)
+    # A full export on 1 October, then IVO looked up Beta alone on 1 November: Alfa's permit
+    # is still the one of the full export, while Beta's look-up shows its permit revoked.
+    engine = registry(_permit(BETA, "valid"), _permit(ALFA, "valid"), _permit(BETA, "revoked", "2026-11-01"),
+                      kind="permits")
+    (finding,) = detect(engine, shipped_rule("permit_missing"))
+    assert finding.detail["args"]["latest"] == "2026-11-01"
+    assert finding.evidence["snapshots"] == ["2026-10-01", "2026-11-01"]
+    with engine.connect() as conn:
+        beta = conn.execute(text("SELECT id FROM suppliers WHERE org_number = :o"), {"o": BETA}).scalar_one()
+    assert finding.supplier_id == beta
+
+
+def test_a_supplier_a_later_full_export_no_longer_lists_is_flagged(registry, write_csv, pseudonymise):
+    rows = [supplier_row(**SUSPECT, contract_area="HVB"), supplier_row(**HONEST, contract_area="HVB")]
+    import_csv(registry(), SPECS["suppliers"], write_csv("s2.csv", rows), pseudonymise=pseudonymise)
+    engine = registry(_permit(BETA, "valid"), _permit(ALFA, "valid"), _permit(ALFA, "valid", "2026-11-01"),
+                      _permit("556778-8996", "valid", "2026-11-01"), kind="permits")
+    (finding,) = detect(engine, shipped_rule("permit_missing"))
+    assert finding.detail["args"] == {"area": "HVB", "latest": "2026-11-01", "listed": "—",
+                                      "last_valid": "2026-10-01"}
 
 
 def test_home_care_needs_no_permit(registry):

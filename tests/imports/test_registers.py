@@ -134,3 +134,29 @@ def test_the_command_line_imports_each_new_kind_with_a_mapping(env):
         # Some rows of the samples are bad on purpose: exit code 1, the others applied.
         assert result.exit_code == 1, result.output
         assert f"{kind}: {name}:" in result.output
+
+
+def test_it_splits_a_board_list_on_commas_and_ignores_unusual_whitespace(engine, pseudonymise, write_csv):
+    # A register writing "a, b" lists two people, not one pseudonym standing for nobody; a
+    # non-breaking space from a spreadsheet is the same person.
+    rows = [{"org_number": SUSPECT["org_number"], "snapshot_date": "2026-10-01", "name": "Hemtjänst Beta AB",
+             "board_members": "19500101-0001, 19500101-0002|19500101-0003",
+             "signatories": "19500101\u00a0-\u00a00001"}]
+    result = _import(engine, "registry", write_csv("registry.csv", rows), pseudonymise)
+    assert result.rows_rejected == 0, result.rejected
+    (snapshot,) = _rows(engine, RegistrySnapshot)
+    assert snapshot.board_refs == sorted(pseudonymise(p) for p in ("19500101-0001", "19500101-0002", "19500101-0003"))
+    assert snapshot.signatory_refs == [pseudonymise("19500101-0001")]
+
+
+def test_an_old_permit_decision_is_accepted_and_a_future_one_refused(engine, pseudonymise, write_csv):
+    # Old HVB permits exist: a 1995 decision is no mistyped year, one dated 2099 is.
+    row = {"org_number": SUSPECT["org_number"], "unit": "HVB Solgläntan", "permit_type": "HVB",
+           "decision_date": "1995-03-14", "status": "valid", "snapshot_date": "2026-10-01"}
+    result = _import(engine, "permits", write_csv("permits.csv", [row, {**row, "unit": "HVB Ekbacken",
+                                                                         "decision_date": "2099-03-14"}]), pseudonymise)
+    assert result.rows_accepted == 1
+    (rejected,) = result.rejected
+    assert rejected.line == 3 and "column decision_date: 2099-03-14 is after" in rejected.describe()
+    (permit,) = _rows(engine, Permit)
+    assert permit.decision_date == date(1995, 3, 14)

@@ -6,13 +6,18 @@ visits of that service type in that month. Billed hours more than `tolerance` ab
 registered ones, and at least `min_excess_hours` more, are a finding. Months the visit data
 does not cover (see `min_month_coverage`) are not judged, nor a service with no registered
 visit at all that month (the billed_without_visits rule's case).
+
+An invoice is for the whole month, so in a month the visit data covers only partly (visits
+from the 5th: 27 of 31 days) the registered hours are scaled up to the whole month before the
+comparison (54 hours on 27 days count as 62), and the finding says so; compared unscaled, an
+honest supplier billing the whole month would look 15 % over.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.findings.billing import as_args, covered_months, net_billing, registered_hours
+from monitor.findings.billing import as_args, covered_months, month_coverage, net_billing, registered_hours
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evidence import RuleContext
 from monitor.findings.periods import period_bounds
@@ -24,16 +29,26 @@ MESSAGES = {
     "sv": {
         KIND: "Fakturerade {billed_hours:timme|timmar} {service} för {month} men registrerade {registered_hours} "
               "({hours_over:timme|timmar}, {over_pct} % över; tolerans {tolerance_pct} %)",
+        f"{KIND}:scaled": "Fakturerade {billed_hours:timme|timmar} {service} för {month} men registrerade "
+                          "{registered_hours} på de {covered_days} av {month_days} dagar som besöksdata täcker, "
+                          "{expected_hours} uppräknat till hela månaden ({hours_over:timme|timmar}, {over_pct} % "
+                          "över; tolerans {tolerance_pct} %)",
         f"{KIND}:many": "Fakturerade {hours_over:timme|timmar} mer än registrerat för "
                         "{findings:insats och månad|insatser och månader} (upp till {over_pct} % över)",
     },
     "en": {
         KIND: "Billed {billed_hours:hour|hours} of {service} for {month} but registered {registered_hours} "
               "({hours_over:hour|hours}, {over_pct}% over; tolerance {tolerance_pct}%)",
+        f"{KIND}:scaled": "Billed {billed_hours:hour|hours} of {service} for {month} but registered "
+                          "{registered_hours} on the {covered_days} of {month_days} days the visit data covers, "
+                          "{expected_hours} scaled to the whole month ({hours_over:hour|hours}, {over_pct}% over; "
+                          "tolerance {tolerance_pct}%)",
         f"{KIND}:many": "Billed {hours_over:hour|hours} more than registered for "
                         "{findings:service and month|services and months} (up to {over_pct}% over)",
     },
 }
+for _language in MESSAGES.values():
+    _language[f"{KIND}:scaled:many"] = _language[f"{KIND}:many"]
 
 
 class Params(BaseModel):
@@ -54,13 +69,17 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
         return []
     registered = registered_hours(ctx)
     months = covered_months(ctx, params.min_month_coverage)
+    coverage = month_coverage(ctx)
     drafts = []
     for row in billed.itertuples(index=False):
         if row.month_key not in months or not row.hours > 0:
             continue
         hours, visits = registered.get((int(row.supplier_id), row.service, int(row.month_key)), (0.0, 0))
-        excess = float(row.hours) - hours
-        if visits == 0 or excess <= hours * params.tolerance or excess < params.min_excess_hours:
+        covered_days, month_days = coverage[int(row.month_key)]
+        # The invoice covers the whole month: compare it with the whole month's registered time.
+        expected = hours * month_days / covered_days
+        excess = float(row.hours) - expected
+        if visits == 0 or excess <= expected * params.tolerance or excess < params.min_excess_hours:
             continue
         start, end = period_bounds(row.month_key, "month")
         args = {
@@ -71,12 +90,16 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
             # Summed in the sentence over several findings (an arg ending in _hours shows the largest).
             "hours_over": round(excess, 1),
             "visits": visits,
-            "over_pct": round(100 * excess / hours, 1),
+            "over_pct": round(100 * excess / expected, 1),
             "tolerance_pct": round(100 * params.tolerance, 1),
         }
+        key = KIND
+        if covered_days < month_days:
+            key = f"{KIND}:scaled"
+            args.update(covered_days=covered_days, month_days=month_days, expected_hours=round(expected, 1))
         drafts.append(FindingDraft(
             supplier_id=int(row.supplier_id), period_start=start, period_end=end,
-            strength=float(row.hours) / (hours * (1 + params.tolerance)),
-            detail={"key": KIND, "args": args}, evidence={"invoice_ids": row.invoice_ids},
+            strength=float(row.hours) / (expected * (1 + params.tolerance)),
+            detail={"key": key, "args": args}, evidence={"invoice_ids": row.invoice_ids},
         ))
     return drafts

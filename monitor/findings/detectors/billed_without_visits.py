@@ -5,6 +5,10 @@ credit note cancels what it corrects). Only service types the time-registration 
 registers at all (some supplier has a visit of it) are judged, and only months the visit data
 covers (`min_month_coverage`): services billed outside that system, and months before the
 first imported visits, say nothing.
+
+Unlike billed_vs_registered, a partly covered month is judged: that rule compares amounts of
+time, which a missing day skews, while this one asks whether there was any visit at all, and
+none in most of a month is telling whatever the uncovered days held.
 """
 
 from __future__ import annotations

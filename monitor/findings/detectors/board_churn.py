@@ -7,7 +7,9 @@ replacement is a person who left or joined, whichever count is larger (one membe
 for another is one replacement). More than `max_replacements` within the `months` before the
 latest snapshot is a finding naming the first and last snapshot compared: one board change
 is ordinary, a board replaced three times in a year is a sign of a company passed between
-front men. A snapshot that lists no one is left out rather than read as everyone leaving.
+front men. A snapshot that lists no one is left out rather than read as everyone leaving, and
+the board and the signatories are compared only where both snapshots of a pair list them: a
+snapshot giving only the signatories is not the whole board leaving.
 
 With `linked_to_cancelled`, a person on the supplier's board (or a signatory) in its latest
 snapshot who was on the board of another supplier whose contract the municipality cancelled
@@ -107,9 +109,22 @@ def _churn(listed: list[Any], since: date) -> tuple[int, list[Any]] | None:
         return None
     replacements = 0
     for before, after in itertools.pairwise(compared):
-        was, now = people(before), people(after)
+        was, now = _listed_in_both(before, after), _listed_in_both(after, before)
         replacements += max(len(was - now), len(now - was))
     return replacements, compared
+
+
+def _listed_in_both(snapshot: Any, other: Any) -> frozenset[str]:
+    """The people of `snapshot` on the lists (board, signatories) that both snapshots give.
+
+    The lists are joined afterwards so that one person who is both member and signatory is
+    one replacement, not two.
+    """
+    refs: set[str] = set()
+    for field in ("board_refs", "signatory_refs"):
+        if getattr(snapshot, field) and getattr(other, field):
+            refs.update(getattr(snapshot, field))
+    return frozenset(refs)
 
 
 def _cancelled_boards(ctx: RuleContext, history: dict[str, list[Any]]) -> dict[str, tuple[str, frozenset[str]]]:

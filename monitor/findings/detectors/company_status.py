@@ -60,7 +60,9 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
             if spell and (snapshot is None or status != spell[0].company_status):
                 if any(contract.runs_on(s.snapshot_date) for s in spell):
                     drafts.append(_draft(contract.supplier_id, previous, spell))
-                spell = []
+                # The status the next spell left is this one (liquidation, then bankruptcy),
+                # not the last unwatched status before both.
+                previous, spell = spell[-1], []
             if snapshot is None:
                 break
             if status in watched:

@@ -2,10 +2,14 @@
 
 Read from the IVO register snapshots (`monitor import permits`). Which contract areas need a
 permit is the rule's `areas` (HVB, LSS and stödboende by default; hemtjänst needs none). A
-supplier in such an area whose contract runs on the date of the latest snapshot, and which
+supplier in such an area whose contract runs on the date of its latest snapshot, and which
 has no permit with status valid in that snapshot (none listed, or only revoked or expired
 ones), is a finding: from the last snapshot in which it had a valid permit (or the latest,
 if none did) to the latest. Without any permit snapshot imported nothing is judged.
+
+A supplier's latest snapshot is the later of the latest one listing it and the latest full
+one (listing more than one organisation): a look-up of one company on a later date says
+nothing about the others, while a full export that no longer lists a supplier does.
 """
 
 from __future__ import annotations
@@ -48,9 +52,12 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     if not snapshots:
         return []
     areas = folded(params.areas)
-    latest = max(snapshots)
+    # A one-company look-up (one organisation) is no snapshot of anyone else's permits.
+    latest_full = max((day for day, by_org in snapshots.items() if len(by_org) > 1), default=None)
     drafts = []
     for contract in contracts_in_scope(ctx):
+        own = [day for day, by_org in snapshots.items() if contract.org_number in by_org]
+        latest = max([*own, *([latest_full] if latest_full else [])], default=max(snapshots))
         if fold_label(contract.area) not in areas or not contract.runs_on(latest):
             continue
         listed = snapshots[latest].get(contract.org_number, [])

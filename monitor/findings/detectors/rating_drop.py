@@ -9,8 +9,9 @@ steps while the contract runs is a finding naming both dates and both ratings.
 from __future__ import annotations
 
 import itertools
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from monitor.findings.detectors import FindingDraft
 from monitor.findings.evidence import RuleContext
@@ -31,10 +32,17 @@ MESSAGES = {
 }
 
 
+def _rating(value: Any) -> Any:
+    """A numeric rating (YAML reads `[5, 4, 3]` as ints) as the text the register gives; the
+    strict model would refuse the documented example otherwise. A bool (YAML's yes/no) stays
+    refused: it is no rating."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    scale: list[str] = Field(
+    scale: list[Annotated[str, BeforeValidator(_rating)]] = Field(
         ["AAA", "AA", "A", "B", "C"], min_length=2,
         description="The ratings, best first (case-insensitive); e.g. [5, 4, 3, 2, 1] for a risk class.",
     )

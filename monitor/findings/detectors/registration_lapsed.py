@@ -2,10 +2,13 @@
 
 Read from the company-facts snapshots (`monitor import registry`). A registration that was in
 place in one snapshot and gone in a later one, while the supplier's contract was in force, is
-one finding per registration and lapse: from the last snapshot that showed it in place (or the
-first that showed it missing, when none did) to the latest snapshot that still shows it
-missing. The finding names both dates. A snapshot that does not say (an empty value) is no
-evidence either way, and a registration back in place ends the lapse.
+one finding per registration and lapse: from the last snapshot that showed it in place to the
+latest snapshot that still shows it missing. The finding names both dates. A snapshot that
+does not say (an empty value) is no evidence either way, and a registration back in place ends
+the lapse.
+
+A registration no snapshot ever showed is not a lapse: care services are VAT-exempt, so many
+honest suppliers were never VAT-registered, and only a removal is the sign.
 """
 
 from __future__ import annotations
@@ -69,18 +72,21 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
                 if not any(contract.runs_on(s.snapshot_date) for s in lapsed):
                     continue
                 first, last = lapsed[0].snapshot_date, lapsed[-1].snapshot_date
-                start, end = days_span(registered_on or first, last)
+                start, end = days_span(registered_on, last)
                 drafts.append(FindingDraft(
                     supplier_id=contract.supplier_id, period_start=start, period_end=end, strength=1.0,
                     detail={"key": f"{KIND}:{registration}", "args": _args(registered_on, first, last)},
-                    evidence={"snapshots": sorted({d.isoformat() for d in (registered_on, first, last) if d})},
+                    evidence={"snapshots": sorted({d.isoformat() for d in (registered_on, first, last)})},
                 ))
     return drafts
 
 
-def _lapses(snapshots: list[Any], registration: str) -> list[tuple[date | None, list[Any]]]:
-    """Runs of snapshots showing the registration missing, each with the date it was last in place."""
-    runs: list[tuple[date | None, list[Any]]] = []
+def _lapses(snapshots: list[Any], registration: str) -> list[tuple[date, list[Any]]]:
+    """Runs of snapshots showing the registration missing, each with the date it was last in place.
+
+    Missing snapshots before any that showed it in place are no run: never registered is not lapsed.
+    """
+    runs: list[tuple[date, list[Any]]] = []
     registered_on: date | None = None
     current: list[Any] = []
     for snapshot in snapshots:
@@ -88,20 +94,20 @@ def _lapses(snapshots: list[Any], registration: str) -> list[tuple[date | None, 
         if value is None:
             continue
         if value:
-            if current:
+            if current and registered_on is not None:
                 runs.append((registered_on, current))
-                current = []
+            current = []
             registered_on = snapshot.snapshot_date
-        else:
+        elif registered_on is not None:
             current.append(snapshot)
-    if current:
+    if current and registered_on is not None:
         runs.append((registered_on, current))
     return runs
 
 
-def _args(registered_on: date | None, first: date, last: date) -> dict[str, Any]:
+def _args(registered_on: date, first: date, last: date) -> dict[str, Any]:
     return {
-        "registered_on": registered_on.isoformat() if registered_on else "—",
+        "registered_on": registered_on.isoformat(),
         "lapsed_on": first.isoformat(),
         # "sedan/since" is worded by the message; the latest date is in the evidence.
         "since": "" if first == last else f" – {last.isoformat()}",
