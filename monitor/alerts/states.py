@@ -62,7 +62,8 @@ ERRORS = Texts(
         "no_finding": "no finding {finding} of {name} ({org})",
         "no_run": "no scoring run yet: run `monitor score` first",
         "transition": "an alert in state '{current}' cannot go to '{target}' (allowed: {allowed})",
-        "transition_closed": "an alert in state '{current}' cannot go to '{target}' (allowed: none: the alert is closed)",
+        "transition_closed": "an alert in state '{current}' cannot go to '{target}' "
+                             "(allowed: none: the alert is closed)",
         "no_actor": "say who is acting (--by NAME)",
         "actor_long": "the name given with --by is longer than 200 characters",
         "dismiss_reason": "unknown dismiss reason '{reason}': use one of {allowed} "

@@ -63,7 +63,8 @@ def run_rule(source: Connection | Evidence, rule: Rule, window: ScoringWindow | 
     if window is None:
         return drafts
     # The lookback is read to judge the window, not judged itself.
-    return [d for d in drafts if window.judges(d.period_start, d.period_end)]
+    return [d for d in drafts if window.judges(d.period_start, d.period_end)
+            or (d.ongoing and d.period_start < window.end)]
 
 
 def json_safe(value: Any) -> Any:
@@ -96,7 +97,7 @@ def store_findings(
             "title": str(rule.title),
             "strength": d.strength,
             "weight": rule.weight,
-            "detail": json_safe(d.detail),
+            "detail": json_safe({**d.detail, "ongoing": True} if d.ongoing else d.detail),
             "evidence": json_safe(d.evidence),
             "first_seen_run_id": run_id,
             "last_seen_run_id": run_id,

@@ -21,7 +21,7 @@ from monitor.output import print_table
 from monitor.phrasing import fixed
 from monitor.ranking.score import ScoringConfig, diminishing
 from monitor.ranking.wording import reworded
-from monitor.recency import decay
+from monitor.recency import decay, finding_age_from
 from monitor.runs import findings_of_run, latest_run
 from monitor.texts import Texts, Translator
 from monitor.timestamps import STOCKHOLM, local_iso, local_text
@@ -254,7 +254,8 @@ def _rule_lines(
                         rarity=reason.get("rarity", 1.0), flagged_suppliers=reason.get("flagged_suppliers"),
                         suppliers=reason.get("suppliers"), raw_points=reason.get("raw_points"))
         for finding in (x for x in findings if x.rule_id == reason["id"]):
-            weight = decay(finding.period_end, run.as_of, config.recency.half_life_days) if run.as_of else 1.0
+            weight = decay(finding_age_from(finding.period_end, finding.detail, run.as_of), run.as_of,
+                           config.recency.half_life_days) if run.as_of else 1.0
             line.findings.append(FindingLine(
                 period=_period_text(finding.period_start, finding.period_end),
                 strength=round(finding.strength, 3),

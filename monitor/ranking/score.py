@@ -39,7 +39,7 @@ from monitor.media.signals import SHOWN_ARTICLES, SupplierMedia
 from monitor.messages import render_summary
 from monitor.models import Finding, Supplier
 from monitor.ranking.outliers import OutlierConfig, SupplierOutlier
-from monitor.recency import decay
+from monitor.recency import decay, finding_age_from
 from monitor.runs import findings_of_run
 from monitor.yamlfile import ConfigFileError, first_error, load_yaml, node_line
 
@@ -244,7 +244,8 @@ def score_suppliers(
         flagged_by_rule[rule_id] += 1
     for (supplier_id, rule_id), findings in by_rule.items():
         first = findings[-1]  # the newest: its title and severity are the rule's as it stands
-        strength = sum(max(x.strength, 1.0) * decay(x.period_end, as_of, half_life) for x in findings)
+        strength = sum(max(x.strength, 1.0) * decay(finding_age_from(x.period_end, x.detail, as_of), as_of, half_life)
+                       for x in findings)
         rarity = rarity_weight(flagged_by_rule[rule_id], len(risks), config.rarity)
         evidence = (evidence_classes or {}).get(rule_id, "statistical")
         amount = diminishing(strength)

@@ -82,6 +82,10 @@ class FindingDraft:
     strength: float
     detail: dict[str, Any]  # {"key": message id, "args": {...}}; rendered per language
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    # A state the latest register snapshot still shows (an F-tax lapse, a bankruptcy, no valid
+    # permit): it holds until a newer snapshot says otherwise, so every window from its start
+    # judges it and it counts as current, however long ago the snapshot was taken.
+    ongoing: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
                 continue
             if spell and (snapshot is None or status != spell[0].company_status):
                 if any(contract.runs_on(s.snapshot_date) for s in spell):
-                    drafts.append(_draft(contract.supplier_id, previous, spell))
+                    # A spell still running at the latest snapshot holds until a newer one says otherwise.
+                    drafts.append(_draft(contract.supplier_id, previous, spell, ongoing=snapshot is None))
                 # The status the next spell left is this one (liquidation, then bankruptcy),
                 # not the last unwatched status before both.
                 previous, spell = spell[-1], []
@@ -72,7 +73,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     return drafts
 
 
-def _draft(supplier_id: int, previous: Any, spell: list[Any]) -> FindingDraft:
+def _draft(supplier_id: int, previous: Any, spell: list[Any], ongoing: bool) -> FindingDraft:
     first, last = spell[0].snapshot_date, spell[-1].snapshot_date
     start, end = days_span(previous.snapshot_date if previous is not None else first, last)
     before = previous.company_status if previous is not None else "unknown"
@@ -86,4 +87,4 @@ def _draft(supplier_id: int, previous: Any, spell: list[Any]) -> FindingDraft:
     dates = {d.isoformat() for d in (first, last)} | ({previous.snapshot_date.isoformat()} if previous else set())
     return FindingDraft(supplier_id=supplier_id, period_start=start, period_end=end, strength=1.0,
                         detail={"key": f"{KIND}:{spell[0].company_status}", "args": args},
-                        evidence={"snapshots": sorted(dates)})
+                        evidence={"snapshots": sorted(dates)}, ongoing=ongoing)

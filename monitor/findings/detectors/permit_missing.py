@@ -76,5 +76,6 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
             supplier_id=contract.supplier_id, period_start=start, period_end=end, strength=1.0,
             detail={"key": KIND, "args": args},
             evidence={"snapshots": sorted({latest.isoformat(), *([last_valid.isoformat()] if last_valid else [])})},
+            ongoing=True,  # judged on the supplier's latest snapshot: holds until a newer one lists a permit
         ))
     return drafts

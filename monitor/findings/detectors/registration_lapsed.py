@@ -68,6 +68,7 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
     for contract in contracts_in_scope(ctx):
         snapshots = history.get(contract.org_number, [])
         for registration in params.registrations:
+            stated = [s.snapshot_date for s in snapshots if getattr(s, registration) is not None]
             for registered_on, lapsed in _lapses(snapshots, registration):
                 if not any(contract.runs_on(s.snapshot_date) for s in lapsed):
                     continue
@@ -77,6 +78,8 @@ def detect(ctx: RuleContext, params: Params) -> list[FindingDraft]:
                     supplier_id=contract.supplier_id, period_start=start, period_end=end, strength=1.0,
                     detail={"key": f"{KIND}:{registration}", "args": _args(registered_on, first, last)},
                     evidence={"snapshots": sorted({d.isoformat() for d in (registered_on, first, last)})},
+                    # Still missing in the latest snapshot that says anything about it.
+                    ongoing=last == max(stated),
                 ))
     return drafts
 
