@@ -1,6 +1,7 @@
 """Invoices of the demo municipality: every supplier bills each month what its staff registered,
-per service type, at its contract price; a few suppliers outside the register are bought from
-too. Made from the visits file, so the billing matches the visits to the minute.
+per service type, at its contract price (the whole month: for a month the visits cover mostly,
+the registered hours scaled to its days, as a real invoice covers days the export does not);
+a few suppliers outside the register are bought from too. Made from the visits file.
 
 Planted (on ordinary honest suppliers, see monitor.demo.registers.plan_registers):
 
@@ -53,14 +54,32 @@ def registered_hours(visits_file: Path) -> dict[tuple[str, str, str], float]:
     return hours
 
 
+def month_scale(visits_file: Path, min_coverage: float = 0.8) -> dict[str, float]:
+    """Month 'YYYY-MM' -> days in the month / days with visits, for the months the visits cover
+    mostly: an invoice bills the whole month, while the demo's visits begin and end within one.
+    A month covered less is billed as registered."""
+    days: dict[str, set[str]] = defaultdict(set)
+    with visits_file.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            days[row["registered_start"][:7]].add(row["registered_start"][:10])
+    scale = {}
+    for month, seen in days.items():
+        first = date.fromisoformat(f"{month}-01")
+        length = ((first + timedelta(days=32)).replace(day=1) - first).days
+        scale[month] = length / len(seen) if len(seen) >= min_coverage * length else 1.0
+    return scale
+
+
 def write_invoices(path: Path, visits_file: Path, town: Municipality, plan: RegisterPlan) -> None:
     hours = registered_hours(visits_file)
+    scale = month_scale(visits_file)
     by_org = {s.org: s for s in town.suppliers}
     billed = plan.host("billed_hours")
     off_contract = plan.host("off_contract_spend")
     corrected = plan.host("credit_note")
     rows: list[list[str]] = []
     for (org, service, month), registered in sorted(hours.items()):
+        registered *= scale[month]  # what the whole month's care came to
         supplier = by_org[org]
         price = HOURLY_PRICE.get(supplier.spec.contract_area, 450.0)
         invoice = f"{month.replace('-', '')}-{supplier.no:03d}"
