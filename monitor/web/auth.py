@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from monitor.web.accounts import Account, account_by_token
 from monitor.web.context import web_of
@@ -73,7 +74,9 @@ def require(role: str) -> Callable[[Request], object]:
     """A dependency: the identity of a user with `role` or higher, CSRF checked on changes."""
 
     async def dependency(request: Request) -> Identity:
-        identity = identify(request)
+        # In the thread pool: the session look-up is a database query, and on the event loop a
+        # slow database would hold up every request, /healthz included.
+        identity = await run_in_threadpool(identify, request)
         if identity is None:
             raise NotSignedIn()
         request.state.identity = identity

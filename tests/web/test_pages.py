@@ -88,6 +88,13 @@ def test_an_htmx_action_answers_with_the_alert_panel_alone(as_user):
     assert "Sparat." in response.text
 
 
+def test_a_dismissed_alert_says_its_reason_in_words(as_user):
+    client, csrf = as_user("anna")
+    client.post(f"/suppliers/{ORG}/dismiss", data={"reason": "datafel", "text": "fel i exporten", "csrf_token": csrf})
+    dismissal = client.get(f"/suppliers/{ORG}").text.split('id="alert-dismissal">')[1].split("</p>")[0]
+    assert "Fel eller luckor i underlaget" in dismissal and "fel i exporten" in dismissal
+
+
 def test_a_step_the_state_does_not_allow_is_explained_not_taken(as_user):
     client, csrf = as_user("anna")
     response = client.post(f"/suppliers/{ORG}/confirm", data={"csrf_token": csrf},
