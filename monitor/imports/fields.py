@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,6 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
 from monitor.timestamps import (
+    STOCKHOLM,
     TimestampError,
     date_only,
     day_start,
@@ -289,6 +290,24 @@ def month(value: str) -> date:
     if day is None:
         raise ValueError(f"not a month: {text!r} (expected e.g. 2026-10, 202610 or a date in the month)")
     return day.replace(day=1)
+
+
+def month_within(bounds: TimeBounds) -> Callable[[str], date]:
+    """A month (see `month`) from the earliest date's month to a year after the import's clock:
+    billing ahead stays inside a year, and 2062-10 or 1026-10 is a mistyped year that would
+    otherwise be the latest month in every summary."""
+
+    def parse(value: str) -> date:
+        first = month(value)
+        if first < bounds.earliest_date.replace(day=1):
+            raise ValueError(bounds.problem(day_start(first), value.strip()))
+        today = bounds.now.astimezone(STOCKHOLM).date()
+        if first > today.replace(day=1) + timedelta(days=366):
+            raise ValueError(f"{value.strip()} is more than a year after the import ({today.isoformat()}): "
+                             "a mistyped year?")
+        return first
+
+    return parse
 
 
 def date_within(bounds: TimeBounds, optional: bool = False) -> Callable[[str], date | None]:

@@ -12,7 +12,7 @@ from monitor.imports.fields import (
     RowErrors,
     date_within,
     decimal,
-    month,
+    month_within,
     non_negative,
     optional,
     org_number,
@@ -42,7 +42,7 @@ def parse_invoice(row: dict[str, str], ctx: ImportContext) -> dict[str, Any]:
     record = {
         "invoice_id": e.check("invoice_id", required, row["invoice_id"]),
         "org_number": e.check("supplier_org_number", org_number, row["supplier_org_number"]),
-        "period": e.check("period", month, row["period"]),
+        "period": e.check("period", month_within(ctx.bounds), row["period"]),
         "service_type": e.check("service_type", required, row["service_type"]),
         "hours": hours,
         "units": units,

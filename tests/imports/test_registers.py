@@ -160,3 +160,17 @@ def test_an_old_permit_decision_is_accepted_and_a_future_one_refused(engine, pse
     assert rejected.line == 3 and "column decision_date: 2099-03-14 is after" in rejected.describe()
     (permit,) = _rows(engine, Permit)
     assert permit.decision_date == date(1995, 3, 14)
+
+
+def test_an_invoice_period_with_a_mistyped_year_is_rejected_naming_the_row(engine, pseudonymise, write_csv):
+    def line(invoice_id: str, period: str) -> dict[str, str]:
+        return {"invoice_id": invoice_id, "supplier_org_number": SUSPECT["org_number"], "period": period,
+                "service_type": "hemtjänst", "hours": "10", "units": "", "amount": "4500",
+                "contract_price": "450", "invoice_date": "2026-11-05", "contract_area": ""}
+
+    path = write_csv("invoices.csv", [line("F1", "2026-10"), line("F2", "2062-10"), line("F3", "1026-10")])
+    result = _import(engine, "invoices", path, pseudonymise)
+    assert result.rows_accepted == 1
+    by_line = {r.line: r.describe() for r in result.rejected}
+    assert "column period: 2062-10 is more than a year after the import" in by_line[3]
+    assert "column period: 1026-10 is before 2000-01-01" in by_line[4]
