@@ -85,7 +85,7 @@ def test_it_flags_more_hours_billed_than_registered_in_a_partly_covered_month_sa
     engine = billed(line("F1", 75, 33_750), visits=from_the_fifth())
     (finding,) = detect(engine, shipped_rule("billed_vs_registered"))
     assert render_detail(finding.detail) == (
-        "Fakturerade 75 timmar Hemtjänst för 2026-10 men registrerade 54 på de 27 av 31 dagar som besöksdata "
+        "Fakturerade 75 timmar Hemtjänst för 2026-10 men registrerade 54 på de 27 av månadens 31 dagar som besöksdata "
         "täcker, 62 uppräknat till hela månaden (13 timmar, 21 % över; tolerans 10 %)")
     assert "scaled to the whole month" in render_detail(finding.detail, "en")
 

@@ -30,9 +30,9 @@ MESSAGES = {
         KIND: "Fakturerade {billed_hours:timme|timmar} {service} för {month} men registrerade {registered_hours} "
               "({hours_over:timme|timmar}, {over_pct} % över; tolerans {tolerance_pct} %)",
         f"{KIND}:scaled": "Fakturerade {billed_hours:timme|timmar} {service} för {month} men registrerade "
-                          "{registered_hours} på de {covered_days} av {month_days} dagar som besöksdata täcker, "
-                          "{expected_hours} uppräknat till hela månaden ({hours_over:timme|timmar}, {over_pct} % "
-                          "över; tolerans {tolerance_pct} %)",
+                          "{registered_hours} på de {covered_days} av månadens {month_days:dag|dagar} som "
+                          "besöksdata täcker, {expected_hours} uppräknat till hela månaden "
+                          "({hours_over:timme|timmar}, {over_pct} % över; tolerans {tolerance_pct} %)",
         f"{KIND}:many": "Fakturerade {hours_over:timme|timmar} mer än registrerat för "
                         "{findings:insats och månad|insatser och månader} (upp till {over_pct} % över)",
     },
@@ -40,9 +40,9 @@ MESSAGES = {
         KIND: "Billed {billed_hours:hour|hours} of {service} for {month} but registered {registered_hours} "
               "({hours_over:hour|hours}, {over_pct}% over; tolerance {tolerance_pct}%)",
         f"{KIND}:scaled": "Billed {billed_hours:hour|hours} of {service} for {month} but registered "
-                          "{registered_hours} on the {covered_days} of {month_days} days the visit data covers, "
-                          "{expected_hours} scaled to the whole month ({hours_over:hour|hours}, {over_pct}% over; "
-                          "tolerance {tolerance_pct}%)",
+                          "{registered_hours} on the {covered_days} of the month's {month_days:day|days} the visit "
+                          "data covers, {expected_hours} scaled to the whole month "
+                          "({hours_over:hour|hours}, {over_pct}% over; tolerance {tolerance_pct}%)",
         f"{KIND}:many": "Billed {hours_over:hour|hours} more than registered for "
                         "{findings:service and month|services and months} (up to {over_pct}% over)",
     },
