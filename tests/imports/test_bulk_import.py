@@ -116,7 +116,7 @@ def test_a_strict_load_rolled_back_after_dropping_the_indexes_keeps_them(with_su
 
 
 _KILLED_IMPORT = """
-import sys, time
+import sys, threading
 from pathlib import Path
 from monitor.db import make_engine
 from monitor.imports import SPECS, import_csv
@@ -125,9 +125,10 @@ from monitor.pseudonyms import Pseudonymiser
 url, path, marker, key = sys.argv[1:]
 
 def progress(done):
-    # After the first batch is written (and the indexes dropped): announce it, then hang mid-load.
+    # After the first batch is written (and the indexes dropped): announce it, then hang mid-load
+    # until the test kills the process.
     Path(marker).touch()
-    time.sleep(600)
+    threading.Event().wait()
 
 import_csv(make_engine(url), SPECS["visits"], Path(path), pseudonymise=Pseudonymiser(key.encode()),
            batch_rows=1_000, index_rebuild_rows=500, on_progress=progress)
