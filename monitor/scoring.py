@@ -142,14 +142,15 @@ def _run_scoring(
         features: list[pd.DataFrame] = []
         ends: list[float] = []
         visits_read = 0
-        suppliers = None
+        # The window and its lookback, only the columns the rules read unless the outlier scoring
+        # reads them all; the visits loaded once per group, shared by the rules and the features.
+        evidence = Evidence(conn, since=window.load_from, until=window.end,
+                            visit_columns=None if config.outliers.enabled else visit_columns_for(rules))
         for index, group in enumerate(groups):
             if on_group is not None:
                 on_group(index, len(groups))
-            # Loaded once per group, shared by the rules and the outlier features: the window and
-            # its lookback, only the columns the rules read unless the outlier scoring reads them all.
-            evidence = Evidence(conn, since=window.load_from, until=window.end, supplier_ids=group,
-                                visit_columns=None if config.outliers.enabled else visit_columns_for(rules))
+            # The previous group's visits are let go here, before this group's are loaded.
+            evidence = evidence.for_suppliers(group)
             evidence.visits  # noqa: B018  (loaded here, so that the load is not timed as the first rule)
             lap("evidence")
             found = evaluate_rules(conn, rules, run_id, on_rule, evidence=evidence, window=window, timings=timings,
@@ -161,17 +162,15 @@ def _run_scoring(
                 features.append(supplier_period_features(evidence, config.outliers.period))
                 lap("outliers")
             end = latest_end(evidence)
-            ends.extend([] if end is None else [end])
+            if end is not None:
+                ends.append(end)
             visits_read += len(evidence.visits)
-            suppliers = evidence.suppliers
-            del evidence  # before the next group's visits are loaded
         if len(groups) > 1:
             logger.info("Scored in groups run_id=%d groups=%d visits=%d", run_id, len(groups), visits_read)
         as_of = evidence_as_of(max(ends, default=None), window, now)
-        outliers = {}
-        if config.outliers.enabled and suppliers is not None:
-            outliers = score_feature_table(pd.concat(features) if len(features) > 1 else features[0], suppliers,
-                                           config.outliers, as_of.timestamp(), judged_from=window.start)
+        outliers = (score_feature_table(pd.concat(features), evidence.suppliers, config.outliers, as_of.timestamp(),
+                                        judged_from=window.start)
+                    if config.outliers.enabled else {})
         lap("outliers")
         media: dict[int, SupplierMedia] = {}
         if media_rules is not None:

@@ -70,20 +70,24 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _language(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """The command's language (--lang, MONITOR_LANGUAGE), from its typer.Context."""
+def _state(args: tuple[Any, ...], kwargs: dict[str, Any]) -> State | None:
+    """The command's State, from its typer.Context among the arguments."""
     for value in (*args, *kwargs.values()):
         if isinstance(getattr(value, "obj", None), State):
-            return str(value.obj.settings.language)
-    return "sv"
+            return value.obj  # type: ignore[no-any-return]
+    return None
+
+
+def _language(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The command's language (--lang, MONITOR_LANGUAGE)."""
+    state = _state(args, kwargs)
+    return str(state.settings.language) if state is not None else "sv"
 
 
 def _database_url(args: tuple[Any, ...], kwargs: dict[str, Any]) -> URL:
-    """The URL of the command's database, from its typer.Context, to name it in an error."""
-    for value in (*args, *kwargs.values()):
-        if isinstance(getattr(value, "obj", None), State):
-            return make_url(value.obj.settings.database_url)
-    return make_url("sqlite://")
+    """The URL of the command's database, to name it in an error."""
+    state = _state(args, kwargs)
+    return make_url(state.settings.database_url if state is not None else "sqlite://")
 
 
 @dataclass

@@ -41,9 +41,13 @@ UNREGISTERED = (("Akutbemanning Stockholm AB", "bemanning"), ("Korttidsboendet E
                 ("Trygga Nätter Jour AB", "nattillsyn"))
 
 
-def registered_hours(visits_file: Path) -> dict[tuple[str, str, str], float]:
-    """(org number, service type, month 'YYYY-MM') -> registered hours, from the visits export."""
+def registered_hours(visits_file: Path, min_coverage: float = 0.8) -> dict[tuple[str, str, str], float]:
+    """(org number, service type, month 'YYYY-MM') -> the hours the month's care came to, from
+    the visits export: an invoice bills the whole month, while the demo's visits begin and end
+    within one, so a month the visits cover mostly (`min_coverage` of its days) is scaled to its
+    days; a month covered less is billed as registered."""
     hours: dict[tuple[str, str, str], float] = defaultdict(float)
+    days: dict[str, set[str]] = defaultdict(set)
     with visits_file.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             start = datetime.fromisoformat(row["registered_start"])
@@ -51,35 +55,23 @@ def registered_hours(visits_file: Path) -> dict[tuple[str, str, str], float]:
             # The month of the local start: the demo writes local times with their offset.
             key = (row["supplier_org_number"], row["service_type"], row["registered_start"][:7])
             hours[key] += (end - start).total_seconds() / 3600
-    return hours
-
-
-def month_scale(visits_file: Path, min_coverage: float = 0.8) -> dict[str, float]:
-    """Month 'YYYY-MM' -> days in the month / days with visits, for the months the visits cover
-    mostly: an invoice bills the whole month, while the demo's visits begin and end within one.
-    A month covered less is billed as registered."""
-    days: dict[str, set[str]] = defaultdict(set)
-    with visits_file.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            days[row["registered_start"][:7]].add(row["registered_start"][:10])
+            days[key[2]].add(row["registered_start"][:10])
     scale = {}
     for month, seen in days.items():
         first = date.fromisoformat(f"{month}-01")
         length = ((first + timedelta(days=32)).replace(day=1) - first).days
         scale[month] = length / len(seen) if len(seen) >= min_coverage * length else 1.0
-    return scale
+    return {key: registered * scale[key[2]] for key, registered in hours.items()}
 
 
 def write_invoices(path: Path, visits_file: Path, town: Municipality, plan: RegisterPlan) -> None:
     hours = registered_hours(visits_file)
-    scale = month_scale(visits_file)
     by_org = {s.org: s for s in town.suppliers}
     billed = plan.host("billed_hours")
     off_contract = plan.host("off_contract_spend")
     corrected = plan.host("credit_note")
     rows: list[list[str]] = []
     for (org, service, month), registered in sorted(hours.items()):
-        registered *= scale[month]  # what the whole month's care came to
         supplier = by_org[org]
         price = HOURLY_PRICE.get(supplier.spec.contract_area, 450.0)
         invoice = f"{month.replace('-', '')}-{supplier.no:03d}"

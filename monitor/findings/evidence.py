@@ -46,6 +46,8 @@ _FLOATS = (*_INSTANTS, "latitude", "longitude", "decided_minutes")
 _INTS = ("id", "supplier_id")
 # Few distinct values in many rows: each value is kept once and the rows get integer codes.
 _POOLED = ("staff_id", "client_ref", "address_key", "device_id", *_CATEGORIES)
+# Frames read whole whatever group of suppliers the visits are for (Evidence.for_suppliers).
+_WHOLE_FRAMES = ("client_events", "staff", "observations", "suppliers")
 # Rows per fetch: the driver's row tuples only live for one chunk.
 _FETCH_ROWS = 20_000
 # Loaded whatever a run asks for: the frame's order and staff_key are made of them.
@@ -149,6 +151,16 @@ class Evidence:
         finally:
             cursor.close()
         return _visits_frame(arrays, names)
+
+    def for_suppliers(self, supplier_ids: frozenset[int] | None) -> Evidence:
+        """The same evidence for another group of suppliers: the small frames already read are
+        shared, the visits (and what was derived from them) are read anew when first asked for."""
+        other = Evidence(self.conn, since=self.since, until=self.until, visit_columns=self.visit_columns,
+                         supplier_ids=supplier_ids)
+        for name in _WHOLE_FRAMES:
+            if name in self.__dict__:  # read by a cached_property
+                other.__dict__[name] = self.__dict__[name]
+        return other
 
     def window_service_types(self) -> frozenset[str]:
         """The service types (folded labels) of any supplier's visits in the loaded time, even
