@@ -34,6 +34,14 @@ def format_sqlite_utc(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+@lru_cache(maxsize=65_536)
+def format_postgres_utc(value: datetime) -> str:
+    """An instant as PostgreSQL reads timestamptz text, in UTC with the offset written out, so
+    the session's TimeZone cannot shift it. Bulk imports hand COPY this text: the driver's own
+    conversion of an aware datetime costs five times a string's."""
+    return value.astimezone(UTC).isoformat(sep=" ")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware instant, stored as UTC.
 

@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from monitor.config import Settings
-from monitor.db import format_sqlite_utc, utcnow
+from monitor.db import format_postgres_utc, format_sqlite_utc, utcnow
 from monitor.gcpause import gc_paused
 from monitor.imports.batches import BatchParser
 from monitor.imports.bounds import TimeBounds
@@ -83,10 +83,6 @@ class ImportResult:
         return "partial" if self.rows_rejected else "applied"
 
 
-def _utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)
-
-
 def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
@@ -111,9 +107,10 @@ class ImportContext:
         # An attribute, not a method: it runs once per client id, millions of times an import.
         self.pseudonymise: Callable[[str], str] = pseudonymiser or _no_client_ids
         self.bounds = bounds
-        # An instant as the batch writer stores it: sortable UTC text on SQLite (monitor.db).
-        self.stored_instant: Callable[[datetime], Any] = (
-            format_sqlite_utc if conn.dialect.name == "sqlite" else _utc
+        # An instant as the batch writer hands it to the database: sortable UTC text on SQLite,
+        # timestamptz text for COPY on PostgreSQL (monitor.db).
+        self.stored_instant: Callable[[datetime], str] = (
+            format_sqlite_utc if conn.dialect.name == "sqlite" else format_postgres_utc
         )
         self._supplier_ids: dict[str, int] | None = None
         # Column parsers' look-ups of values already parsed in this import (columns.by_value).
@@ -225,25 +222,28 @@ def import_csv(
                     lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns),
                 )
                 behind = WriteBehind(threaded=conn.dialect.name == "postgresql")
-                try:
-                    for chunk in _chunks(csv_file.rows(), batch_rows):
-                        result.rows_read += len(chunk)
-                        with gc_paused():
+                # Without the cyclic GC for the whole file, reading included: its collections,
+                # triggered by the millions of row lists, would walk the batch being read and
+                # the import's look-up tables each time.
+                with gc_paused():
+                    try:
+                        for chunk in _chunks(csv_file.rows(), batch_rows):
+                            result.rows_read += len(chunk)
                             batch = parser.parse(chunk, batch_id)
-                        for rejected, fields in batch.rejected:
-                            result.rows_rejected += 1
-                            if len(result.rejected) < SHOWN_REJECTS:
-                                result.rejected.append(rejected)
-                            rejects.write(rejected, fields)
-                        if batch.rows:
-                            assert parser.writer is not None
-                            result.rows_changed += behind.submit(_write, bulk, parser.writer, batch.rows)
-                            result.rows_accepted += len(batch.rows)
-                        if on_progress:
-                            on_progress(csv_file.bytes_read)
-                    result.rows_changed += behind.wait()
-                finally:
-                    behind.close()  # before the transaction ends, whatever happened
+                            for rejected, fields in batch.rejected:
+                                result.rows_rejected += 1
+                                if len(result.rejected) < SHOWN_REJECTS:
+                                    result.rejected.append(rejected)
+                                rejects.write(rejected, fields)
+                            if batch.rows:
+                                assert parser.writer is not None
+                                result.rows_changed += behind.submit(_write, bulk, parser.writer, batch.rows)
+                                result.rows_accepted += len(batch.rows)
+                            if on_progress:
+                                on_progress(csv_file.bytes_read)
+                        result.rows_changed += behind.wait()
+                    finally:
+                        behind.close()  # before the transaction ends, whatever happened
                 bulk.finish()
                 result.sha256 = digest.hexdigest()
                 read_through = True

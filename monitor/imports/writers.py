@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, BigInteger, Column, Connection, MetaData, Table, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.db import UtcDateTime, format_sqlite_utc
+from monitor.db import UtcDateTime, format_postgres_utc, format_sqlite_utc
 
 # Kept from the first import of a row; a re-import must not rewrite its provenance.
 INSERT_ONLY = frozenset({"import_batch_id"})
@@ -83,6 +83,7 @@ class PostgresWriter:
         self._conn = conn
         self.columns = columns
         self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        self._instants = {c for c in columns if isinstance(table.c[c].type, UtcDateTime)}
         name = f"import_stage_{table.name}"
         column_list = ", ".join(f'"{c}"' for c in columns)
         conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
@@ -105,7 +106,14 @@ class PostgresWriter:
         self._truncate = text(f'TRUNCATE "{name}"')
 
     def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(Jsonb(record[c]) if c in self._json else record[c] for c in self.columns)
+        return tuple(self._stored(c, record[c]) for c in self.columns)
+
+    def _stored(self, column: str, value: Any) -> Any:
+        if column in self._json:
+            return Jsonb(value)
+        if column in self._instants and value is not None and not isinstance(value, str):
+            return format_postgres_utc(value)  # as the column path gives it (ImportContext.stored_instant)
+        return value
 
     def write(self, rows: list[tuple[Any, ...]]) -> int:
         cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
