@@ -27,12 +27,22 @@ class ParsedColumns:
     size: int
     columns: dict[str, list[Any]] = field(default_factory=dict)
     unsure: np.ndarray = field(init=False)
+    # id(values) -> (values, their set): the set of a column is built once per batch, by whichever
+    # check or parser asks first. The values are held, so their id cannot be reused meanwhile.
+    _distinct: dict[int, tuple[Sequence[Any], set[Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.unsure = np.zeros(self.size, dtype=bool)
 
     def mark(self, rows: np.ndarray) -> None:
         self.unsure |= rows
+
+    def distinct(self, values: Sequence[Any]) -> set[Any]:
+        """The distinct values of one of this batch's columns (raw or parsed)."""
+        found = self._distinct.get(id(values))
+        if found is None or found[0] is not values:
+            found = self._distinct[id(values)] = (values, set(values))
+        return found[1]
 
 
 # Distinct values remembered between batches per column; a column past this many starts afresh,
@@ -41,15 +51,44 @@ MEMO_LIMIT = 500_000
 
 
 class Memo(dict[str, Any]):
-    """Distinct values parsed so far in one import, and which of them are unsure."""
+    """Distinct values parsed so far in one import, and which of them are unsure. A value not
+    seen yet is parsed by `parse` as it is looked up, so a batch's rows take their values in one
+    pass and only the new values cost a Python call."""
 
     def __init__(self) -> None:
         super().__init__()
         self.unsure: set[str] = set()
+        self.parse: Callable[[str], Any] = _unset
 
     def clear(self) -> None:
         super().clear()
         self.unsure.clear()
+
+    def __missing__(self, value: str) -> Any:
+        try:
+            result = self.parse(value)
+        except Exception:
+            # Any exception: the row parser repeats the call and reports it the way it always has.
+            result = UNSURE
+        self[value] = result
+        if result is UNSURE:
+            self.unsure.add(value)
+        return result
+
+    def lookup(self, values: Sequence[str], parse: Callable[[str], Any], parsed: ParsedColumns) -> list[Any]:
+        """Each value's parse; rows whose value is unsure are marked."""
+        if len(self) > MEMO_LIMIT:
+            self.clear()
+        self.parse = parse
+        out = list(map(self.__getitem__, values))
+        # In a clean file nothing is unsure and this costs nothing.
+        if self.unsure and not self.unsure.isdisjoint(values):
+            parsed.mark(np.fromiter((v is UNSURE for v in out), dtype=bool, count=len(out)))
+        return out
+
+
+def _unset(value: str) -> Any:
+    raise AssertionError("Memo.parse is set by Memo.lookup")
 
 
 def by_value(
@@ -57,25 +96,7 @@ def by_value(
 ) -> list[Any]:
     """`parse` applied to each distinct value once (once per import with `memo`); a value it
     raises on, or returns UNSURE for, marks its rows unsure."""
-    table = Memo() if memo is None else memo
-    distinct = set(values)
-    new = distinct.difference(table) if table else distinct
-    if len(table) + len(new) > MEMO_LIMIT:
-        table.clear()
-        new = distinct
-    for value in new:
-        try:
-            result = parse(value)
-        except Exception:
-            # Any exception: the row parser repeats the call and reports it the way it always has.
-            result = UNSURE
-        table[value] = result
-        if result is UNSURE:
-            table.unsure.add(value)
-    out = list(map(table.__getitem__, values))
-    if not table.unsure.isdisjoint(distinct):
-        parsed.mark(np.fromiter((v is UNSURE for v in out), dtype=bool, count=len(out)))
-    return out
+    return (Memo() if memo is None else memo).lookup(values, parse, parsed)
 
 
 def stripped_required(values: Sequence[str], parsed: ParsedColumns) -> list[str]:

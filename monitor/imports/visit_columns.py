@@ -91,7 +91,7 @@ def _coordinates(
     """fields.coordinates over columns: both empty, or both inside Sweden; anything else is unsure."""
     lat = by_value(lat_texts, decimal, parsed, memo)
     lon = by_value(lon_texts, decimal, parsed, memo)
-    lat_a, lon_a = _as_floats(lat_texts, memo), _as_floats(lon_texts, memo)
+    lat_a, lon_a = _as_floats(lat), _as_floats(lon)
     with np.errstate(invalid="ignore"):
         inside = ((lat_a >= SWEDEN_LAT[0]) & (lat_a <= SWEDEN_LAT[1])
                   & (lon_a >= SWEDEN_LON[0]) & (lon_a <= SWEDEN_LON[1]))
@@ -100,10 +100,12 @@ def _coordinates(
     return lat, lon
 
 
-def _as_floats(texts: Sequence[str], memo: dict[str, Any]) -> np.ndarray:
-    # None and UNSURE become NaN; UNSURE rows are marked already.
-    number = {t: (v if type(v) is float else np.nan) for t in set(texts) for v in (memo[t],)}
-    return np.fromiter(map(number.__getitem__, texts), dtype=np.float64, count=len(texts))
+def _as_floats(values: list[Any]) -> np.ndarray:
+    """None (an empty text) becomes NaN, and so does UNSURE, whose rows are marked already."""
+    try:
+        return np.array(values, dtype=np.float64)
+    except TypeError:  # an UNSURE among them
+        return np.fromiter((v if type(v) is float else np.nan for v in values), dtype=np.float64, count=len(values))
 
 
 def _interval(
@@ -123,26 +125,28 @@ def _interval(
 def _instants(
     texts: Sequence[str], ctx: ImportContext, parsed: ParsedColumns, optional: bool
 ) -> tuple[list[Any], np.ndarray]:
-    """Stored values and epoch seconds (NaN when empty or unsure), one parse per distinct text
-    in the whole import (the memo), an empty one aside."""
-    memo = ctx.memos["instant"]
-    distinct = set(texts)
-    new = distinct.difference(memo)
-    if len(memo) + len(new) > MEMO_LIMIT:
-        memo.clear()
-        new = distinct
-    for text in new:
-        memo[text] = _instant(text.strip(), ctx)
-        if memo[text] and memo[text][0] is UNSURE:  # () is an empty text
-            memo.unsure.add(text)
+    """Stored values and epoch seconds (NaN when empty or unsure). Each distinct text is parsed
+    once in the whole import (the readings are shared by the four time columns); what an empty
+    text means depends on whether the column is optional, so each kind has its own look-ups."""
+    readings = ctx.memos["instant"]  # text -> (stored, seconds), or () for an empty text
+    seconds = ctx.memos[f"instant-seconds-{optional}"]
     empty = (None if optional else UNSURE, np.nan)
-    table = {text: memo[text] or empty for text in distinct}
-    stored = {text: pair[0] for text, pair in table.items()}
-    at = {text: pair[1] for text, pair in table.items()}
-    values = list(map(stored.__getitem__, texts))
-    if not memo.unsure.isdisjoint(distinct) or (not optional and any(not memo[t] for t in distinct)):
-        parsed.mark(np.fromiter((v is UNSURE for v in values), dtype=bool, count=len(values)))
-    return values, np.fromiter(map(at.__getitem__, texts), dtype=np.float64, count=len(texts))
+
+    def stored(text: str) -> Any:
+        seconds[text] = np.nan  # kept if the parse raises, which makes the value UNSURE
+        if len(readings) > MEMO_LIMIT:
+            readings.clear()
+        pair = readings.get(text)
+        if pair is None:
+            pair = readings[text] = _instant(text.strip(), ctx)
+        value, seconds[text] = pair or empty
+        return value
+
+    values_memo = ctx.memos[f"instant-stored-{optional}"]
+    if len(values_memo) > MEMO_LIMIT:
+        seconds.clear()  # with the values, so every value looked up has its seconds
+    values = values_memo.lookup(texts, stored, parsed)
+    return values, np.fromiter(map(seconds.__getitem__, texts), dtype=np.float64, count=len(texts))
 
 
 def _instant(text: str, ctx: ImportContext) -> tuple[Any, float] | tuple[()]:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from monitor.config import PROJECT_DIR
+from monitor.db import make_engine
 from monitor.imports import SPECS, ColumnMapping, import_csv
 from tests.conftest import ASTRID, BERTIL, HONEST, TEST_KEY, visit_row
 
@@ -182,3 +183,43 @@ def test_the_bulk_settings_last_only_as_long_as_the_import(with_suppliers, write
         after = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "temp_store", "threads")]
         assert conn.exec_driver_sql("select count(*) from visits").scalar() == 600
     assert after == before
+
+
+def test_values_remembered_across_batches_give_what_the_row_parser_gives(
+        with_suppliers, write_csv, pseudonymise, monkeypatch):
+    # Look-ups so small that they start afresh every batch or two, with the time columns' two
+    # look-ups (the stored value and its seconds) cleared at different moments from the readings.
+    monkeypatch.setattr("monitor.imports.columns.MEMO_LIMIT", 9)
+    monkeypatch.setattr("monitor.imports.visit_columns.MEMO_LIMIT", 13)
+    rows = [_visit(n) for n in range(600)]
+    for n in (40, 250, 590):  # the same bad value in the first, a middle and the last batch
+        rows[n] = _visit(n, latitude="95,1")
+    rows[300] = _visit(300, registered_start=rows[299]["registered_start"], registered_end="2026-10-01 06:00")
+    path = write_csv("v.csv", rows)
+    fast = import_csv(with_suppliers, VISITS, path, pseudonymise=pseudonymise, batch_rows=100)
+    stored = _dump(with_suppliers)
+    with with_suppliers.begin() as conn:
+        conn.execute(text("delete from visits"))
+    slow = import_csv(with_suppliers, ROW_BY_ROW, path, pseudonymise=pseudonymise, batch_rows=100)
+    assert [(r.line, r.errors) for r in fast.rejected] == [(r.line, r.errors) for r in slow.rejected]
+    assert [r.line for r in fast.rejected] == [42, 252, 302, 592]
+    assert (fast.rows_accepted, slow.rows_accepted) == (596, 596)
+    assert _dump(with_suppliers) == stored
+
+
+def test_postgresql_stores_the_same_instants_whatever_the_session_time_zone(
+        with_suppliers, write_csv, pseudonymise):
+    if with_suppliers.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL session's TimeZone setting")
+    path = write_csv("v.csv", [_visit(n) for n in range(50)])
+    import_csv(with_suppliers, VISITS, path, pseudonymise=pseudonymise)
+    expected = _dump(with_suppliers)
+    with with_suppliers.begin() as conn:
+        conn.execute(text("delete from visits"))
+    url = with_suppliers.url.update_query_dict({"options": "-c TimeZone=Pacific/Kiritimati"})
+    far_away = make_engine(url.render_as_string(hide_password=False))
+    try:
+        import_csv(far_away, VISITS, path, pseudonymise=pseudonymise)
+    finally:
+        far_away.dispose()
+    assert _dump(with_suppliers) == expected
