@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,9 @@ def _chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[t
         yield chunk
 
 
-def _write(bulk: BulkLoad, writer: BatchWriter, rows: list[tuple[Any, ...]]) -> int:
+def _stage(bulk: BulkLoad, writer: BatchWriter, rows: list[tuple[Any, ...]]) -> None:
     bulk.before_writing(len(rows))
-    return writer.write(rows)
+    writer.stage(rows)
 
 
 def _no_client_ids(client_id: str) -> str:
@@ -237,7 +238,8 @@ def import_csv(
                                 rejects.write(rejected, fields)
                             if batch.rows:
                                 assert parser.writer is not None
-                                result.rows_changed += behind.submit(_write, bulk, parser.writer, batch.rows)
+                                result.rows_changed += behind.submit(
+                                    partial(_stage, bulk, parser.writer, batch.rows), parser.writer.apply)
                                 result.rows_accepted += len(batch.rows)
                             if on_progress:
                                 on_progress(csv_file.bytes_read)

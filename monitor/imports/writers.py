@@ -31,8 +31,11 @@ class BatchWriter(Protocol):
     def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
         """A parsed record as the row `write` takes: its values in `columns` order, stored form."""
 
-    def write(self, rows: list[tuple[Any, ...]]) -> int:
-        """Upsert the rows; return how many were inserted or changed."""
+    def stage(self, rows: list[tuple[Any, ...]]) -> None:
+        """Take a batch of rows for the next `apply` (on PostgreSQL: into the staging table)."""
+
+    def apply(self) -> int:
+        """Upsert the staged rows; return how many were inserted or changed."""
 
 
 def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[str]) -> Any:
@@ -61,11 +64,16 @@ class SqliteWriter:
         processors = [_sqlite_processor(table.c[name].type, conn.dialect) for name in self.columns]
         self._fields = list(zip(self.columns, processors, strict=True))
         self._key = operator.itemgetter(*(self.columns.index(k) for k in keys))
+        self._rows: list[tuple[Any, ...]] = []
 
     def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(record[name] if process is None else process(record[name]) for name, process in self._fields)
 
-    def write(self, rows: list[tuple[Any, ...]]) -> int:
+    def stage(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def apply(self) -> int:
+        rows, self._rows = self._rows, []
         rows.sort(key=self._key)
         result = self._conn.exec_driver_sql(self._sql, rows, execution_options={"preserve_rowcount": True})
         return int(result.rowcount)
@@ -115,11 +123,13 @@ class PostgresWriter:
             return format_postgres_utc(value)  # as the column path gives it (ImportContext.stored_instant)
         return value
 
-    def write(self, rows: list[tuple[Any, ...]]) -> int:
+    def stage(self, rows: list[tuple[Any, ...]]) -> None:
         cursor = self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(self._copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def apply(self) -> int:
         changed = int(self._conn.execute(self._merge).rowcount)
         self._conn.execute(self._truncate)
         return changed
@@ -132,27 +142,31 @@ def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns:
 
 
 class WriteBehind:
-    """Writes one batch on a second thread while the caller parses the next, on PostgreSQL: its
-    driver lets go of the GIL for a whole statement, so the server's work and the parsing
-    overlap on two cores. Not on SQLite: its driver takes the GIL back for every row, and
-    against a thread that is parsing, each row would wait its turn. One batch in flight at
+    """Applies one batch on a second thread while the caller parses the next, on PostgreSQL: its
+    driver lets go of the GIL for a whole statement, so the server's merge and the parsing
+    overlap on two cores. The rows are staged (COPY) on the caller's thread first: formatting
+    them is Python work, and on the second thread it would fight the parser for the GIL row by
+    row. Not on SQLite: its driver takes the GIL back for every row. One batch in flight at
     most, so memory stays that of two batches; one thread at a time uses the connection."""
 
     def __init__(self, threaded: bool) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") if threaded else None
         self._pending: Future[int] | None = None
 
-    def submit(self, write: Callable[..., int], *args: Any) -> int:
-        """Start `write(*args)` once the previous write is done; return what that one returned
-        (without a thread: do it now and return what it returned)."""
+    def submit(self, stage: Callable[[], None], apply: Callable[[], int]) -> int:
+        """Once the previous `apply` is done, `stage()` here and `apply()` on the second thread;
+        return what the previous one returned (without a thread: both now, and what this
+        `apply` returned)."""
         if self._pool is None:
-            return write(*args)
+            stage()
+            return apply()
         done = self.wait()
-        self._pending = self._pool.submit(write, *args)
+        stage()
+        self._pending = self._pool.submit(apply)
         return done
 
     def wait(self) -> int:
-        """Wait for the write in flight; its error, if any, is raised here."""
+        """Wait for the apply in flight; its error, if any, is raised here."""
         pending, self._pending = self._pending, None
         return pending.result() if pending is not None else 0
 
