@@ -4,10 +4,15 @@ Generates a visits CSV shaped like a real export from the time-registration syst
 supplier register it refers to), then, per backend:
 
 * "monitor import": `monitor.imports.import_csv` of the file into a fresh, migrated database;
-* "raw floor": the same rows, already in the form the importer stores them, inserted with the
-  bare driver and no parsing or validation (sqlite3 `executemany`, psycopg `COPY ... FROM STDIN`).
+* "database work alone": the rows the import stored, handed to the importer's own writer and
+  bulk-load code (monitor.imports.writers, bulk) in a fresh database: the writes into the visits
+  table with its unique key, the five secondary indexes built again, the commit, and no parsing.
+  The most any importer can reach with this schema;
+* "raw floor": the export's rows as `csv.reader` reads them, inserted with the bare driver into
+  a table with only a primary key (sqlite3 `executemany`, psycopg `COPY ... FROM STDIN`).
 
-The importer is judged on the ratio import rate / floor rate; the project aims for >= 0.5.
+The importer is judged on the ratio import rate / floor rate; the project aims for >= 0.5. The
+database step's own ratio to the floor says how much of that the schema leaves to reach.
 Each measured step runs in a fresh Python subprocess, so its peak RSS is its own rather than
 the high-water mark of generating the file or of an earlier step. After each step the table
 is counted, and the import and the floor must have stored exactly the same values, otherwise
@@ -23,9 +28,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import gc
 import hashlib
 import json
 import os
+import pickle
 import random
 import resource
 import shutil
@@ -250,7 +257,7 @@ def generate(directory: Path, rows: int) -> GeneratedFiles:
 class Step:
     """One measurement, handed to a child process as JSON."""
 
-    method: str  # "import" or "floor"
+    method: str  # "import", "database", "floor" or "score"
     backend: str
     url: str  # SQLAlchemy URL of the prepared database
     visits_csv: str
@@ -258,6 +265,7 @@ class Step:
     batch_rows: int
     # The per-connection settings monitor.db gives the importer, for the SQLite floor to copy.
     sqlite_pragmas: dict[str, Any] = field(default_factory=dict)
+    stored_rows: str = ""  # the database step's rows (export_stored_rows)
 
 
 @dataclass(frozen=True)
@@ -342,6 +350,85 @@ def _measure_score(step: Step) -> dict[str, float]:
     return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
 
 
+# The visit columns the importer stores, the import batch aside.
+STORED_COLUMNS = (
+    "visit_id", "supplier_id", "staff_id", "client_ref", "address", "address_key", "latitude", "longitude",
+    "planned_start", "planned_end", "registered_start", "registered_end", "registration_method",
+    "service_type", "device_id", "recorded_at", "decided_minutes",
+)
+INSTANT_COLUMNS = frozenset({"planned_start", "planned_end", "registered_start", "registered_end", "recorded_at"})
+# The database step holds its rows in memory before the timed part; past this it is skipped.
+DATABASE_STEP_MAX_ROWS = 3_000_000
+
+
+def export_stored_rows(url: str, path: Path) -> None:
+    """The rows the import stored, in its order and in the form its writer hands them to the
+    driver (instants as the text it sends), pickled for the database step."""
+    from sqlalchemy import text
+
+    from monitor.db import format_postgres_utc, make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT {', '.join(STORED_COLUMNS)} FROM visits ORDER BY id")).all()
+        if engine.dialect.name == "sqlite":
+            stored = [tuple(row) for row in rows]
+        else:
+            instants = {i for i, c in enumerate(STORED_COLUMNS) if c in INSTANT_COLUMNS}
+            stored = [tuple(format_postgres_utc(v) if i in instants and v is not None else v
+                            for i, v in enumerate(row)) for row in rows]
+    finally:
+        engine.dispose()
+    with path.open("wb") as f:
+        pickle.dump(stored, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _measure_database(step: Step) -> dict[str, float]:
+    """The import's database work without its parsing: the stored rows through the importer's
+    writer and bulk-load code, batch by batch, in one transaction, as import_csv does it."""
+    from sqlalchemy import insert
+
+    from monitor.db import make_engine, utcnow
+    from monitor.imports.bulk import BulkLoad
+    from monitor.imports.writers import batch_writer
+    from monitor.models import ImportBatch, Visit
+
+    with open(step.stored_rows, "rb") as f:
+        rows = pickle.load(f)
+    engine = make_engine(step.url)
+    table = Visit.__table__  # type: ignore[attr-defined]
+    batches = ImportBatch.__table__  # type: ignore[attr-defined]
+    columns = [*STORED_COLUMNS, "import_batch_id"]
+    with engine.begin() as conn:
+        batch_id = conn.execute(insert(batches).values(
+            kind="visits", file_name=step.visits_csv, sha256="", status="applied", strict=False,
+            started_at=utcnow()).returning(batches.c.id)).scalar_one()
+    with engine.connect() as conn, conn.begin() as transaction:
+        order = [columns.index(c) for c in batch_writer(conn, table, ("visit_id",), columns).columns]
+        transaction.rollback()
+    rows = [tuple((*row, batch_id)[i] for i in order) for row in rows]  # the writer's column order
+    gc.disable()  # as import_csv does for the whole file
+    start_rss = _peak_rss_mb()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        bulk = BulkLoad(conn, table, Path(step.visits_csv), _settings().import_index_rebuild_rows)
+        writer = batch_writer(conn, table, ("visit_id",), columns)
+        for first in range(0, len(rows), step.batch_rows):
+            batch = rows[first:first + step.batch_rows]
+            bulk.before_writing(len(batch))
+            writer.stage(batch)
+            writer.apply()
+        bulk.finish()
+    bulk.restore()
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    peak = _peak_rss_mb()
+    engine.dispose()
+    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+
+
 def _floor_rows(step: Step) -> Iterator[list[str]]:
     """The export's rows as the csv module reads them: the floor's only work besides the insert."""
     with open(step.visits_csv, encoding="utf-8-sig", newline="") as f:
@@ -401,6 +488,8 @@ def child_main(step: Step) -> int:
         numbers = _measure_import(step)
     elif step.method == "score":
         numbers = _measure_score(step)
+    elif step.method == "database":
+        numbers = _measure_database(step)
     elif step.backend == "sqlite":
         numbers = _measure_floor_sqlite(step)
     else:
@@ -615,22 +704,37 @@ FLOOR_NAMES = {"sqlite": "executemany", "postgresql": "COPY"}
 FLOOR_TABLE = "visits_floor"
 
 
+LABELS = {"import": "monitor import", "database": "database work alone", "score": "monitor score"}
+
+
+def _label(backend: str, method: str) -> str:
+    return f"{backend} {LABELS.get(method, 'raw ' + FLOOR_NAMES[backend])}"
+
+
 def bench_backend(
     backend: str, files: GeneratedFiles, workdir: Path, args: argparse.Namespace
 ) -> list[Measurement]:
     measurements = []
-    for method in ("import", "floor"):
+    stored_rows = workdir / f"{backend}-stored-rows.pickle"
+    methods = ["import", "database", "floor"]
+    if files.rows > DATABASE_STEP_MAX_ROWS:
+        methods.remove("database")
+        print(f"  (no database step past {DATABASE_STEP_MAX_ROWS:,} rows: it holds its rows in memory)", flush=True)
+    for method in methods:
         with fresh_database(backend, workdir, f"{backend}-{method}", args.pg_server) as url:
             pragmas = prepare_database(url, files.suppliers)
-            step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows, pragmas)
+            step = Step(method, backend, url, str(files.visits), files.rows, args.batch_rows, pragmas,
+                        str(stored_rows))
             measurement = run_step(step)
-            label = f"{backend} {'monitor import' if method == 'import' else 'raw ' + FLOOR_NAMES[backend]}"
-            check_contents(url, files.rows, label, "visits" if method == "import" else FLOOR_TABLE)
+            label = _label(backend, method)
+            check_contents(url, files.rows, label, FLOOR_TABLE if method == "floor" else "visits")
             if method == "import":
                 checked = check_sample(url, files.visits, max(1, files.rows // 2_000))
                 size_mb = database_mb(url)
+                if "database" in methods:
+                    export_stored_rows(url, stored_rows)
             print(
-                f"  {label:<28} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
+                f"  {label:<32} {measurement.seconds:8.2f} s  {measurement.rate:>10,.0f} rows/s  "
                 f"peak RSS {measurement.peak_rss_mb:,.0f} MB",
                 flush=True,
             )
@@ -638,10 +742,11 @@ def bench_backend(
             if method == "import" and args.score is not None:
                 scored = run_step(Step("score", backend, url, str(files.visits), files.rows, args.score))
                 groups = f"in groups of {args.score:,} visits" if args.score else "the whole window at once"
-                print(f"  {backend + ' monitor score':<28} {scored.seconds:8.2f} s  {groups}, "
+                print(f"  {_label(backend, 'score'):<32} {scored.seconds:8.2f} s  {groups}, "
                       f"peak RSS {scored.peak_rss_mb:,.0f} MB ({'under' if scored.peak_rss_mb < 4096 else 'OVER'} "
                       "the 4 GB aim)", flush=True)
                 measurements.append(scored)
+    stored_rows.unlink(missing_ok=True)
     print(f"  (the import stored what the row parser reads in all {checked:,} rows sampled; the visits take "
           f"{size_mb:,.0f} MB with their indexes, {size_mb / files.rows * 1e6:,.0f} MB per million)", flush=True)
     return measurements
@@ -656,8 +761,7 @@ def print_report(measurements: list[Measurement]) -> None:
     print(header)
     print("-" * len(header))
     for m in measurements:
-        method = {"import": "monitor import", "score": "monitor score"}.get(
-            m.method, f"raw floor ({FLOOR_NAMES[m.backend]})")
+        method = LABELS.get(m.method, f"raw floor ({FLOOR_NAMES[m.backend]})")
         print(
             f"{m.backend:<11} {method:<26} {m.rows:>10,} {m.seconds:>9.2f} {m.rate:>10,.0f} {m.cpu_seconds:>8.2f} "
             f"{m.start_rss_mb:>13,.0f} {m.peak_rss_mb:>12,.0f}"
@@ -679,6 +783,13 @@ def print_report(measurements: list[Measurement]) -> None:
         if backend == "sqlite":
             cpu_ratio = pair["import"].cpu_rate / pair["floor"].cpu_rate
             print(f"{backend}: by CPU time, import = {cpu_ratio:.2f} x the floor")
+        if "database" in pair:
+            ceiling = pair["database"].rate / pair["floor"].rate
+            print(
+                f"{backend}: the database's own work for this import, without parsing, = {ceiling:.2f} x the "
+                f"floor: the most any importer reaches with this schema; the import runs at "
+                f"{pair['import'].rate / pair['database'].rate:.2f} x that"
+            )
 
 
 def row_count(text: str) -> int:
