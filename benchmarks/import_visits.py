@@ -6,7 +6,7 @@ supplier register it refers to), then, per backend:
 * "monitor import": `monitor.imports.import_csv` of the file into a fresh, migrated database;
 * "database work alone": the rows the import stored, handed to the importer's own writer and
   bulk-load code (monitor.imports.writers, bulk) in a fresh database: the writes into the visits
-  table with its unique key, the five secondary indexes built again, the commit, and no parsing.
+  table with its unique key, the secondary indexes built again, the commit, and no parsing.
   The most any importer can reach with this schema;
 * "raw floor": the export's rows as `csv.reader` reads them, inserted with the bare driver into
   a table with only a primary key (sqlite3 `executemany`, psycopg `COPY ... FROM STDIN`).

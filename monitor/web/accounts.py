@@ -154,6 +154,11 @@ def verify_login(conn: Connection, name: str, password: str) -> Account | None:
     return _account(row)
 
 
+def user_named(conn: Connection, name: str) -> str | None:
+    """The name of the user (enabled or not) a login form's name field names, or None."""
+    return conn.execute(select(_users.c.name).where(_users.c.name == name.strip())).scalar()
+
+
 def account_by_token(conn: Connection, token: str) -> Account | None:
     row = conn.execute(select(_users).where(_users.c.token_hash == token_hash(token))).first()
     return None if row is None or row.disabled else _account(row)

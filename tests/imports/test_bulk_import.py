@@ -91,7 +91,7 @@ def test_the_fast_path_stores_exactly_what_the_row_parser_stores(with_suppliers,
 
 def test_a_load_that_crosses_the_rebuild_size_leaves_every_index_as_it_was(with_suppliers, write_csv, pseudonymise):
     before = _indexes(with_suppliers)
-    assert len(before) >= 5
+    assert len(before) >= 3  # the secondary indexes (and on PostgreSQL the keys)
     path = write_csv("v.csv", [_visit(n) for n in range(2_000)])
     result = import_csv(with_suppliers, VISITS, path, pseudonymise=pseudonymise, batch_rows=300,
                         index_rebuild_rows=500)

@@ -55,6 +55,18 @@ def test_a_wrong_password_is_refused_with_the_same_words_as_an_unknown_name(clie
     assert "monitor_session" not in wrong.headers.get("set-cookie", "")
 
 
+def test_a_failed_login_is_audit_logged_without_a_name_that_is_no_user(client, scenario):
+    log_in(client, "anna", "fel lösenord här")
+    log_in(client, "Sommar2026!", "fel lösenord här")  # a password typed in the name field
+    with scenario.connect() as conn:
+        rows = conn.execute(select(AuditEntry.__table__).where(  # type: ignore[attr-defined]
+            AuditEntry.__table__.c.action == "session.login_failed")).all()  # type: ignore[attr-defined]
+    assert [(r.actor, r.object_id, r.after["name"]) for r in rows] == [
+        ("web:anonym", "anna", "known"), ("web:anonym", "", "unknown")]
+    assert all(r.after["address"] for r in rows)
+    assert "Sommar2026" not in repr(rows)
+
+
 def test_logins_are_limited_per_account_even_with_the_right_password_afterwards(client):
     for _ in range(5):
         assert log_in(client, "anna", "fel lösenord här").status_code == 401

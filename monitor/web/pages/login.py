@@ -8,13 +8,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from monitor.alerts.audit import record_audit
-from monitor.web.accounts import new_secret, verify_login
+from monitor.web.accounts import new_secret, user_named, verify_login
 from monitor.web.auth import Identity, identify, require
 from monitor.web.context import render, web_of
 from monitor.web.sessions import COOKIE, LOGIN_COOKIE, end_session, same_token, start_session
 
 router = APIRouter()
 HOME = "/alerts"
+# Who a failed login is logged as: nobody is signed in. A colon, so no user can be called this.
+FAILED_LOGIN_ACTOR = "web:anonym"
 
 
 def _safe_next(value: str | None) -> str:
@@ -63,6 +65,12 @@ def login(request: Request, name: Annotated[str, Form(max_length=200)] = "",
         account = verify_login(conn, name, password)
         if account is None:
             web.limiter.failed(address)
+            # For whoever follows up a guessed password: which account, from where. A name that
+            # is no user's is not kept, since it is often a password typed in the wrong field.
+            # The limiter bounds how many of these one address can write.
+            known = user_named(conn, name)
+            record_audit(conn, FAILED_LOGIN_ACTOR, "session.login_failed", "user", known or "", None,
+                         {"address": address, "name": "known" if known else "unknown"})
             return _login_page(request, next_path, web.t("login_failed"), 401)
         key = start_session(conn, account, web.settings.web_session_minutes)
         record_audit(conn, account.name, "session.login", "user", account.name, None, {"address": address})
