@@ -299,6 +299,24 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
+class _Timed:
+    """The timed part of a step: wall and CPU seconds, and peak RSS before and after."""
+
+    def __enter__(self) -> _Timed:
+        self._start_rss = _peak_rss_mb()
+        self._cpu = time.process_time()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.numbers = {
+            "seconds": time.perf_counter() - self._started,
+            "start_rss_mb": self._start_rss,
+            "peak_rss_mb": _peak_rss_mb(),
+            "cpu_seconds": time.process_time() - self._cpu,
+        }
+
+
 def _measure_import(step: Step) -> dict[str, float]:
     from monitor.db import make_engine
     from monitor.imports import SPECS, import_csv
@@ -306,23 +324,18 @@ def _measure_import(step: Step) -> dict[str, float]:
 
     engine = make_engine(step.url)
     pseudonymise = Pseudonymiser(BENCH_KEY)
-    start_rss = _peak_rss_mb()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    result = import_csv(
-        engine, SPECS["visits"], Path(step.visits_csv), pseudonymise=pseudonymise,
-        batch_rows=step.batch_rows,
-    )
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    peak = _peak_rss_mb()
+    with _Timed() as timed:
+        result = import_csv(
+            engine, SPECS["visits"], Path(step.visits_csv), pseudonymise=pseudonymise,
+            batch_rows=step.batch_rows,
+        )
     engine.dispose()
     assert result.status == "applied" and result.rows_accepted == step.rows, (
         f"{step.backend}: the import {result.status} {result.rows_accepted:,} of {step.rows:,} rows "
         f"({result.rows_rejected:,} rejected, e.g. "
         f"{[(r.line, r.describe()) for r in result.rejected[:3]]}); fix the generator"
     )
-    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+    return timed.numbers
 
 
 def _measure_score(step: Step) -> dict[str, float]:
@@ -336,18 +349,13 @@ def _measure_score(step: Step) -> dict[str, float]:
     rules_dir = Path(__file__).resolve().parents[1] / "rules"
     engine = make_engine(step.url)
     rules, config = load_rules(rules_dir), load_scoring_config(rules_dir)
-    start_rss = _peak_rss_mb()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    outcome = run_scoring(engine, rules, config, group_visits=step.batch_rows or None)
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    peak = _peak_rss_mb()
+    with _Timed() as timed:
+        outcome = run_scoring(engine, rules, config, group_visits=step.batch_rows or None)
     engine.dispose()
     print(f"  scored {outcome.visits_read:,} visits of {len(outcome.ranking)} suppliers: "
           f"{outcome.evaluation.findings_total:,} findings, {len(outcome.outliers)} compared with their peers",
           file=sys.stderr, flush=True)  # stdout carries the result line
-    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+    return timed.numbers
 
 
 # The visit columns the importer stores, the import batch aside.
@@ -409,24 +417,19 @@ def _measure_database(step: Step) -> dict[str, float]:
         transaction.rollback()
     rows = [tuple((*row, batch_id)[i] for i in order) for row in rows]  # the writer's column order
     gc.disable()  # as import_csv does for the whole file
-    start_rss = _peak_rss_mb()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        bulk = BulkLoad(conn, table, Path(step.visits_csv), _settings().import_index_rebuild_rows)
-        writer = batch_writer(conn, table, ("visit_id",), columns)
-        for first in range(0, len(rows), step.batch_rows):
-            batch = rows[first:first + step.batch_rows]
-            bulk.before_writing(len(batch))
-            writer.stage(batch)
-            writer.apply()
-        bulk.finish()
-    bulk.restore()
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    peak = _peak_rss_mb()
+    with _Timed() as timed:
+        with engine.begin() as conn:
+            bulk = BulkLoad(conn, table, Path(step.visits_csv), _settings().import_index_rebuild_rows)
+            writer = batch_writer(conn, table, ("visit_id",), columns)
+            for first in range(0, len(rows), step.batch_rows):
+                batch = rows[first:first + step.batch_rows]
+                bulk.before_writing(len(batch))
+                writer.stage(batch)
+                writer.apply()
+            bulk.finish()
+        bulk.restore()
     engine.dispose()
-    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+    return timed.numbers
 
 
 def _floor_rows(step: Step) -> Iterator[list[str]]:
@@ -448,16 +451,11 @@ def _measure_floor_sqlite(step: Step) -> dict[str, float]:
     conn.execute(f"CREATE TABLE {FLOOR_TABLE} ({_floor_columns()})")
     conn.commit()
     sql = f"INSERT INTO {FLOOR_TABLE} VALUES ({', '.join('?' for _ in VISIT_HEADER)})"
-    start_rss = _peak_rss_mb()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    conn.executemany(sql, _floor_rows(step))
-    conn.commit()
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    peak = _peak_rss_mb()
+    with _Timed() as timed:
+        conn.executemany(sql, _floor_rows(step))
+        conn.commit()
     conn.close()
-    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+    return timed.numbers
 
 
 def _measure_floor_postgresql(step: Step) -> dict[str, float]:
@@ -466,17 +464,12 @@ def _measure_floor_postgresql(step: Step) -> dict[str, float]:
     with psycopg.connect(_libpq_url(step.url)) as conn:
         conn.execute(f"CREATE TABLE {FLOOR_TABLE} ({_floor_columns()})")
         conn.commit()
-        start_rss = _peak_rss_mb()
-        cpu = time.process_time()
-        started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(f"COPY {FLOOR_TABLE} FROM STDIN") as copy:
-            for row in _floor_rows(step):
-                copy.write_row(row)
-        conn.commit()
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-        peak = _peak_rss_mb()
-    return {"seconds": seconds, "start_rss_mb": start_rss, "peak_rss_mb": peak, "cpu_seconds": cpu}
+        with _Timed() as timed:
+            with conn.cursor() as cur, cur.copy(f"COPY {FLOOR_TABLE} FROM STDIN") as copy:
+                for row in _floor_rows(step):
+                    copy.write_row(row)
+            conn.commit()
+    return timed.numbers
 
 
 def _floor_columns() -> str:
