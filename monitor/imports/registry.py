@@ -61,4 +61,5 @@ SPEC = ImportSpec(
     ),
     conflict_keys=("org_number", "snapshot_date"),
     parse_row=parse_registry,
+    derived_from={"board_refs": "board_members", "signatory_refs": "signatories"},
 )

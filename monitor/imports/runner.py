@@ -3,7 +3,8 @@
 One file is one transaction: either every valid row is applied, or (with --strict, or on a
 file-level error) nothing is. Rejected rows go to `<file>.rejected.csv` with their line
 numbers and reasons, so they can be fixed and the file imported again; re-importing is
-safe because every row is upserted on its natural key and unchanged rows are left alone.
+safe because every row is upserted on its natural key and unchanged rows are left alone. An
+optional column the file lacks leaves the stored values of a row it updates as they were.
 Within one file the first row of a key is applied and later ones are rejected (rowchecks.py).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -56,10 +57,20 @@ class ImportSpec:
     parse_columns: Callable[[dict[str, Sequence[str]], ImportContext, ParsedColumns], None] | None = None
     # Holds client ids: needs the pseudonym key, and the database's check that it is the same key.
     pseudonymises: bool = True
+    # Stored column -> the optional file column it is parsed from, where the names differ.
+    derived_from: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def all_columns(self) -> set[str]:
         return set(self.required_columns) | set(self.optional_columns)
+
+    def kept_without(self, present: Iterable[str]) -> frozenset[str]:
+        """The stored columns a re-imported row keeps when the file has only the `present`
+        columns: a column the export leaves out says nothing about its value (an empty cell
+        in a column it has does, and clears it)."""
+        absent = set(self.optional_columns).difference(present)
+        names = (column.name for column in self.table.c)
+        return frozenset(c for c in names if self.derived_from.get(c, c) in absent)
 
 
 @dataclass
@@ -220,7 +231,8 @@ def import_csv(
                     claim_or_verify_key(conn, pseudonymise.key_check)
                 parser = BatchParser(
                     spec, ctx, positions, mapping, checks, labels, len(csv_file.header),
-                    lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns),
+                    lambda columns: batch_writer(conn, spec.table, spec.conflict_keys, columns,
+                                                 spec.kept_without(positions)),
                 )
                 behind = WriteBehind(threaded=conn.dialect.name == "postgresql")
                 # Without the cyclic GC for the whole file, reading included: its collections,

@@ -29,4 +29,5 @@ SPEC = ImportSpec(
     optional_columns=("relative_of_client_ids",),
     conflict_keys=("supplier_id", "staff_id"),
     parse_row=parse_staff,
+    derived_from={"relative_of_client_refs": "relative_of_client_ids"},
 )

@@ -38,8 +38,8 @@ class BatchWriter(Protocol):
         """Upsert the staged rows; return how many were inserted or changed."""
 
 
-def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[str]) -> Any:
-    changing = [c for c in columns if c not in keys and c not in INSERT_ONLY]
+def _on_conflict(stmt: Any, table: Table, keys: tuple[str, ...], columns: list[str], kept: frozenset[str]) -> Any:
+    changing = [c for c in columns if c not in keys and c not in INSERT_ONLY and c not in kept]
     if not changing:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
     return stmt.on_conflict_do_update(
@@ -55,9 +55,10 @@ class SqliteWriter:
     parameter handling would otherwise cost more than SQLite's own insert. A batch is written
     in key order, so the key's index is walked forward rather than hit at random pages."""
 
-    def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
+    def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str],
+                 kept: frozenset[str] = frozenset()) -> None:
         self._conn = conn
-        statement = _on_conflict(sqlite.insert(table), table, keys, columns)
+        statement = _on_conflict(sqlite.insert(table), table, keys, columns, kept)
         compiled = statement.compile(dialect=conn.dialect, column_keys=columns)
         self._sql = str(compiled)
         self.columns = list(compiled.positiontup or [])
@@ -87,7 +88,8 @@ def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
 
 
 class PostgresWriter:
-    def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> None:
+    def __init__(self, conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str],
+                 kept: frozenset[str] = frozenset()) -> None:
         self._conn = conn
         self.columns = columns
         self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
@@ -109,7 +111,7 @@ class PostgresWriter:
             .order_by(*(stage.c[k] for k in keys), stage.c._seq.desc())
         )
         merge = postgresql.insert(table).from_select(columns, latest)
-        self._merge = _on_conflict(merge, table, keys, columns).execution_options(preserve_rowcount=True)
+        self._merge = _on_conflict(merge, table, keys, columns, kept).execution_options(preserve_rowcount=True)
         self._copy_sql = f'COPY "{name}" ({column_list}) FROM STDIN'
         self._truncate = text(f'TRUNCATE "{name}"')
 
@@ -135,10 +137,12 @@ class PostgresWriter:
         return changed
 
 
-def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str]) -> BatchWriter:
+def batch_writer(conn: Connection, table: Table, keys: tuple[str, ...], columns: list[str],
+                 kept: frozenset[str] = frozenset()) -> BatchWriter:
+    """`kept`: columns a row that is already stored keeps as they are (the file does not have them)."""
     if conn.dialect.name == "postgresql":
-        return PostgresWriter(conn, table, keys, columns)
-    return SqliteWriter(conn, table, keys, columns)
+        return PostgresWriter(conn, table, keys, columns, kept)
+    return SqliteWriter(conn, table, keys, columns, kept)
 
 
 class WriteBehind:

@@ -174,3 +174,27 @@ def test_an_invoice_period_with_a_mistyped_year_is_rejected_naming_the_row(engin
     by_line = {r.line: r.describe() for r in result.rejected}
     assert "column period: 2062-10 is more than a year after the import" in by_line[3]
     assert "column period: 1026-10 is before 2000-01-01" in by_line[4]
+
+
+def test_a_narrower_export_of_the_same_snapshot_leaves_the_facts_it_lacks(engine, pseudonymise, write_csv):
+    full = {"org_number": SUSPECT["org_number"], "snapshot_date": "2026-10-01", "f_tax": "ja",
+            "payment_remarks": "2", "board_members": "19600303-0005", "credit_rating": "B"}
+    _import(engine, "registry", write_csv("full.csv", [full]), pseudonymise)
+    # The same day again, from an export of payment remarks only: one fact corrected, none blanked.
+    narrow = {"org_number": SUSPECT["org_number"], "snapshot_date": "2026-10-01", "payment_remarks": "3"}
+    result = _import(engine, "registry", write_csv("narrow.csv", [narrow]), pseudonymise)
+    assert result.rows_changed == 1
+    (row,) = _rows(engine, RegistrySnapshot)
+    assert (row.f_tax, row.payment_remarks, row.credit_rating) == (True, 3, "B")
+    assert row.board_refs == [pseudonymise("19600303-0005")]
+    # A column the file has, left empty, does clear the fact.
+    _import(engine, "registry", write_csv("empty.csv", [{**narrow, "credit_rating": ""}]), pseudonymise)
+    assert _rows(engine, RegistrySnapshot)[0].credit_rating is None
+
+
+def test_a_supplier_register_without_the_cancelled_column_keeps_a_cancelled_contract(engine, pseudonymise, write_csv):
+    _import(engine, "suppliers", write_csv("s.csv", [supplier_row(**SUSPECT, contract_cancelled="ja")]), pseudonymise)
+    register = {k: v for k, v in supplier_row(**SUSPECT).items() if k in SPECS["suppliers"].required_columns}
+    again = _import(engine, "suppliers", write_csv("s2.csv", [register]), pseudonymise)
+    assert (again.rows_accepted, again.rows_changed) == (1, 0)
+    assert [r.contract_cancelled for r in _rows(engine, Supplier)] == [True]

@@ -204,3 +204,17 @@ def test_it_records_a_failed_batch_when_an_import_breaks_off(with_suppliers, wri
     with with_suppliers.connect() as conn:
         batch = conn.execute(select(ImportBatch.__table__).where(ImportBatch.kind == "visits")).one()
     assert (batch.status, batch.message) == ("failed", "unexpected error (RuntimeError); nothing applied")
+
+
+def test_an_export_without_the_decided_minutes_keeps_the_stored_ones(with_suppliers, write_csv, pseudonymise):
+    row = visit_row("V1", "2026-10-05 08:00", "2026-10-05 08:30", decided_minutes="30", device_id="MOB-1")
+    import_csv(with_suppliers, VISITS, write_csv("a.csv", [row]), pseudonymise=pseudonymise)
+    narrower = {k: v for k, v in row.items() if k not in ("decided_minutes", "device_id")}
+    again = import_csv(with_suppliers, VISITS, write_csv("b.csv", [narrower]), pseudonymise=pseudonymise)
+    assert again.rows_changed == 0
+    with with_suppliers.connect() as conn:
+        assert conn.execute(text("select decided_minutes, device_id from visits")).one() == (30.0, "MOB-1")
+    # The column there but empty: the decision is gone from the export, and from the store.
+    import_csv(with_suppliers, VISITS, write_csv("c.csv", [{**row, "decided_minutes": ""}]), pseudonymise=pseudonymise)
+    with with_suppliers.connect() as conn:
+        assert conn.execute(text("select decided_minutes from visits")).scalar() is None
