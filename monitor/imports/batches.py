@@ -98,7 +98,7 @@ class BatchParser:
             table = {v: self._mapping.translate(column, v) for v in set(raw[column])}
             raw[column] = list(map(table.__getitem__, raw[column]))
         for column, values in raw.items():
-            suspect = self._checks.suspect_values(column, values, parsed.distinct(values))
+            suspect = self._checks.suspect_values(column, values)
             if suspect is not None:
                 parsed.mark(suspect)
         self._spec.parse_columns(raw, self._ctx, parsed)
@@ -106,7 +106,7 @@ class BatchParser:
             values = parsed.columns.get(column)
             if values is None:
                 continue
-            if max((len(v) for v in parsed.distinct(values) if isinstance(v, str)), default=0) > cap:
+            if max((len(v) for v in set(values) if isinstance(v, str)), default=0) > cap:
                 parsed.mark(np.fromiter((isinstance(v, str) and len(v) > cap for v in values), dtype=bool,
                                         count=len(values)))
         if self.writer is None:

@@ -27,22 +27,12 @@ class ParsedColumns:
     size: int
     columns: dict[str, list[Any]] = field(default_factory=dict)
     unsure: np.ndarray = field(init=False)
-    # id(values) -> (values, their set): the set of a column is built once per batch, by whichever
-    # check or parser asks first. The values are held, so their id cannot be reused meanwhile.
-    _distinct: dict[int, tuple[Sequence[Any], set[Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.unsure = np.zeros(self.size, dtype=bool)
 
     def mark(self, rows: np.ndarray) -> None:
         self.unsure |= rows
-
-    def distinct(self, values: Sequence[Any]) -> set[Any]:
-        """The distinct values of one of this batch's columns (raw or parsed)."""
-        found = self._distinct.get(id(values))
-        if found is None or found[0] is not values:
-            found = self._distinct[id(values)] = (values, set(values))
-        return found[1]
 
 
 # Distinct values remembered between batches per column; a column past this many starts afresh,

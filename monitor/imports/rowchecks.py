@@ -85,11 +85,11 @@ class RowChecks:
         if first != line:
             _reject((self._key_columns[0], f"duplicate of line {first} (same {', '.join(self._key_columns)})"))
 
-    def suspect_values(self, column: str, values: Sequence[str], distinct: set[str]) -> np.ndarray | None:
+    def suspect_values(self, column: str, values: Sequence[str]) -> np.ndarray | None:
         """The column-wise fast path's view of check_fields: which values might have a control
-        character or be too long (None: none); their rows are checked again one by one.
-        `distinct`: the set of `values`, looked through first, since an export repeats most values."""
+        character or be too long (None: none); their rows are checked again one by one."""
         cap = self._input_caps[column]
+        distinct = set(values)  # looked through first: an export repeats most values
         if max(map(len, distinct), default=0) <= cap:
             joined = "".join(distinct)
             # isprintable() is a plain C loop and true for nearly every column; only a column
