@@ -29,7 +29,7 @@ class BatchWriter(Protocol):
     columns: list[str]
 
     def stored(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        """A parsed record as the row `write` takes: its values in `columns` order, stored form."""
+        """A parsed record as the row `stage` takes: its values in `columns` order, stored form."""
 
     def stage(self, rows: list[tuple[Any, ...]]) -> None:
         """Take a batch of rows for the next `apply` (on PostgreSQL: into the staging table)."""
